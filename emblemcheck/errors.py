@@ -1,0 +1,48 @@
+"""The one error hierarchy of emblemcheck: the library raises, the CLI prints."""
+
+from __future__ import annotations
+
+
+class EmblemcheckError(Exception):
+    """Base of every error emblemcheck raises on purpose."""
+
+    #: Exit code the CLI uses when this error ends a command.
+    exit_code = 2
+
+
+class ImageError(EmblemcheckError):
+    """An input could not be read as an image (missing, not an image, truncated, too large)."""
+
+    exit_code = 3
+
+
+class ImageTooLarge(ImageError):
+    """An image has more pixels than the configured limit (a decompression bomb guard)."""
+
+
+class UnsafeSvg(ImageError):
+    """An SVG refers to the network or local files, or declares entities."""
+
+
+class CatalogueError(EmblemcheckError):
+    """The catalogue manifest, its database or an entry in it is wrong."""
+
+
+class ManifestError(CatalogueError):
+    """assets/catalogue.toml or a user manifest entry is malformed."""
+
+
+class UnknownEmblem(CatalogueError):
+    """No emblem with that id is in the catalogue."""
+
+
+class ArtworkSourceError(CatalogueError):
+    """Official artwork could not be obtained or did not match its recorded SHA-256."""
+
+
+class CatalogueMissing(CatalogueError):
+    """catalogue.db does not exist yet: run `emblemcheck catalogue build`."""
+
+
+class UsageError(EmblemcheckError):
+    """An argument is out of its valid range."""

@@ -1,0 +1,182 @@
+"""scans.db: the user's scan history, accepted findings and verdicts.
+
+A catalogue rebuild never touches this file. The schema only moves forward,
+through the migrations below.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from .models import FileResult
+
+migrations = Migrations("emblemcheck.scans")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "duration_s": float,
+            "catalogue_version": str,
+            "command": str,
+            "files": int,
+            "flagged": int,
+            "clean": int,
+            "errors": int,
+            "skipped": int,
+        },
+        pk="id",
+    )
+    db["files"].create(
+        {
+            "path": str,
+            "size": int,
+            "mtime_ns": int,
+            "sha256": str,
+            "catalogue_version": str,
+            "status": str,
+            "error": str,
+            "width": int,
+            "height": int,
+            "findings": int,
+            "worst_restriction": str,
+            "best_score": float,
+            "scanned_at": str,
+            "run_id": int,
+            "thumbnail": bytes,
+        },
+        pk="path",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["findings"].create(
+        {
+            "id": int,
+            "path": str,
+            "sha256": str,
+            "run_id": int,
+            "emblem_id": str,
+            "rendering_id": str,
+            "name": str,
+            "restriction": str,
+            "score": float,
+            "method": str,
+            "box_x": int,
+            "box_y": int,
+            "box_w": int,
+            "box_h": int,
+            "outline": str,
+            "inliers": int,
+            "distance": float,
+            "threshold": float,
+        },
+        pk="id",
+        foreign_keys=[("path", "files", "path"), ("run_id", "runs", "id")],
+    )
+    db["findings"].create_index(["path"])
+    db["findings"].create_index(["emblem_id"])
+    db["files"].create_index(["sha256"])
+    db["files"].create_index(["status"])
+    # The allowlist: a finding accepted by image content and emblem, never by path.
+    db["accepted"].create(
+        {"sha256": str, "emblem_id": str, "reason": str, "accepted_at": str, "source": str},
+        pk=("sha256", "emblem_id"),
+    )
+
+
+def open_scans(path: Path) -> sqlite_utils.Database:
+    """Open (creating and migrating as needed) the scans database at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    migrations.apply(db)
+    return db
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def start_run(db: sqlite_utils.Database, *, catalogue_version: str, command: str) -> int:
+    """Insert a run row and return its id."""
+    table = db.table("runs")
+    table.insert({"started_at": _now(), "catalogue_version": catalogue_version, "command": command})
+    return table.last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult], *,
+               seconds: float, skipped: int = 0) -> None:
+    """Close a run with its counts."""
+    results = list(results)
+    db.table("runs").update(
+        run_id,
+        {
+            "finished_at": _now(),
+            "duration_s": round(seconds, 3),
+            "files": len(results),
+            "flagged": sum(r.status == "flagged" for r in results),
+            "clean": sum(r.status == "clean" for r in results),
+            "errors": sum(r.status == "error" for r in results),
+            "skipped": skipped,
+        },
+    )
+
+
+def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult], *,
+           catalogue_version: str, stats: dict[str, tuple[int, int]] | None = None,
+           thumbnails: dict[str, bytes] | None = None) -> None:
+    """Write a batch of file results in one transaction.
+
+    ``stats`` maps a path to its ``(size, mtime_ns)`` as seen when it was read;
+    ``thumbnails`` maps a path to a small JPEG of it with the findings drawn.
+    """
+    stats = stats or {}
+    thumbnails = thumbnails or {}
+    with db.atomic():
+        for result in results:
+            size, mtime_ns = stats.get(result.path, (None, None))
+            best = max((f.score for f in result.findings), default=None)
+            db.table("findings").delete_where("path = ?", [result.path])
+            db.table("files").upsert(
+                {
+                    "path": result.path,
+                    "size": size,
+                    "mtime_ns": mtime_ns,
+                    "sha256": result.sha256,
+                    "catalogue_version": catalogue_version,
+                    "status": result.status,
+                    "error": result.error,
+                    "width": result.width,
+                    "height": result.height,
+                    "findings": len(result.findings),
+                    "worst_restriction": str(result.worst) if result.worst else None,
+                    "best_score": best,
+                    "scanned_at": _now(),
+                    "run_id": run_id,
+                    "thumbnail": thumbnails.get(result.path),
+                },
+                pk="path",
+            )
+            db.table("findings").insert_all(
+                (_finding_row(result, run_id, f) for f in result.findings), pk="id"
+            )
+
+
+def _finding_row(result: FileResult, run_id: int, finding) -> dict:
+    row = asdict(finding)
+    x, y, w, h = row.pop("box")
+    row.update(box_x=x, box_y=y, box_w=w, box_h=h)
+    row["restriction"] = str(finding.restriction)
+    row["outline"] = json.dumps(row["outline"]) if row["outline"] else None
+    row.update(path=result.path, sha256=result.sha256, run_id=run_id)
+    return row

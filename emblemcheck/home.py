@@ -1,0 +1,45 @@
+"""Where emblemcheck keeps its state: ``--home``, ``EMBLEMCHECK_HOME`` or the user data folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+@dataclass(frozen=True)
+class Home:
+    """The folder holding ``catalogue.db``, ``scans.db``, the artwork cache and user artwork."""
+
+    root: Path
+
+    @property
+    def catalogue_db(self) -> Path:
+        return self.root / "catalogue.db"
+
+    @property
+    def scans_db(self) -> Path:
+        return self.root / "scans.db"
+
+    @property
+    def cache(self) -> Path:
+        """Official artwork fetched at build time; never redistributed."""
+        return self.root / "cache"
+
+    @property
+    def artwork(self) -> Path:
+        """Copies of artwork the user attached with ``catalogue add``."""
+        return self.root / "artwork"
+
+    @property
+    def user_manifest(self) -> Path:
+        """Entries and renderings the user added; replayed by every rebuild."""
+        return self.root / "user-catalogue.json"
+
+
+def resolve_home(home: Path | str | None = None) -> Home:
+    """The home folder: the argument, else ``$EMBLEMCHECK_HOME``, else the platform's user data folder."""
+    chosen = home or os.environ.get("EMBLEMCHECK_HOME") or platformdirs.user_data_dir("emblemcheck")
+    return Home(Path(chosen).expanduser())

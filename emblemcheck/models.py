@@ -1,0 +1,110 @@
+"""Values passed between the core and the edges. All frozen."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+class Restriction(str, enum.Enum):
+    """How an emblem may be used in a public servant's personal posts.
+
+    Ordered: ``PERMITTED < CAUTION < RESTRICTED`` so ``--fail-on`` can compare.
+    """
+
+    PERMITTED = "permitted"
+    CAUTION = "caution"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __str__(self) -> str:  # "restricted", not "Restriction.RESTRICTED"
+        return self.value
+
+
+_RANK = {Restriction.PERMITTED: 0, Restriction.CAUTION: 1, Restriction.RESTRICTED: 2}
+
+Kind = Literal["signature", "wordmark", "coat-of-arms", "shield", "badge", "flash", "flag", "other"]
+KINDS: tuple[str, ...] = ("signature", "wordmark", "coat-of-arms", "shield", "badge", "flash", "flag", "other")
+
+Status = Literal["flagged", "clean", "error"]
+
+#: [x, y, width, height] in the scanned image's own pixels.
+Box = tuple[int, int, int, int]
+#: Four (x, y) corners of the matched outline, clockwise from the reference's top-left.
+Outline = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Emblem:
+    """One catalogued emblem and the facts that explain why it matters."""
+
+    id: str
+    name: str
+    agency: str
+    kind: str
+    restriction: Restriction
+    name_fr: str = ""
+    basis: str = ""
+    blazon: str = ""
+    granted: str = ""
+    source: str = ""
+    licence: str = ""
+    notes: str = ""
+    origin: Literal["manifest", "user"] = "manifest"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """One artwork variant of an emblem, flattened to RGB, with its fingerprints."""
+
+    id: str
+    emblem_id: str
+    variant: str
+    width: int
+    height: int
+    phash: str
+    dhash: str
+    pdq: str
+    pdq_quality: int
+    pdq_dihedral: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A catalogued emblem found in an image, with the evidence for it."""
+
+    emblem_id: str
+    name: str
+    restriction: Restriction
+    score: float
+    method: str
+    box: Box
+    rendering_id: str = ""
+    distance: float | None = None
+    threshold: float | None = None
+    outline: Outline | None = None
+    inliers: int | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The verdict on one input file."""
+
+    path: str
+    status: Status
+    sha256: str = ""
+    error: str = ""
+    width: int = 0
+    height: int = 0
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def worst(self) -> Restriction | None:
+        """The most serious restriction among the findings, if any."""
+        if not self.findings:
+            return None
+        return max((f.restriction for f in self.findings), key=lambda r: r.rank)
