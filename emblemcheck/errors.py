@@ -46,3 +46,19 @@ class CatalogueMissing(CatalogueError):
 
 class UsageError(EmblemcheckError):
     """An argument is out of its valid range."""
+
+
+class BrowseError(EmblemcheckError):
+    """`emblemcheck browse` cannot start: a database is missing, the port is taken, or Datasette is absent."""
+
+
+class ScansMissing(BrowseError):
+    """scans.db does not exist yet: run `emblemcheck scan` first."""
+
+
+class PortInUse(BrowseError):
+    """The port asked for is taken on 127.0.0.1."""
+
+
+class BrowseExtraMissing(BrowseError):
+    """Datasette is not installed: pip install 'emblemcheck[browse]'."""
