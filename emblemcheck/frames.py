@@ -1,0 +1,108 @@
+"""Every picture inside one file: animation frames, TIFF pages, the largest ICO size.
+
+An emblem can hide in frame 40 of an animated GIF or on page 3 of a TIFF,
+so a bulk scan looks past the first frame:
+
+* TIFF pages are all scanned, up to :data:`MAX_PAGES` (a fax-sized document).
+* Animations (GIF, animated WebP and PNG) are scanned whole up to
+  :data:`MAX_ANIMATION_FRAMES` frames; longer ones are sampled evenly, first
+  and last frame always included. Neighbouring frames of an animation are
+  near-duplicates, so 16 evenly spaced frames of a 500-frame GIF see every
+  scene that lasts more than 1/16 of it, at 1/30 of the cost.
+* ICO and CUR files hold one picture at several sizes; Pillow opens the
+  largest, which is the one worth matching.
+* HEIC needs the ``pillow-heif`` plugin (registered here when installed);
+  AVIF is read by Pillow itself when built with libavif.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .errors import ImageError, ImageTooLarge
+from .imaging import MAX_PIXELS, WORK_SIDE, LoadedImage, decode, is_svg, open_image, to_rgb
+
+#: Animations with more frames than this are sampled (see the module docstring).
+MAX_ANIMATION_FRAMES = 16
+
+#: TIFF pages scanned; a longer document is refused rather than half-checked.
+MAX_PAGES = 200
+
+try:  # HEIC/HEIF support from the package index; optional.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HEIF_SUPPORTED = False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture of a file: ``index`` of ``count`` frames or pages, decoded at working size."""
+
+    index: int
+    count: int
+    image: LoadedImage
+
+
+def sample_indices(count: int, *, paged: bool) -> list[int]:
+    """Which of ``count`` frames to scan: all pages of a document, an even sample of a long animation."""
+    if count < 1:
+        return []
+    if paged:
+        if count > MAX_PAGES:
+            raise ImageError(f"{count} pages is over the limit of {MAX_PAGES}")
+        return list(range(count))
+    if count <= MAX_ANIMATION_FRAMES:
+        return list(range(count))
+    step = (count - 1) / (MAX_ANIMATION_FRAMES - 1)
+    return sorted({round(i * step) for i in range(MAX_ANIMATION_FRAMES)})
+
+
+def iter_frames(data: bytes, name: str = "image", *, max_side: int | None = WORK_SIDE,
+                max_pixels: int = MAX_PIXELS) -> Iterator[Frame]:
+    """Decode the frames of ``data`` to scan, one at a time (only one is in memory at once)."""
+    if not data or is_svg(data):
+        yield Frame(0, 1, decode(data, name, max_side=max_side, max_pixels=max_pixels))
+        return
+    image = open_image(data, name, max_pixels=max_pixels)
+    count = getattr(image, "n_frames", 1) or 1
+    if count == 1:
+        yield Frame(0, 1, decode(data, name, max_side=max_side, max_pixels=max_pixels))
+        return
+    paged = image.format in ("TIFF", "MPO")
+    try:
+        indices = sample_indices(count, paged=paged)
+    except ImageError as exc:
+        raise ImageError(f"{name}: {exc}") from None
+    digest = decode_digest(data)
+    for index in indices:
+        yield Frame(index, count, _decode_frame(image, index, name, digest, max_side, max_pixels))
+
+
+def decode_digest(data: bytes) -> str:
+    """SHA-256 of the whole file, shared by all its frames."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode_frame(image: Image.Image, index: int, name: str, digest: str,
+                  max_side: int | None, max_pixels: int) -> LoadedImage:
+    try:
+        image.seek(index)
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageTooLarge(f"{name}: frame {index} is {width}x{height}, over the pixel limit of {max_pixels:,}")
+        frame = to_rgb(ImageOps.exif_transpose(image.copy()))
+        width, height = frame.size
+        if max_side and max(frame.size) > max_side:
+            frame.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"{name}: frame {index} unreadable ({exc})") from None
+    rgb = np.asarray(frame, dtype=np.uint8)
+    return LoadedImage(rgb=rgb, width=width, height=height, sha256=digest, format=image.format or "")
