@@ -67,6 +67,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             "run_id": int,
             "emblem_id": str,
             "rendering_id": str,
+            "rule": str,
             "name": str,
             "restriction": str,
             "score": float,
@@ -180,3 +181,57 @@ def _finding_row(result: FileResult, run_id: int, finding) -> dict:
     row["outline"] = json.dumps(row["outline"]) if row["outline"] else None
     row.update(path=result.path, sha256=result.sha256, run_id=run_id)
     return row
+
+
+# Views for `emblemcheck browse`. scans.db cannot join catalogue.db (separate
+# files), so flagged_files carries the rendering id as `emblem_thumbnail` and
+# the Datasette plugin draws it from the catalogue (see datasette_plugin.py).
+FLAGGED_FILES_SQL = """
+select
+  f.path,
+  f.thumbnail as file_thumbnail,
+  fd.name as emblem_name,
+  coalesce(nullif(fd.rendering_id, ''), fd.emblem_id) as emblem_thumbnail,
+  fd.restriction,
+  round(fd.score, 3) as score,
+  fd.method,
+  fd.emblem_id,
+  fd.box_x, fd.box_y, fd.box_w, fd.box_h,
+  a.reason as accepted_reason,
+  fd.run_id,
+  f.scanned_at,
+  f.sha256
+from findings as fd
+join files as f on f.path = fd.path
+left join accepted as a on a.sha256 = fd.sha256 and a.emblem_id = fd.emblem_id
+where f.status = 'flagged'
+"""
+
+SCAN_ERRORS_SQL = """
+select path, error, size, run_id, scanned_at
+from files
+where status = 'error'
+"""
+
+SCAN_RUNS_SQL = """
+select
+  id as run_id,
+  started_at,
+  duration_s,
+  files,
+  flagged,
+  errors,
+  clean,
+  skipped,
+  round(files / nullif(duration_s, 0), 1) as files_per_s,
+  catalogue_version,
+  command
+from runs
+"""
+
+
+@migrations()
+def m002_browse_views(db: sqlite_utils.Database) -> None:
+    db.create_view("flagged_files", FLAGGED_FILES_SQL)
+    db.create_view("scan_errors", SCAN_ERRORS_SQL)
+    db.create_view("scan_runs", SCAN_RUNS_SQL)

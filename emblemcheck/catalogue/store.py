@@ -71,3 +71,43 @@ def open_catalogue_db(path) -> sqlite_utils.Database:
     db.enable_wal()
     migrations.apply(db)
     return db
+
+
+#: What ``emblemcheck browse`` opens first: one row an emblem, every rendering's
+#: thumbnail (a JSON list of rendering ids the Datasette plugin draws as
+#: images), its artwork state and the facts behind its restriction.
+EMBLEM_GALLERY_SQL = """
+select
+  e.id,
+  e.name,
+  e.agency,
+  e.kind,
+  e.restriction,
+  e.artwork,
+  (select json_group_array(r.id)
+     from (select id from renderings where emblem_id = e.id order by id) as r) as thumbnails,
+  e.renderings,
+  e.name_fr,
+  e.basis,
+  e.blazon,
+  e.granted,
+  e.source,
+  e.licence,
+  e.notes,
+  e.origin
+from emblems as e
+order by case e.restriction when 'restricted' then 0 when 'caution' then 1 else 2 end, e.name
+"""
+
+#: Columns the full-text index covers (Datasette's search box on ``emblems``).
+SEARCH_COLUMNS = ("name", "name_fr", "agency", "blazon", "basis", "notes")
+
+
+def create_browse_views(db: sqlite_utils.Database) -> None:
+    """Add the views and the full-text index ``emblemcheck browse`` shows; safe to call again.
+
+    Call it once the emblems and renderings are written: the index is built
+    without triggers because a catalogue file is written once and never edited.
+    """
+    db.create_view("emblem_gallery", EMBLEM_GALLERY_SQL, replace=True)
+    db["emblems"].enable_fts(SEARCH_COLUMNS, create_triggers=False, replace=True)
