@@ -48,6 +48,7 @@ class Emblem:
     kind: str
     restriction: Restriction
     name_fr: str = ""
+    rule: str = ""
     basis: str = ""
     blazon: str = ""
     granted: str = ""
@@ -84,6 +85,7 @@ class Finding:
     method: str
     box: Box
     rendering_id: str = ""
+    rule: str = ""
     distance: float | None = None
     threshold: float | None = None
     outline: Outline | None = None

@@ -6,8 +6,18 @@ old one and swaps it in atomically, so a failed build leaves the old one.
 
 from __future__ import annotations
 
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 import sqlite_utils
+from PIL import Image
 from sqlite_utils import Migrations
+
+from ..errors import CatalogueMissing, UnknownEmblem
+from ..models import Emblem, Rendering, Restriction
 
 migrations = Migrations("emblemcheck.catalogue")
 
@@ -22,6 +32,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             "agency": str,
             "kind": str,
             "restriction": str,
+            "rule": str,
             "basis": str,
             "blazon": str,
             "granted": str,
@@ -68,9 +79,94 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 def open_catalogue_db(path) -> sqlite_utils.Database:
     """Open a catalogue database file, creating and migrating its schema."""
     db = sqlite_utils.Database(path)
-    db.enable_wal()
+    # No WAL here, unlike scans.db: the file is replaced by rename on every
+    # build, and a -wal file left beside it would belong to the old file.
     migrations.apply(db)
     return db
+
+
+# --- reading: the catalogue a scan holds in memory -------------------------
+
+_EMBLEM_COLUMNS = ("id", "name", "name_fr", "agency", "kind", "rule", "basis", "blazon",
+                   "granted", "source", "licence", "notes", "origin")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An emblem as ``catalogue list`` shows it: with its artwork state."""
+
+    emblem: Emblem
+    artwork: str
+    renderings: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The catalogue loaded once per process: emblems and rendering fingerprints."""
+
+    path: Path
+    version: str
+    emblems: dict[str, Emblem]
+    renderings: tuple[Rendering, ...]
+
+    @classmethod
+    def open(cls, path: Path) -> Catalogue:
+        """Load ``catalogue.db``; raises :class:`CatalogueMissing` if it was never built."""
+        if not Path(path).is_file():
+            raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
+        db = sqlite_utils.Database(path)
+        try:
+            meta = {row["key"]: row["value"] for row in db["meta"].rows}
+            emblems = {row["id"]: _emblem(row) for row in db["emblems"].rows}
+            renderings = tuple(
+                Rendering(
+                    id=row["id"], emblem_id=row["emblem_id"], variant=row["variant"],
+                    width=row["width"], height=row["height"], phash=row["phash"], dhash=row["dhash"],
+                    pdq=row["pdq"], pdq_quality=row["pdq_quality"],
+                    pdq_dihedral=tuple(json.loads(row["pdq_dihedral"] or "[]")),
+                )
+                for row in db.query(
+                    "select id, emblem_id, variant, width, height, phash, dhash, pdq, pdq_quality, "
+                    "pdq_dihedral from renderings order by id"
+                )
+            )
+        finally:
+            db.close()
+        return cls(Path(path), meta.get("version", ""), emblems, renderings)
+
+    def emblem(self, emblem_id: str) -> Emblem:
+        """The emblem with ``emblem_id``; raises :class:`UnknownEmblem`."""
+        try:
+            return self.emblems[emblem_id]
+        except KeyError:
+            raise UnknownEmblem(f"no emblem {emblem_id!r} in the catalogue; see `emblemcheck catalogue list`") from None
+
+    def rendering_image(self, rendering_id: str) -> np.ndarray:
+        """The stored reference picture of a rendering, as an RGB array."""
+        db = sqlite_utils.Database(self.path)
+        try:
+            row = db["renderings"].get(rendering_id)
+        except sqlite_utils.db.NotFoundError:
+            raise UnknownEmblem(f"no rendering {rendering_id!r} in the catalogue") from None
+        finally:
+            db.close()
+        return np.asarray(Image.open(io.BytesIO(row["image"])).convert("RGB"))
+
+
+def _emblem(row: dict) -> Emblem:
+    return Emblem(restriction=Restriction(row["restriction"]), **{k: row[k] or "" for k in _EMBLEM_COLUMNS})
+
+
+def listings(path: Path) -> list[Listing]:
+    """Every emblem with its artwork state, in manifest order."""
+    if not Path(path).is_file():
+        raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
+    db = sqlite_utils.Database(path)
+    try:
+        return [Listing(_emblem(row), row["artwork"], row["renderings"])
+                for row in db.query("select * from emblems order by rowid")]
+    finally:
+        db.close()
 
 
 #: What ``emblemcheck browse`` opens first: one row an emblem, every rendering's

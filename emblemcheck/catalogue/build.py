@@ -1,0 +1,214 @@
+"""Build catalogue.db from the manifest: fetch, render, fingerprint, store.
+
+The build writes a new file beside the existing one and swaps it in with an
+atomic rename, so a failed or interrupted build leaves the old catalogue. A
+problem with one entry's artwork (npm offline, a bad SHA-256, an unsafe SVG)
+is recorded against that entry and the rest still builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from .. import __version__
+from ..errors import ArtworkSourceError, EmblemcheckError
+from ..fingerprints import fingerprint
+from ..home import Home
+from ..thumbnails import png_thumbnail
+from . import sources
+from .artwork import flatten_artwork, rendering_id
+from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
+from .store import open_catalogue_db
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build produced and what went wrong, one line per problem."""
+
+    path: Path
+    emblems: int
+    renderings: int
+    version: str
+    problems: tuple[str, ...] = ()
+
+
+def build_catalogue(home: Home, *, from_dir: Path | None = None, manifest: Manifest | None = None) -> BuildReport:
+    """Build ``home.catalogue_db`` from the shipped manifest and the user's additions."""
+    manifest = merge_user(manifest or load_manifest(), load_user_manifest(home.user_manifest))
+    fetched, problems = _fetch_all(manifest, home, from_dir)
+    with _new_file(home) as db:
+        count = 0
+        for entry in manifest.entries:
+            rows, entry_problems, reasons = _entry_renderings(entry, manifest, fetched)
+            problems.extend(entry_problems)
+            _write_entry(db, entry, rows, _artwork_state(entry, rows, entry_problems + reasons))
+            count += len(rows)
+        version = finish(db)
+    return BuildReport(home.catalogue_db, len(manifest.entries), count, version, tuple(problems))
+
+
+def _fetch_all(manifest: Manifest, home: Home, from_dir: Path | None) -> tuple[dict, list[str]]:
+    """Artwork bytes by (source, file); failures become an error string in place of bytes."""
+    fetched: dict[tuple[str, str], bytes | str] = {}
+    problems: list[str] = []
+    for source in manifest.sources.values():
+        wanted = [a for e in manifest.entries for a in e.artwork if a.source == source.id]
+        if not wanted:
+            continue
+        for artwork, result in _fetch_source(source, wanted, home, from_dir):
+            fetched[(source.id, artwork.file)] = result
+            if isinstance(result, str) and result not in problems:
+                problems.append(result)
+    return fetched, problems
+
+
+def _fetch_source(source, wanted: list[Artwork], home: Home, from_dir: Path | None):
+    if source.kind == "npm" and from_dir is None:
+        try:
+            found = sources.fetch_npm(source, wanted, home.cache)
+            return [(a, found[a.file]) for a in wanted]
+        except ArtworkSourceError as exc:
+            return [(a, str(exc)) for a in wanted]
+    loaders: dict[str, Callable[[Artwork], bytes]] = {
+        "npm": lambda a: sources.from_folder(from_dir, a),
+        "drawn": sources.drawn,
+        "user": lambda a: sources.user_file(home.artwork, a),
+    }
+    out = []
+    for artwork in wanted:
+        try:
+            out.append((artwork, loaders[source.kind](artwork)))
+        except ArtworkSourceError as exc:
+            out.append((artwork, str(exc)))
+    return out
+
+
+def _entry_renderings(entry: Entry, manifest: Manifest, fetched: dict) -> tuple[list[dict], list[str], list[str]]:
+    """Rendering rows, new problems to report, and every reason artwork is missing."""
+    rows, problems, reasons = [], [], []
+    for artwork in entry.artwork:
+        data = fetched[(artwork.source, artwork.file)]
+        if isinstance(data, str):
+            reasons.append(data)  # a fetch failure, already reported once per source
+            continue
+        try:
+            rows.extend(rendering_rows(entry.emblem.id, artwork, data, manifest))
+        except EmblemcheckError as exc:
+            problems.append(f"{entry.emblem.id}: {exc}")
+    return rows, problems, reasons
+
+
+def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Manifest) -> list[dict]:
+    """Flatten, fingerprint and thumbnail every variant of one artwork file."""
+    rows = []
+    for flat in flatten_artwork(data, artwork, manifest.variants, f"{emblem_id}: {artwork.file}"):
+        prints = fingerprint(flat.rgb)
+        height, width = flat.rgb.shape[:2]
+        rows.append({
+            "id": rendering_id(emblem_id, artwork, flat.variant),
+            "emblem_id": emblem_id,
+            "variant": flat.variant,
+            "source_file": artwork.file,
+            "source_sha256": sources.sha256(data),
+            "width": width,
+            "height": height,
+            "thumbnail": png_thumbnail(flat.rgb),
+            "image": png_thumbnail(flat.rgb, side=max(width, height)),
+            "phash": str(prints.phash),
+            "dhash": str(prints.dhash),
+            "pdq": str(prints.pdq),
+            "pdq_quality": prints.pdq_quality,
+            "pdq_dihedral": json.dumps([str(h) for h in prints.pdq_dihedral]),
+        })
+    return rows
+
+
+def _artwork_state(entry: Entry, rows: list[dict], reasons: list[str]) -> str:
+    if rows:
+        return "ready"
+    if entry.artwork:
+        return f"unavailable: {reasons[0] if reasons else 'artwork could not be obtained'}"
+    return "needs artwork"
+
+
+def _write_entry(db: sqlite_utils.Database, entry: Entry, rows: list[dict], artwork_state: str) -> None:
+    emblem = entry.emblem
+    db.table("emblems").insert({
+        **{k: getattr(emblem, k) for k in ("id", "name", "name_fr", "agency", "kind", "rule", "basis",
+                                          "blazon", "granted", "source", "licence", "notes", "origin")},
+        "restriction": str(emblem.restriction),
+        "artwork": artwork_state,
+        "renderings": len(rows),
+    })
+    db.table("renderings").insert_all(rows)
+
+
+def finish(db: sqlite_utils.Database) -> str:
+    """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
+    digest = hashlib.sha256(__version__.encode())
+    for row in db.query("select id, restriction, artwork from emblems order by id"):
+        digest.update(json.dumps(row, sort_keys=True).encode())
+    for row in db.query("select id, emblem_id, pdq, phash from renderings order by id"):
+        digest.update(json.dumps(row, sort_keys=True).encode())
+    version = digest.hexdigest()[:16]
+    db.table("meta").upsert_all(
+        [
+            {"key": "version", "value": version},
+            {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+            {"key": "emblemcheck", "value": __version__},
+        ],
+        pk="key",
+    )
+    return version
+
+
+@contextmanager
+def _new_file(home: Home) -> Iterator[sqlite_utils.Database]:
+    """A fresh database beside catalogue.db, renamed over it only on success."""
+    home.root.mkdir(parents=True, exist_ok=True)
+    tmp = home.root / f".catalogue.db.building-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    db = open_catalogue_db(tmp)
+    try:
+        with db.atomic():
+            yield db
+        db.close()
+        os.replace(tmp, home.catalogue_db)
+    except BaseException:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def rewrite(home: Home) -> Iterator[sqlite_utils.Database]:
+    """Copy catalogue.db, let the caller change the copy, then swap it in atomically."""
+    from .. import errors
+
+    if not home.catalogue_db.exists():
+        raise errors.CatalogueMissing(f"{home.catalogue_db} does not exist: run `emblemcheck catalogue build`")
+    tmp = home.root / f".catalogue.db.editing-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    source = sqlite_utils.Database(home.catalogue_db)
+    target = sqlite_utils.Database(tmp)
+    source.conn.backup(target.conn)
+    source.close()
+    try:
+        with target.atomic():
+            yield target
+            finish(target)
+        target.close()
+        os.replace(tmp, home.catalogue_db)
+    except BaseException:
+        target.close()
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,31 @@
+"""``emblemcheck browse``: the catalogue and scan results in a local Datasette."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import browse as browsing
+from . import app
+from .options import HomeOption, home_of
+
+
+@app.command()
+def browse(
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1; 0 picks a free one.")] = browsing.DEFAULT_PORT,
+    open_: Annotated[bool, typer.Option("--open", help="Open the flagged files page in your web browser.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Browse the emblem catalogue and your scan results in Datasette, on this computer only.
+
+    Serves catalogue.db (read-only) and scans.db on 127.0.0.1 until Ctrl-C.
+    Needs the browse extra: pip install 'emblemcheck[browse]'.
+
+    Example: emblemcheck browse --port 0 --open
+    """
+    browser = browsing.open_browser(home_of(home), port)
+    typer.echo(f"emblemcheck browse: serving on {browser.url} (Ctrl-C to stop)")
+    for title, url in browser.pages.items():
+        typer.echo(f"  {title}: {url}")
+    browsing.serve(browser, open_in_browser=open_)

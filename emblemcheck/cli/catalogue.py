@@ -1,0 +1,137 @@
+"""``emblemcheck catalogue``: build, list, show, add, remove."""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..catalogue import add_artwork, build_catalogue, listings, remove
+from ..errors import UnknownEmblem, UsageError
+from ..models import KINDS, Restriction
+from .options import HomeOption, home_of
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+from . import _typer  # noqa: E402
+
+app = _typer(help="Build, inspect and extend the catalogue of emblems.")
+
+
+@app.command()
+def build(
+    from_dir: Annotated[Optional[Path], typer.Option(
+        "--from", exists=True, file_okay=False,
+        help="Take the official SVG files from this folder instead of running `npm pack`.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Build catalogue.db: fetch the official artwork, render its variants, fingerprint everything.
+
+    The Government of Canada's own artwork is obtained with `npm pack @gcds-core/components@1.3.1`,
+    checked against the SHA-256 in the manifest and cached in the home folder. Without npm, use
+    --from DIR with the SVG files you downloaded. The old catalogue stays if the build fails.
+
+    Example: emblemcheck catalogue build
+    """
+    report = build_catalogue(home_of(home), from_dir=from_dir)
+    for problem in report.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    typer.echo(f"built {report.path}: {report.emblems} emblems, {report.renderings} renderings, "
+               f"version {report.version}")
+
+
+def _listing_dict(listing) -> dict:
+    out = asdict(listing.emblem)
+    out["restriction"] = str(listing.emblem.restriction)
+    out.update(artwork=listing.artwork, renderings=listing.renderings)
+    return out
+
+
+@app.command("list")
+def list_(format: FormatOption = Format.text, home: HomeOption = None) -> None:
+    """List every emblem with its restriction and artwork state.
+
+    Example: emblemcheck catalogue list --format json
+    """
+    rows = listings(home_of(home).catalogue_db)
+    if format is Format.json:
+        typer.echo(json.dumps([_listing_dict(r) for r in rows], indent=2, ensure_ascii=False))
+        return
+    width = max(len(r.emblem.id) for r in rows)
+    for r in rows:
+        state = r.artwork if r.artwork != "ready" else f"ready ({r.renderings} renderings)"
+        typer.echo(f"{r.emblem.id:<{width}}  {str(r.emblem.restriction):<10}  {r.emblem.kind:<12}  {state}")
+
+
+@app.command()
+def show(emblem_id: Annotated[str, typer.Argument(metavar="ID")], format: FormatOption = Format.text,
+         home: HomeOption = None) -> None:
+    """Show one emblem's facts, provenance and artwork state.
+
+    Example: emblemcheck catalogue show cbsa-badge
+    """
+    match = [r for r in listings(home_of(home).catalogue_db) if r.emblem.id == emblem_id]
+    if not match:
+        raise UnknownEmblem(f"no emblem {emblem_id!r}; see `emblemcheck catalogue list`")
+    row = _listing_dict(match[0])
+    if format is Format.json:
+        typer.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    for key, value in row.items():
+        if value not in ("", None):
+            typer.echo(f"{key:>12}: {value}")
+
+
+@app.command()
+def add(
+    file: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF or SVG artwork.")],
+    emblem_id: Annotated[Optional[str], typer.Option("--id", help="Emblem to attach the artwork to, or the new emblem's id.")] = None,
+    name: Annotated[Optional[str], typer.Option(help="Name of a new emblem.")] = None,
+    agency: Annotated[Optional[str], typer.Option(help="Agency of a new emblem.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help=f"Kind of a new emblem: {', '.join(KINDS)}.")] = None,
+    restriction: Annotated[Optional[Restriction], typer.Option(help="Restriction of a new emblem.")] = None,
+    notes: Annotated[Optional[str], typer.Option(help="Notes on a new emblem.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Add artwork: attach it to an existing emblem (--id), or create a new emblem.
+
+    Examples:
+      emblemcheck catalogue add badge.png --id cbsa-badge
+      emblemcheck catalogue add crest.svg --id my-crest --name "My crest" --agency "My agency" --kind badge --restriction restricted
+    """
+    new = any(v is not None for v in (name, agency, kind, restriction))
+    if new:
+        missing = [o for o, v in (("--id", emblem_id), ("--name", name), ("--agency", agency),
+                                  ("--kind", kind), ("--restriction", restriction)) if not v]
+        if missing:
+            raise UsageError(f"a new emblem needs {', '.join(missing)}")
+        fields = {"id": emblem_id, "name": name, "agency": agency, "kind": kind,
+                  "restriction": restriction.value, "notes": notes or ""}
+        added = add_artwork(home_of(home), file, fields=fields)
+    elif emblem_id:
+        added = add_artwork(home_of(home), file, emblem_id=emblem_id)
+    else:
+        raise UsageError("give --id of an existing emblem, or --id --name --agency --kind --restriction for a new one")
+    verb = "created" if added.created else "updated"
+    typer.echo(f"{verb} {added.emblem_id}: {len(added.renderings)} rendering(s) added")
+    for warning in added.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@app.command("remove")
+def remove_(emblem_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeOption = None) -> None:
+    """Remove an emblem you added, or the artwork you attached to a shipped emblem.
+
+    Example: emblemcheck catalogue remove cbsa-badge
+    """
+    typer.echo(remove(home_of(home), emblem_id))

@@ -1,0 +1,61 @@
+"""The JSON report, documented by data/scan-output.schema.json. Its shape is stable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from .. import __version__
+from ..models import FileResult, Finding
+from ..rules import rule
+
+#: Bump only with a schema change; consumers can check it.
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict:
+    """A finding as JSON-ready values."""
+    out = asdict(finding)
+    out["restriction"] = str(finding.restriction)
+    out["box"] = list(finding.box)
+    out["outline"] = [list(p) for p in finding.outline] if finding.outline else None
+    rule_ = rule(finding.rule)
+    out["rule"] = {"id": rule_.id, "title": rule_.title, "quote": rule_.quote, "source": rule_.publisher,
+                   "status": rule_.status} if rule_ else None
+    return out
+
+
+def file_dict(result: FileResult) -> dict:
+    """One file's verdict as JSON-ready values."""
+    return {
+        "path": result.path,
+        "sha256": result.sha256 or None,
+        "status": result.status,
+        "error": result.error or None,
+        "width": result.width or None,
+        "height": result.height or None,
+        "findings": [finding_dict(f) for f in result.findings],
+    }
+
+
+def document(results: Sequence[FileResult], summary, catalogue_version: str = "") -> dict:
+    """The whole report as a dict."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "emblemcheck": __version__,
+        "catalogue_version": catalogue_version or None,
+        "files": [file_dict(r) for r in results],
+        "summary": {
+            "files": summary.files,
+            "flagged": summary.flagged,
+            "clean": summary.clean,
+            "errors": summary.errors,
+            "findings_by_restriction": summary.by_restriction,
+        },
+    }
+
+
+def render(results: Sequence[FileResult], summary, catalogue_version: str = "") -> str:
+    """The report as indented JSON text."""
+    return json.dumps(document(results, summary, catalogue_version), indent=2, ensure_ascii=False) + "\n"

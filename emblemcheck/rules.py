@@ -1,0 +1,41 @@
+"""The rules emblemcheck enforces, with their sources (data/guidelines.toml)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from .resources import data_dir
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule or guideline an emblem falls under, quoted with its source."""
+
+    id: str
+    title: str
+    publisher: str
+    quote: str
+    quoted_from: str
+    status: str
+    published: str = ""
+    rescinded: str = ""
+    document: str = ""
+
+
+@functools.cache
+def rules() -> dict[str, Rule]:
+    """All rules by id."""
+    with open(data_dir() / "guidelines.toml", "rb") as handle:
+        raw = tomllib.load(handle)["rules"]
+    return {rule_id: Rule(id=rule_id, **fields) for rule_id, fields in raw.items()}
+
+
+def rule(rule_id: str) -> Rule | None:
+    """The rule with ``rule_id``, or ``None`` for an emblem without one."""
+    return rules().get(rule_id)
