@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
 from .. import __version__
-from ..errors import ArtworkSourceError, EmblemcheckError
+from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
 from ..fingerprints import fingerprint
 from ..home import Home
 from ..thumbnails import png_thumbnail
@@ -52,7 +53,7 @@ def build_catalogue(home: Home, *, from_dir: Path | None = None, manifest: Manif
             problems.extend(entry_problems)
             _write_entry(db, entry, rows, _artwork_state(entry, rows, entry_problems + reasons))
             count += len(rows)
-        version = finish(db)
+    version = catalogue_version(home.catalogue_db)
     return BuildReport(home.catalogue_db, len(manifest.entries), count, version, tuple(problems))
 
 
@@ -152,6 +153,12 @@ def _write_entry(db: sqlite_utils.Database, entry: Entry, rows: list[dict], artw
     db.table("renderings").insert_all(rows)
 
 
+def catalogue_version(path: Path) -> str:
+    """The version digest recorded in a built catalogue."""
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute("select value from meta where key = 'version'").fetchone()[0]
+
+
 def finish(db: sqlite_utils.Database) -> str:
     """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
     digest = hashlib.sha256(__version__.encode())
@@ -172,15 +179,21 @@ def finish(db: sqlite_utils.Database) -> str:
 
 
 @contextmanager
-def _new_file(home: Home) -> Iterator[sqlite_utils.Database]:
-    """A fresh database beside catalogue.db, renamed over it only on success."""
+def _replacing(home: Home, copy_current: bool) -> Iterator[sqlite_utils.Database]:
+    """A database file beside catalogue.db (a copy of it, or empty), renamed over it only on success."""
+    if copy_current and not home.catalogue_db.exists():
+        raise CatalogueMissing(f"{home.catalogue_db} does not exist: run `emblemcheck catalogue build`")
     home.root.mkdir(parents=True, exist_ok=True)
-    tmp = home.root / f".catalogue.db.building-{os.getpid()}"
+    tmp = home.root / f".catalogue.db.new-{os.getpid()}"
     tmp.unlink(missing_ok=True)
+    if copy_current:
+        with closing(sqlite3.connect(home.catalogue_db)) as source, closing(sqlite3.connect(tmp)) as target:
+            source.backup(target)
     db = open_catalogue_db(tmp)
     try:
         with db.atomic():
             yield db
+            finish(db)
         db.close()
         os.replace(tmp, home.catalogue_db)
     except BaseException:
@@ -189,26 +202,11 @@ def _new_file(home: Home) -> Iterator[sqlite_utils.Database]:
         raise
 
 
-@contextmanager
-def rewrite(home: Home) -> Iterator[sqlite_utils.Database]:
-    """Copy catalogue.db, let the caller change the copy, then swap it in atomically."""
-    from .. import errors
+def _new_file(home: Home):
+    """An empty catalogue that replaces catalogue.db when the block succeeds."""
+    return _replacing(home, copy_current=False)
 
-    if not home.catalogue_db.exists():
-        raise errors.CatalogueMissing(f"{home.catalogue_db} does not exist: run `emblemcheck catalogue build`")
-    tmp = home.root / f".catalogue.db.editing-{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    source = sqlite_utils.Database(home.catalogue_db)
-    target = sqlite_utils.Database(tmp)
-    source.conn.backup(target.conn)
-    source.close()
-    try:
-        with target.atomic():
-            yield target
-            finish(target)
-        target.close()
-        os.replace(tmp, home.catalogue_db)
-    except BaseException:
-        target.close()
-        tmp.unlink(missing_ok=True)
-        raise
+
+def rewrite(home: Home):
+    """A copy of catalogue.db for the caller to change, swapped in when the block succeeds."""
+    return _replacing(home, copy_current=True)
