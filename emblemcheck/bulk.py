@@ -1,0 +1,421 @@
+"""Scanning folders: a streamed walk, a pool of worker processes, an incremental record.
+
+The shape, from the outside in:
+
+* the walk (:mod:`emblemcheck.walk`) is a generator, consumed only as fast
+  as workers free up, so memory does not grow with the folder;
+* each worker process loads the catalogue once and scans one file at a time;
+  at most one job per worker is in flight, and a worker that passes the
+  per-file time limit (or dies) is killed and replaced, its file reported;
+* results go to ``scans.db`` in batches, each in one transaction: a Ctrl-C or
+  a killed process loses at most the open batch, never leaves a half-written
+  row, and the next run skips what is already recorded;
+* a file whose size, mtime, SHA-256 and catalogue version match its record is
+  not scanned again: its recorded verdict is reported as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from .errors import EmblemcheckError, ImageError, UsageError
+from .frames import iter_frames
+from .imaging import MAX_PIXELS, LoadedImage, read_file
+from .models import FileResult, Finding, Restriction
+from .walk import Entry, Excludes, ImageFile, Skip, printable, walk
+
+#: Seconds one file may take before its worker is killed and the file reported.
+#: The slowest legitimate case measured is a 100-megapixel JPEG (about 6 s).
+DEFAULT_TIMEOUT = 60.0
+
+#: Results written per transaction: small enough that an interrupted run
+#: loses little, large enough that SQLite's per-commit fsync is amortised.
+BATCH_SIZE = 64
+
+#: The engine a worker builds when none is given: "module:function".
+DEFAULT_ENGINE = "emblemcheck.bulk:catalogue_engine"
+
+#: An engine finds emblems in one decoded frame. ``make(home_root)`` returns
+#: ``(catalogue_version, find)`` where ``find(image) -> tuple[Finding, ...]``.
+Find = Callable[[LoadedImage], tuple[Finding, ...]]
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How a folder scan runs."""
+
+    workers: int = 0  # 0: one per CPU core
+    timeout: float = DEFAULT_TIMEOUT
+    rescan: bool = False
+    excludes: tuple[str, ...] = ()
+    gitignore: bool = True
+    max_pixels: int = MAX_PIXELS
+    engine: str = DEFAULT_ENGINE
+    command: str = "scan"
+
+    def worker_count(self) -> int:
+        """The number of worker processes to start."""
+        if self.workers < 0:
+            raise UsageError(f"--workers must be 0 (one per core) or more, not {self.workers}")
+        return self.workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """Everything one folder scan found, reused, skipped or failed on."""
+
+    results: tuple[FileResult, ...]
+    skipped: tuple[Skip, ...]
+    unchanged: int
+    seconds: float
+    catalogue_version: str
+    run_id: int | None = None
+    interrupted: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Files per status, plus ``skipped`` and ``unchanged``."""
+        counts = {"files": len(self.results), "flagged": 0, "clean": 0, "error": 0}
+        for result in self.results:
+            counts[result.status] += 1
+        counts["skipped"] = len(self.skipped)
+        counts["unchanged"] = self.unchanged
+        return counts
+
+
+@dataclass
+class _Tally:
+    results: list[FileResult] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    unchanged: int = 0
+
+
+# --------------------------------------------------------------------- engine
+
+
+def catalogue_engine(home_root: str) -> tuple[str, Find]:
+    """The real engine: the catalogue in ``home_root`` and the scanner over it."""
+    from .home import Home
+    from .scanning import Scanner, load_catalogue
+
+    scanner = Scanner(load_catalogue(Home(Path(home_root))))
+    return scanner.catalogue.version, scanner.find
+
+
+def load_engine(spec: str, home_root: str) -> tuple[str, Find]:
+    """Import ``module:function`` and call it with ``home_root``."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)(home_root)
+
+
+# --------------------------------------------------------------------- one file
+
+
+def scan_path(find: Find, path: str, *, max_pixels: int = MAX_PIXELS) -> tuple[FileResult, int, int]:
+    """Scan every frame of the file at ``path``: its result and ``(size, mtime_ns)`` as read."""
+    shown = printable(path)
+    try:
+        # stat before reading: if the file changes in between, the record
+        # holds the older mtime and the next run scans it again.
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ImageError(f"{shown}: vanished during the scan") from None
+    except OSError as exc:
+        raise ImageError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+    data = read_file(path)
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return _scan_frames(find, data, shown, digest, max_pixels), info.st_size, info.st_mtime_ns
+    except ImageError as exc:
+        return FileResult(shown, "error", sha256=digest, error=_reason(exc, shown)), info.st_size, info.st_mtime_ns
+
+
+def _scan_frames(find: Find, data: bytes, shown: str, digest: str, max_pixels: int) -> FileResult:
+    best: dict[str, Finding] = {}
+    width = height = 0
+    for frame in iter_frames(data, shown, max_pixels=max_pixels):
+        if frame.index == 0:
+            width, height = frame.image.width, frame.image.height
+        for finding in find(frame.image):
+            if frame.count > 1:
+                finding = replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
+            known = best.get(finding.emblem_id)
+            if known is None or finding.score > known.score:
+                best[finding.emblem_id] = finding
+    findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
+    status = "flagged" if findings else "clean"
+    return FileResult(shown, status, sha256=digest, width=width, height=height, findings=findings)
+
+
+def _reason(exc: EmblemcheckError, shown: str) -> str:
+    """The error message without the file name the report already shows."""
+    text = printable(str(exc))
+    return text[len(shown) + 2:] if text.startswith(shown + ": ") else text
+
+
+# --------------------------------------------------------------------- workers
+
+
+def _worker_main(conn: Connection, engine: str, home_root: str, max_pixels: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    try:
+        version, find = load_engine(engine, home_root)
+    except EmblemcheckError as exc:
+        conn.send(("fatal", str(exc), exc.exit_code))
+        return
+    conn.send(("ready", version, 0))
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            return
+        if path is None:
+            return
+        try:
+            conn.send(("done", scan_path(find, path, max_pixels=max_pixels), 0))
+        except ImageError as exc:
+            conn.send(("done", (FileResult(printable(path), "error", error=_reason(exc, printable(path))), None, None), 0))
+        except Exception as exc:  # noqa: BLE001 - one file's bug must be reported, not end the run
+            message = f"internal error while scanning: {type(exc).__name__}: {exc}"
+            conn.send(("done", (FileResult(printable(path), "error", error=message), None, None), 0))
+
+
+class _Worker:
+    def __init__(self, context, engine: str, home_root: str, max_pixels: int) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, engine, home_root, max_pixels),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.path: str | None = None
+        self.deadline = 0.0
+
+    def ready(self) -> str:
+        try:
+            kind, value, code = self.conn.recv()
+        except EOFError:
+            raise EmblemcheckError("a scan worker exited while loading the catalogue") from None
+        if kind == "fatal":
+            error = EmblemcheckError(value)
+            error.exit_code = code
+            raise error
+        return value
+
+    def submit(self, path: str, timeout: float) -> None:
+        self.path, self.deadline = path, time.monotonic() + timeout
+        self.conn.send(path)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Worker processes with one job each, a per-job time limit, and replacement of any that die."""
+
+    def __init__(self, count: int, *, engine: str, home_root: str, timeout: float, max_pixels: int) -> None:
+        # spawn, not fork: the parent may run a progress thread, and forking a
+        # threaded process can deadlock the child.
+        self._context = multiprocessing.get_context("spawn")
+        self._spec = (engine, home_root, max_pixels)
+        self.timeout = timeout
+        self.workers = [_Worker(self._context, *self._spec) for _ in range(count)]
+        versions = {worker.ready() for worker in self.workers}
+        self.catalogue_version = versions.pop()
+
+    def idle(self) -> list[_Worker]:
+        return [w for w in self.workers if w.path is None]
+
+    def busy(self) -> bool:
+        return any(w.path is not None for w in self.workers)
+
+    def collect(self) -> Iterator[tuple[FileResult, int | None, int | None]]:
+        """Wait for at least one busy worker to finish, die or time out; yield what it gives."""
+        busy = [w for w in self.workers if w.path is not None]
+        now = time.monotonic()
+        timeout = max(0.0, min(w.deadline for w in busy) - now)
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+        for worker in busy:
+            if worker.conn in ready:
+                try:
+                    _kind, payload, _code = worker.conn.recv()
+                except (EOFError, OSError):
+                    yield self._replace(worker, "the scan worker died (out of memory or a crash in a decoder)")
+                    continue
+                worker.path = None
+                yield payload
+            elif worker.process.sentinel in ready:
+                yield self._replace(worker, "the scan worker died (out of memory or a crash in a decoder)")
+            elif time.monotonic() >= worker.deadline:
+                yield self._replace(worker, f"took longer than the {self.timeout:g} s limit per file")
+
+    def _replace(self, worker: _Worker, reason: str) -> tuple[FileResult, None, None]:
+        path = worker.path or ""
+        worker.stop()
+        fresh = _Worker(self._context, *self._spec)
+        fresh.ready()
+        self.workers[self.workers.index(worker)] = fresh
+        return FileResult(printable(path), "error", error=reason), None, None
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker.path is None and worker.process.is_alive():
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+            worker.stop()
+
+
+# --------------------------------------------------------------------- the scan
+
+
+def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: BulkOptions = BulkOptions(),
+              on_result: Callable[[FileResult, bool], None] | None = None,
+              on_skip: Callable[[Skip], None] | None = None) -> BulkResult:
+    """Scan files and folders; record in ``scans.db`` under ``home_root``; return every outcome.
+
+    ``on_result(result, reused)`` is called in this process as each file
+    finishes (``reused``: taken from the record, not scanned again);
+    ``on_skip`` for each entry left out on purpose.
+    """
+    from . import history
+
+    started = time.monotonic()
+    count = options.worker_count()
+    pool = WorkerPool(count, engine=options.engine, home_root=str(home_root), timeout=options.timeout,
+                      max_pixels=options.max_pixels)
+    db = history.open_scans(Path(home_root) / "scans.db")
+    version = pool.catalogue_version
+    run_id = history.start_run(db, catalogue_version=version, command=options.command)
+    recorder = _Recorder(db, run_id, version)
+    tally = _Tally()
+
+    def finish(result: FileResult, stats: tuple[int | None, int | None], reused: bool) -> None:
+        tally.results.append(result)
+        if not reused:
+            recorder.add(result, stats)
+        if on_result:
+            on_result(result, reused)
+
+    interrupted = False
+    try:
+        roots = [os.path.abspath(p) for p in paths]
+        entries = walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore)
+        _drive(pool, entries, db, version, options, tally, finish, on_skip)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        pool.close()
+        recorder.flush()
+        history.finish_run(db, run_id, tally.results, seconds=time.monotonic() - started,
+                           skipped=len(tally.skipped))
+    return BulkResult(tuple(tally.results), tuple(tally.skipped), tally.unchanged,
+                      time.monotonic() - started, version, run_id, interrupted)
+
+
+def _drive(pool: WorkerPool, entries: Iterator[Entry], db, version: str, options: BulkOptions,
+           tally: _Tally, finish, on_skip) -> None:
+    exhausted = False
+    while not exhausted or pool.busy():
+        for worker in pool.idle():
+            entry = _next_job(entries, db, version, options, tally, finish, on_skip)
+            if entry is None:
+                exhausted = True
+                break
+            worker.submit(entry.path, options.timeout)
+        if pool.busy():
+            for result, size, mtime_ns in pool.collect():
+                finish(result, (size, mtime_ns), False)
+
+
+def _next_job(entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
+              finish, on_skip) -> ImageFile | None:
+    """Advance the walk to the next file that needs a worker, settling the rest on the way."""
+    for entry in entries:
+        if isinstance(entry, Skip):
+            if entry.error:
+                finish(FileResult(printable(entry.path), "error", error=entry.reason), (None, None), False)
+            else:
+                tally.skipped.append(entry)
+                if on_skip:
+                    on_skip(entry)
+            continue
+        recorded = None if options.rescan else recorded_result(db, entry, version)
+        if recorded is None:
+            return entry
+        tally.unchanged += 1
+        finish(recorded, (entry.size, entry.mtime_ns), True)
+    return None
+
+
+def recorded_result(db, entry: ImageFile, version: str) -> FileResult | None:
+    """The recorded verdict on ``entry`` if its size, mtime, SHA-256 and catalogue version still match.
+
+    Errors are never reused: a file that failed may be readable now.
+    """
+    key = printable(os.path.abspath(entry.path))
+    rows = list(db.query("select * from files where path = ?", [key]))
+    if not rows:
+        return None
+    row = rows[0]
+    if (row["size"], row["mtime_ns"], row["catalogue_version"]) != (entry.size, entry.mtime_ns, version):
+        return None
+    if row["status"] == "error":
+        return None
+    try:
+        digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+    except OSError:
+        return None  # let a worker read it and report the reason
+    if digest != row["sha256"]:
+        return None
+    findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [key]))
+    return FileResult(key, row["status"], sha256=digest, width=row["width"] or 0, height=row["height"] or 0,
+                      findings=findings)
+
+
+def _finding(row: dict) -> Finding:
+    import json
+
+    outline = json.loads(row["outline"]) if row["outline"] else None
+    return Finding(
+        emblem_id=row["emblem_id"], name=row["name"], restriction=Restriction(row["restriction"]),
+        score=row["score"], method=row["method"],
+        box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
+        rendering_id=row["rendering_id"] or "", distance=row["distance"], threshold=row["threshold"],
+        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
+    )
+
+
+class _Recorder:
+    """Collects results and writes them to scans.db in transactions of :data:`BATCH_SIZE`."""
+
+    def __init__(self, db, run_id: int, version: str) -> None:
+        self.db, self.run_id, self.version = db, run_id, version
+        self.pending: list[FileResult] = []
+        self.stats: dict[str, tuple[int, int]] = {}
+
+    def add(self, result: FileResult, stats: tuple[int | None, int | None]) -> None:
+        self.pending.append(result)
+        if stats[0] is not None:
+            self.stats[result.path] = stats
+        if len(self.pending) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        from . import history
+
+        if self.pending:
+            history.record(self.db, self.run_id, self.pending, catalogue_version=self.version, stats=self.stats)
+        self.pending, self.stats = [], {}
