@@ -31,6 +31,7 @@ from .errors import EmblemcheckError, ImageError, UsageError
 from .frames import iter_frames
 from .imaging import MAX_PIXELS, LoadedImage, read_file
 from .models import FileResult, Finding, Restriction
+from .thumbnails import preview_jpeg
 from .walk import Entry, Excludes, ImageFile, Skip, printable, walk
 
 #: Seconds one file may take before its worker is killed and the file reported.
@@ -104,10 +105,9 @@ class _Tally:
 
 def catalogue_engine(home_root: str) -> tuple[str, Find]:
     """The real engine: the catalogue in ``home_root`` and the scanner over it."""
-    from .home import Home
-    from .scanning import Scanner, load_catalogue
+    from .scanning import open_scanner
 
-    scanner = Scanner(load_catalogue(Home(Path(home_root))))
+    scanner = open_scanner(Path(home_root))
     return scanner.catalogue.version, scanner.find
 
 
@@ -120,8 +120,18 @@ def load_engine(spec: str, home_root: str) -> tuple[str, Find]:
 # --------------------------------------------------------------------- one file
 
 
-def scan_path(find: Find, path: str, *, max_pixels: int = MAX_PIXELS) -> tuple[FileResult, int, int]:
-    """Scan every frame of the file at ``path``: its result and ``(size, mtime_ns)`` as read."""
+@dataclass(frozen=True)
+class Scanned:
+    """What a worker sends back: the verdict, the file's size and mtime as read, a preview if flagged."""
+
+    result: FileResult
+    size: int | None = None
+    mtime_ns: int | None = None
+    preview: bytes | None = None
+
+
+def scan_path(find: Find, path: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
+    """Scan every frame of the file at ``path``."""
     shown = printable(path)
     try:
         # stat before reading: if the file changes in between, the record
@@ -134,18 +144,23 @@ def scan_path(find: Find, path: str, *, max_pixels: int = MAX_PIXELS) -> tuple[F
     data = read_file(path)
     digest = hashlib.sha256(data).hexdigest()
     try:
-        return _scan_frames(find, data, shown, digest, max_pixels), info.st_size, info.st_mtime_ns
+        result, preview = _scan_frames(find, data, shown, digest, max_pixels)
     except ImageError as exc:
-        return FileResult(shown, "error", sha256=digest, error=_reason(exc, shown)), info.st_size, info.st_mtime_ns
+        result, preview = FileResult(shown, "error", sha256=digest, error=_reason(exc, shown)), None
+    return Scanned(result, info.st_size, info.st_mtime_ns, preview)
 
 
-def _scan_frames(find: Find, data: bytes, shown: str, digest: str, max_pixels: int) -> FileResult:
+def _scan_frames(find: Find, data: bytes, shown: str, digest: str, max_pixels: int) -> tuple[FileResult, bytes | None]:
     best: dict[str, Finding] = {}
     width = height = 0
+    preview = None
     for frame in iter_frames(data, shown, max_pixels=max_pixels):
         if frame.index == 0:
             width, height = frame.image.width, frame.image.height
-        for finding in find(frame.image):
+        found = find(frame.image)
+        if found and preview is None:
+            preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
+        for finding in found:
             if frame.count > 1:
                 finding = replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
             known = best.get(finding.emblem_id)
@@ -153,7 +168,7 @@ def _scan_frames(find: Find, data: bytes, shown: str, digest: str, max_pixels: i
                 best[finding.emblem_id] = finding
     findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
     status = "flagged" if findings else "clean"
-    return FileResult(shown, status, sha256=digest, width=width, height=height, findings=findings)
+    return FileResult(shown, status, sha256=digest, width=width, height=height, findings=findings), preview
 
 
 def _reason(exc: EmblemcheckError, shown: str) -> str:
@@ -183,10 +198,10 @@ def _worker_main(conn: Connection, engine: str, home_root: str, max_pixels: int)
         try:
             conn.send(("done", scan_path(find, path, max_pixels=max_pixels), 0))
         except ImageError as exc:
-            conn.send(("done", (FileResult(printable(path), "error", error=_reason(exc, printable(path))), None, None), 0))
+            conn.send(("done", Scanned(FileResult(printable(path), "error", error=_reason(exc, printable(path)))), 0))
         except Exception as exc:  # noqa: BLE001 - one file's bug must be reported, not end the run
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
-            conn.send(("done", (FileResult(printable(path), "error", error=message), None, None), 0))
+            conn.send(("done", Scanned(FileResult(printable(path), "error", error=message)), 0))
 
 
 class _Worker:
@@ -240,7 +255,7 @@ class WorkerPool:
     def busy(self) -> bool:
         return any(w.path is not None for w in self.workers)
 
-    def collect(self) -> Iterator[tuple[FileResult, int | None, int | None]]:
+    def collect(self) -> Iterator[Scanned]:
         """Wait for at least one busy worker to finish, die or time out; yield what it gives."""
         busy = [w for w in self.workers if w.path is not None]
         now = time.monotonic()
@@ -260,13 +275,13 @@ class WorkerPool:
             elif time.monotonic() >= worker.deadline:
                 yield self._replace(worker, f"took longer than the {self.timeout:g} s limit per file")
 
-    def _replace(self, worker: _Worker, reason: str) -> tuple[FileResult, None, None]:
+    def _replace(self, worker: _Worker, reason: str) -> Scanned:
         path = worker.path or ""
         worker.stop()
         fresh = _Worker(self._context, *self._spec)
         fresh.ready()
         self.workers[self.workers.index(worker)] = fresh
-        return FileResult(printable(path), "error", error=reason), None, None
+        return Scanned(FileResult(printable(path), "error", error=reason))
 
     def close(self) -> None:
         for worker in self.workers:
@@ -302,12 +317,12 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
     recorder = _Recorder(db, run_id, version)
     tally = _Tally()
 
-    def finish(result: FileResult, stats: tuple[int | None, int | None], reused: bool) -> None:
-        tally.results.append(result)
+    def finish(scanned: Scanned, reused: bool) -> None:
+        tally.results.append(scanned.result)
         if not reused:
-            recorder.add(result, stats)
+            recorder.add(scanned)
         if on_result:
-            on_result(result, reused)
+            on_result(scanned.result, reused)
 
     interrupted = False
     try:
@@ -336,8 +351,8 @@ def _drive(pool: WorkerPool, entries: Iterator[Entry], db, version: str, options
                 break
             worker.submit(entry.path, options.timeout)
         if pool.busy():
-            for result, size, mtime_ns in pool.collect():
-                finish(result, (size, mtime_ns), False)
+            for scanned in pool.collect():
+                finish(scanned, False)
 
 
 def _next_job(entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
@@ -346,7 +361,7 @@ def _next_job(entries: Iterator[Entry], db, version: str, options: BulkOptions, 
     for entry in entries:
         if isinstance(entry, Skip):
             if entry.error:
-                finish(FileResult(printable(entry.path), "error", error=entry.reason), (None, None), False)
+                finish(Scanned(FileResult(printable(entry.path), "error", error=entry.reason)), False)
             else:
                 tally.skipped.append(entry)
                 if on_skip:
@@ -356,7 +371,7 @@ def _next_job(entries: Iterator[Entry], db, version: str, options: BulkOptions, 
         if recorded is None:
             return entry
         tally.unchanged += 1
-        finish(recorded, (entry.size, entry.mtime_ns), True)
+        finish(Scanned(recorded, entry.size, entry.mtime_ns), True)
     return None
 
 
@@ -393,7 +408,7 @@ def _finding(row: dict) -> Finding:
         emblem_id=row["emblem_id"], name=row["name"], restriction=Restriction(row["restriction"]),
         score=row["score"], method=row["method"],
         box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
-        rendering_id=row["rendering_id"] or "", distance=row["distance"], threshold=row["threshold"],
+        rendering_id=row["rendering_id"] or "", rule=row["rule"] or "", distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
     )
 
@@ -405,11 +420,15 @@ class _Recorder:
         self.db, self.run_id, self.version = db, run_id, version
         self.pending: list[FileResult] = []
         self.stats: dict[str, tuple[int, int]] = {}
+        self.previews: dict[str, bytes] = {}
 
-    def add(self, result: FileResult, stats: tuple[int | None, int | None]) -> None:
+    def add(self, scanned: Scanned) -> None:
+        result = scanned.result
         self.pending.append(result)
-        if stats[0] is not None:
-            self.stats[result.path] = stats
+        if scanned.size is not None:
+            self.stats[result.path] = (scanned.size, scanned.mtime_ns)
+        if scanned.preview:
+            self.previews[result.path] = scanned.preview
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
@@ -417,5 +436,6 @@ class _Recorder:
         from . import history
 
         if self.pending:
-            history.record(self.db, self.run_id, self.pending, catalogue_version=self.version, stats=self.stats)
-        self.pending, self.stats = [], {}
+            history.record(self.db, self.run_id, self.pending, catalogue_version=self.version,
+                           stats=self.stats, thumbnails=self.previews)
+        self.pending, self.stats, self.previews = [], {}, {}

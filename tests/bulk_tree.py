@@ -1,0 +1,78 @@
+"""Shared helpers for the bulk-scan tests: a real catalogue with a drawn emblem, a WordPress-like tree.
+
+The emblem is a made-up badge drawn here with Pillow (never official
+artwork), added through the same ``add_artwork`` path a user takes, so
+every scan in these tests runs the real engine.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from emblemcheck.catalogue.build import build_catalogue
+from emblemcheck.catalogue.edit import add_artwork
+from emblemcheck.home import Home
+
+EMBLEM_ID = "test-badge"
+
+
+def badge(size: int = 256) -> Image.Image:
+    """A distinctive drawn badge: concentric shapes in blue and gold on white."""
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    s = size / 256
+    draw.ellipse([16 * s, 16 * s, 240 * s, 240 * s], fill=(20, 40, 140))
+    draw.polygon([(128 * s, 40 * s), (210 * s, 200 * s), (46 * s, 200 * s)], fill=(230, 180, 30))
+    draw.rectangle([100 * s, 120 * s, 156 * s, 176 * s], fill=(200, 20, 40))
+    draw.line([(40 * s, 128 * s), (216 * s, 128 * s)], fill="white", width=max(1, int(6 * s)))
+    return image
+
+
+def photo(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
+    """A clean picture that matches nothing: smooth gradients and a few shapes, varied by ``seed``."""
+    image = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, (seed * 53) % 256))
+    draw = ImageDraw.Draw(image)
+    for i in range(6):
+        x, y = (seed * 13 + i * 47) % size[0], (seed * 29 + i * 31) % size[1]
+        draw.rectangle([x, y, x + 40 + i * 7, y + 25 + i * 5],
+                       fill=((seed + i * 70) % 256, (seed * 3 + i * 40) % 256, (i * 90) % 256))
+    return image
+
+
+def save(image: Image.Image, path: Path, fmt: str | None = None, **kwargs) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, fmt, **kwargs)
+    return path
+
+
+def make_home(root: Path) -> Home:
+    """A home with a built catalogue (no official artwork) plus the drawn badge as a restricted emblem."""
+    home = Home(root)
+    empty = root / "no-official-artwork"
+    empty.mkdir(parents=True, exist_ok=True)
+    build_catalogue(home, from_dir=empty)
+    artwork = save(badge(), root / "badge.png")
+    add_artwork(home, artwork, fields={"id": EMBLEM_ID, "name": "Test badge", "agency": "Test agency",
+                                       "kind": "badge", "restriction": "restricted"})
+    return home
+
+
+def wordpress_tree(root: Path, originals: int = 4, flagged: tuple[int, ...] = (1,)) -> Path:
+    """uploads/2024/05 with originals, their size variants and WebP siblings; ``flagged`` ones are the badge."""
+    folder = root / "uploads" / "2024" / "05"
+    for n in range(originals):
+        image = badge(480) if n in flagged else photo(n, (480, 360))
+        save(image, folder / f"photo{n}.jpg", quality=92)
+        for w, h in ((300, 200), (150, 150)):
+            save(image.resize((w, h)), folder / f"photo{n}-{w}x{h}.jpg", quality=85)
+        save(image.resize((300, 225)), folder / f"photo{n}-300x225.webp")
+    return root / "uploads"
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
