@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .models import FileResult, Finding
+
 # One derived-copy marker at the end of a stem; stripped repeatedly, since
 # WordPress chains them (photo-scaled-1024x683, photo-e1700000000000-300x200).
 _SUFFIX = re.compile(r"(?:-\d{1,5}x\d{1,5}|-scaled|-rotated|-e\d{13}|@[23]x)$")
@@ -100,3 +102,46 @@ def _groups_for(key: tuple[str, str], originals: list[str], copies: list[str]) -
         home = next((o for o in originals if posixpath.splitext(o)[1].lower() == ext), originals[0])
         attached[home].append(copy)
     return [Group(original, tuple(attached[original])) for original in originals]
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    """The verdicts on an original and its copies, reported as one item.
+
+    ``findings`` holds each emblem once: the original's finding if it has
+    one, else the first copy's.
+    """
+
+    original: str
+    present: bool
+    members: tuple[FileResult, ...]
+
+    @property
+    def status(self) -> str:
+        return "flagged" if any(r.status == "flagged" for r in self.members) else "clean"
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        best: dict[str, Finding] = {}
+        for result in self.members:  # the original comes first and wins ties
+            for finding in result.findings:
+                best.setdefault(finding.emblem_id, finding)
+        return tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
+
+    @property
+    def head(self) -> FileResult:
+        """The result shown for the group: the original's, else the first flagged copy's."""
+        if self.present:
+            return self.members[0]
+        return next((r for r in self.members if r.status == "flagged"), self.members[0])
+
+    @property
+    def copies(self) -> tuple[FileResult, ...]:
+        return self.members[1:] if self.present else self.members
+
+
+def group_results(results: Iterable[FileResult]) -> list[ResultGroup]:
+    """Group scanned files (not errors) under their originals, sorted by the original's path."""
+    by_path = {r.path: r for r in results if r.status != "error"}
+    groups = group(sorted(by_path))
+    return [ResultGroup(g.original, g.present, tuple(by_path[p] for p in g.members)) for g in groups]
