@@ -1,0 +1,336 @@
+"""Detection: find catalogued emblems that are only part of a picture.
+
+Pure core: reference features in (:meth:`DetectionIndex.build`), an RGB
+array in (:meth:`DetectionIndex.detect`), detections out. No files, no SQLite.
+
+The method is the classic one (Lowe 2004; Philbin et al. 2007 for the
+pooled index): SIFT descriptors of every catalogue rendering in one FLANN
+KD-tree, a ratio test per rendering, votes per rendering, a RANSAC homography
+(OpenCV's USAC MAGSAC++) for the best-voted renderings, then acceptance on
+evidence: inliers, inlier ratio, a convex, non-degenerate, unmirrored outline
+of plausible size, and a check that the rectified region looks like the
+reference (correlation of edge maps). Overlapping detections are merged so
+each region is reported once, as the emblem that explains it best.
+
+Thresholds were chosen on ``python benchmarks/detection.py`` (see
+benchmarks/RESULTS.md); each says below what it guards against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, extract, grey, shrink
+
+#: Neighbours fetched per query descriptor from the pooled index. Renderings of
+#: one emblem in several colours are near duplicates, so the two nearest
+#: descriptors of one rendering are often not the two nearest overall; 16
+#: covers the 8 renderings of a GC symbol twice.
+NEIGHBOURS = 16
+
+#: Lowe's ratio test, applied within each rendering (nearest / second nearest
+#: descriptor of the same rendering). 0.8 is Lowe's own value.
+RATIO = 0.8
+
+#: Renderings given a RANSAC attempt, best-voted first; at most
+#: PER_EMBLEM_CANDIDATES of them per emblem so a sibling always gets its turn.
+CANDIDATES = 8
+PER_EMBLEM_CANDIDATES = 2
+
+#: Fewest ratio-test matches worth a RANSAC attempt, and fewest inliers accepted.
+MIN_MATCHES = 10
+MIN_INLIERS = 10
+
+#: Fewest inliers as a share of the rendering's ratio-test matches.
+MIN_INLIER_RATIO = 0.15
+
+#: RANSAC reprojection threshold in working pixels, at FEATURE_SIDE.
+REPROJECTION_PX = 4.0
+
+#: Smallest accepted outline, in working pixels: a box side and an area.
+MIN_SIDE_PX = 8
+MIN_AREA_PX = 600
+
+#: Largest ratio between opposite sides of the outline (a 25 degree tilt with
+#: perspective gives about 1.4) and largest change of aspect ratio from the
+#: reference's: beyond these the homography is a degenerate fit.
+MAX_SIDE_RATIO = 2.0
+MAX_ASPECT_CHANGE = 2.0
+
+#: Least share of the reference's outline that must lie inside the picture.
+MIN_VISIBLE = 0.6
+
+#: Verification: least normalised correlation between the edge map of the
+#: rectified region and the reference's. A flag symbol matched as part of a
+#: signature it is not, or a sibling's shared words, correlate below it.
+MIN_VERIFY = 0.35
+
+#: Merge: a detection whose area lies this much inside a verified larger one
+#: (at least CONTAINER_AREA times its area) is a part of it (the flag symbol
+#: inside a signature); two detections overlapping by this IoU are one region.
+CONTAINED = 0.6
+CONTAINER_AREA = 1.5
+SAME_REGION_IOU = 0.3
+
+METHOD = "sift-homography"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """An emblem located in a picture; geometry in the pixels of the array given to ``detect``."""
+
+    emblem_id: str
+    rendering_id: str
+    box: tuple[int, int, int, int]
+    outline: tuple[tuple[float, float], ...]
+    score: float
+    inliers: int
+    method: str = METHOD
+    #: Matched point pairs (reference x, y, picture x, y) for ``explain``.
+    matches: tuple[tuple[float, float, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Reference:
+    rendering_id: str
+    emblem_id: str
+    features: ReferenceFeatures
+    edges: np.ndarray
+
+
+class DetectionIndex:
+    """All catalogue renderings' descriptors pooled in one FLANN KD-tree."""
+
+    def __init__(self, references: list[_Reference]):
+        self.references = references
+        points = [r.features.keypoints[:, :2] for r in references]
+        self._owner = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(points)] or
+                                     [np.zeros(0, np.int32)])
+        self._points = np.concatenate(points or [np.zeros((0, 2), np.float32)]).astype(np.float32)
+        descriptors = [r.features.descriptors for r in references]
+        self._descriptors = np.concatenate(descriptors or [np.zeros((0, 128), np.uint8)]).astype(np.float32)
+        self._flann = None
+        if len(self._descriptors) > NEIGHBOURS:
+            # FLANN_INDEX_KDTREE = 1; 4 trees and 64 checks is OpenCV's
+            # tutorial setting for SIFT, accurate enough for a ratio test.
+            self._flann = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64})
+            self._flann.add([self._descriptors])
+            self._flann.train()
+
+    @classmethod
+    def build(cls, references: Iterable[tuple[str, str, ReferenceFeatures]]) -> DetectionIndex:
+        """Index ``(rendering_id, emblem_id, features)`` triples; renderings without features are skipped."""
+        kept = [_Reference(rid, eid, f, _edges(f.template)) for rid, eid, f in references
+                if f.keypoint_count >= MIN_INLIERS]
+        return cls(kept)
+
+    def __len__(self) -> int:
+        return len(self.references)
+
+    def detect(self, rgb: np.ndarray, *, emblem_ids: Iterable[str] | None = None) -> list[Detection]:
+        """Emblems located in an RGB ``uint8`` picture, best first, one per region.
+
+        ``emblem_ids`` restricts the search (``explain --emblem``).
+        """
+        luminance = grey(rgb)
+        if self._flann is None or min(luminance.shape) < MIN_SIDE_PX:
+            return []
+        work = shrink(luminance, FEATURE_SIDE)
+        factor = luminance.shape[1] / work.shape[1]
+        points, descriptors = extract(work, MAX_QUERY_KEYPOINTS)
+        if len(points) < MIN_MATCHES:
+            return []
+        wanted = None if emblem_ids is None else set(emblem_ids)
+        found = []
+        for index, pairs in self._candidates(descriptors, wanted):
+            detection = self._locate(self.references[index], points, pairs, work)
+            if detection is not None:
+                found.append(detection)
+        return [_rescale(d, factor) for d in merge(found)]
+
+    def _candidates(self, descriptors: np.ndarray, wanted: set[str] | None) -> list[tuple[int, np.ndarray]]:
+        """Renderings worth a homography, with their (query, reference) descriptor pairs."""
+        k = min(NEIGHBOURS, len(self._descriptors))
+        knn = self._flann.knnMatch(descriptors.astype(np.float32), k=k)
+        votes: dict[int, list[tuple[int, int]]] = {}
+        for query_index, neighbours in enumerate(knn):
+            if not neighbours:
+                continue
+            farthest = neighbours[-1].distance
+            seen: dict[int, list[float]] = {}
+            for match in neighbours:
+                owner = int(self._owner[match.trainIdx])
+                first = seen.setdefault(owner, [match.distance, match.trainIdx, farthest])
+                if first[1] != match.trainIdx and first[2] == farthest:
+                    first[2] = match.distance  # second nearest in the same rendering
+            for owner, (d1, train_index, d2) in seen.items():
+                if d1 < RATIO * d2:
+                    votes.setdefault(owner, []).append((query_index, train_index))
+        ranked = sorted(votes.items(), key=lambda item: -len(item[1]))
+        chosen, per_emblem = [], {}
+        for index, pairs in ranked:
+            emblem_id = self.references[index].emblem_id
+            if len(pairs) < MIN_MATCHES or (wanted is not None and emblem_id not in wanted):
+                continue
+            if per_emblem.get(emblem_id, 0) >= PER_EMBLEM_CANDIDATES:
+                continue
+            per_emblem[emblem_id] = per_emblem.get(emblem_id, 0) + 1
+            chosen.append((index, np.array(pairs, np.int64)))
+            if len(chosen) >= CANDIDATES:
+                break
+        return chosen
+
+    def _locate(self, ref: _Reference, points: np.ndarray, pairs: np.ndarray, work: np.ndarray) -> Detection | None:
+        """Fit, check and verify one rendering against the picture; ``None`` if any check fails."""
+        src = self._points[pairs[:, 1]].reshape(-1, 1, 2)
+        dst = points[pairs[:, 0], :2].reshape(-1, 1, 2)
+        homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, REPROJECTION_PX, maxIters=2000,
+                                              confidence=0.999)
+        if homography is None or mask is None:
+            return None
+        inliers = int(mask.sum())
+        if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(pairs):
+            return None
+        width, height = ref.features.width, ref.features.height
+        corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+        outline = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
+        if not plausible_outline(outline, (width, height), work.shape):
+            return None
+        score = verify(work, homography, ref)
+        if score < MIN_VERIFY:
+            return None
+        keep = mask.ravel().astype(bool)
+        matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src[keep, 0], dst[keep, 0]))
+        x0, y0 = np.floor(outline.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
+        box = _clip_box(x0, y0, x1, y1, work.shape)
+        return Detection(ref.emblem_id, ref.rendering_id, box, tuple(map(tuple, outline.tolist())),
+                         round(float(score), 4), inliers, METHOD, matches)
+
+
+def plausible_outline(outline: np.ndarray, reference_size: tuple[int, int], picture_shape: tuple[int, ...]) -> bool:
+    """Whether a projected reference outline is a sane view of a flat emblem in the picture."""
+    if not np.all(np.isfinite(outline)):
+        return False
+    contour = outline.astype(np.float32).reshape(-1, 1, 2)
+    # A mirrored fit runs its corners the other way round from the reference's.
+    width, height = reference_size
+    reference = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32).reshape(-1, 1, 2)
+    area = cv2.contourArea(contour, oriented=True)
+    if area * cv2.contourArea(reference, oriented=True) <= 0 or not cv2.isContourConvex(contour):
+        return False
+    area = abs(area)
+    sides = np.linalg.norm(np.roll(outline, -1, axis=0) - outline, axis=1)
+    if sides.min() < MIN_SIDE_PX or area < MIN_AREA_PX:
+        return False
+    if max(sides[0], sides[2]) > MAX_SIDE_RATIO * min(sides[0], sides[2]):
+        return False
+    if max(sides[1], sides[3]) > MAX_SIDE_RATIO * min(sides[1], sides[3]):
+        return False
+    aspect = (sides[0] + sides[2]) / (sides[1] + sides[3])
+    if not 1 / MAX_ASPECT_CHANGE <= aspect / (width / height) <= MAX_ASPECT_CHANGE:
+        return False
+    return _visible_share(outline, picture_shape[1], picture_shape[0]) >= MIN_VISIBLE
+
+
+def verify(picture: np.ndarray, homography: np.ndarray, ref: _Reference) -> float:
+    """Correlation of the rectified region's edge map with the reference's, over the visible part.
+
+    Edges (gradient magnitude) make the check indifferent to polarity and to
+    colour: black, colour and reversed artwork have the same outlines.
+    """
+    template = ref.features.template
+    th, tw = template.shape
+    to_reference = np.diag([ref.features.width / tw, ref.features.height / th, 1.0])
+    warp = homography @ to_reference  # template pixels -> picture pixels
+    rectified = cv2.warpPerspective(picture, warp, (tw, th), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                                    borderMode=cv2.BORDER_REPLICATE)
+    valid = cv2.warpPerspective(np.full(picture.shape, 255, np.uint8), warp, (tw, th),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0) > 0
+    valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    if valid.sum() < 0.5 * valid.size:
+        return 0.0
+    return _correlation(_edges(rectified)[valid], ref.edges[valid])
+
+
+def _edges(image: np.ndarray) -> np.ndarray:
+    """Gradient magnitude, lightly blurred so a pixel of misregistration costs little."""
+    image = image.astype(np.float32)
+    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denominator) if denominator > 1e-6 else 0.0
+
+
+def _visible_share(outline: np.ndarray, width: int, height: int) -> float:
+    clipped, _ = cv2.intersectConvexConvex(outline.astype(np.float32),
+                                           np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32))
+    area = abs(cv2.contourArea(outline.astype(np.float32)))
+    return clipped / area if area > 0 else 0.0
+
+
+def _clip_box(x0: int, y0: int, x1: int, y1: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    height, width = shape[:2]
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(width, int(x1)), min(height, int(y1))
+    return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def merge(detections: list[Detection]) -> list[Detection]:
+    """One detection per region: parts give way to the verified whole, overlaps to the better score.
+
+    The flag symbol inside a signature is part of the signature; the English-
+    and French-first signatures located on one region are one region, and the
+    better-verified one explains it.
+    """
+    ordered = sorted(detections, key=lambda d: (-_area(d.outline), -d.score))
+    kept: list[Detection] = []
+    for candidate in ordered:
+        if any(_is_part(candidate, whole) for whole in kept):
+            continue
+        rivals = [k for k in kept if _iou(candidate.outline, k.outline) >= SAME_REGION_IOU]
+        if rivals and all(r.score >= candidate.score for r in rivals):
+            continue
+        kept = [k for k in kept if k not in rivals] + [candidate]
+    return sorted(kept, key=lambda d: -d.score)
+
+
+def _is_part(small: Detection, whole: Detection) -> bool:
+    small_area, whole_area = _area(small.outline), _area(whole.outline)
+    if whole_area < CONTAINER_AREA * small_area or small_area <= 0:
+        return False
+    return _intersection(small.outline, whole.outline) / small_area >= CONTAINED
+
+
+def _area(outline) -> float:
+    return abs(cv2.contourArea(np.array(outline, np.float32)))
+
+
+def _intersection(a, b) -> float:
+    area, _ = cv2.intersectConvexConvex(np.array(a, np.float32), np.array(b, np.float32))
+    return float(area)
+
+
+def _iou(a, b) -> float:
+    inter = _intersection(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _rescale(d: Detection, factor: float) -> Detection:
+    if factor == 1.0:
+        return d
+    box = tuple(int(round(v * factor)) for v in d.box)
+    outline = tuple((x * factor, y * factor) for x, y in d.outline)
+    matches = tuple((sx, sy, qx * factor, qy * factor) for sx, sy, qx, qy in d.matches)
+    return Detection(d.emblem_id, d.rendering_id, box, outline, d.score, d.inliers, d.method, matches)

@@ -1,0 +1,153 @@
+"""Local features: SIFT keypoints and descriptors of references and scanned pictures.
+
+Pure core: an RGB ``uint8`` array in, a :class:`ReferenceFeatures` value out.
+SIFT (Lowe 2004) is the reference detector; its descriptors are integers
+0-255 stored in float32, so they are kept as ``uint8`` (a quarter of the
+size) and widened back to float32 for the index.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .errors import UsageError
+
+#: Keypoints kept per catalogue reference. The shipped references are at most
+#: 1024 px on their longest side and yield 170-450 SIFT keypoints (measured on
+#: the GC signature and wordmark); the cap only bounds a user's busy artwork.
+MAX_REFERENCE_KEYPOINTS = 2000
+
+#: Keypoints kept per scanned picture: bounds matching time on a picture full
+#: of texture (a 100 000-keypoint image is cut to the strongest 4000).
+MAX_QUERY_KEYPOINTS = 4000
+
+#: Longest side the detector sees. SIFT time grows with pixels; 1280 keeps an
+#: emblem at 10 % of the picture's width at >= 128 px, enough for its features.
+FEATURE_SIDE = 1280
+
+#: Fewer keypoints than this and an emblem cannot be located reliably: the
+#: homography check needs >= 12 inliers (see detection.MIN_INLIERS) and about
+#: a third of a reference's keypoints survive a 4x downscale.
+MIN_REFERENCE_KEYPOINTS = 60
+
+#: Below this longest side (px) a user's artwork is too small to describe:
+#: SIFT needs features a few pixels across, and an emblem drawn in fewer
+#: than 128 px has few of them.
+MIN_REFERENCE_SIDE = 128
+
+#: ThreatExchange's PDQ documentation treats quality below 50 as too flat to hash.
+MIN_PDQ_QUALITY = 50
+
+_MAGIC = b"EMBF"
+_FORMAT = 1
+_HEADER = struct.Struct("<4sBIIIHH")  # magic, format, keypoints, width, height, template h, w
+
+#: Longest side of the grey template kept for verification (detection checks
+#: the located region against it). 256 px keeps the signature's words legible
+#: (1024 x 98 becomes 256 x 25) at 6 KB or less per rendering.
+TEMPLATE_SIDE = 256
+
+
+@dataclass(frozen=True)
+class ReferenceFeatures:
+    """Keypoints and descriptors of one picture.
+
+    ``keypoints`` is ``float32 (n, 4)``: x, y, size, angle in the picture's own
+    pixels; ``descriptors`` is ``uint8 (n, 128)``; ``template`` is the
+    picture's luminance shrunk to at most :data:`TEMPLATE_SIDE` px.
+    """
+
+    keypoints: np.ndarray
+    descriptors: np.ndarray
+    width: int
+    height: int
+    template: np.ndarray
+
+    @property
+    def keypoint_count(self) -> int:
+        return int(self.keypoints.shape[0])
+
+    def to_bytes(self) -> bytes:
+        """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors."""
+        th, tw = self.template.shape
+        header = _HEADER.pack(_MAGIC, _FORMAT, self.keypoint_count, self.width, self.height, th, tw)
+        return (header + self.keypoints.astype("<f4").tobytes() + self.descriptors.astype(np.uint8).tobytes()
+                + self.template.astype(np.uint8).tobytes())
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> ReferenceFeatures:
+        """Inverse of :meth:`to_bytes`; raises :class:`UsageError` on a foreign or truncated blob."""
+        if len(blob) < _HEADER.size:
+            raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
+        magic, fmt, count, width, height, th, tw = _HEADER.unpack_from(blob)
+        if magic != _MAGIC or fmt != _FORMAT:
+            raise UsageError("features blob has an unknown format; rebuild with `emblemcheck catalogue build`")
+        kp_end = _HEADER.size + count * 16
+        desc_end = kp_end + count * 128
+        if len(blob) != desc_end + th * tw:
+            raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
+        keypoints = np.frombuffer(blob, "<f4", count * 4, _HEADER.size).reshape(count, 4).astype(np.float32)
+        descriptors = np.frombuffer(blob, np.uint8, count * 128, kp_end).reshape(count, 128).copy()
+        template = np.frombuffer(blob, np.uint8, th * tw, desc_end).reshape(th, tw).copy()
+        return cls(keypoints, descriptors, width, height, template)
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """Luminance of an RGB ``uint8`` array (channel order RGB, not OpenCV's BGR)."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise UsageError("expected an RGB uint8 array of shape (height, width, 3)")
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+
+
+def extract(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
+    """SIFT keypoints ``(n, 4)`` and ``uint8`` descriptors ``(n, 128)`` of a greyscale image."""
+    if min(grey_image.shape[:2]) < 8:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8)
+    sift = cv2.SIFT_create(nfeatures=max_keypoints)
+    keypoints, descriptors = sift.detectAndCompute(grey_image, None)
+    if descriptors is None or not keypoints:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8)
+    points = np.array([(k.pt[0], k.pt[1], k.size, k.angle) for k in keypoints], np.float32)
+    # SIFT descriptors are already integers clipped to 255 (OpenCV scales by 512
+    # and saturates); rounding guards against any future float output.
+    return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
+
+
+def prepare_reference(rgb: np.ndarray) -> ReferenceFeatures:
+    """Features of one catalogue rendering, computed once at ``catalogue build``/``add``."""
+    luminance = grey(rgb)
+    points, descriptors = extract(luminance, MAX_REFERENCE_KEYPOINTS)
+    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]), shrink(luminance, TEMPLATE_SIDE))
+
+
+def shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """``image`` scaled down (area averaging) so its longest side is at most ``side``; never enlarged."""
+    height, width = image.shape[:2]
+    factor = side / max(height, width)
+    if factor >= 1:
+        return np.ascontiguousarray(image)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def detectability_warning(features: ReferenceFeatures, pdq_quality: int | None = None) -> str:
+    """Why a rendering would be hard to find in a picture, or ``""`` if it is fine."""
+    problems = []
+    if max(features.width, features.height) < MIN_REFERENCE_SIDE:
+        problems.append(f"too small ({features.width}x{features.height} px; give at least "
+                        f"{MIN_REFERENCE_SIDE} px on the longest side)")
+    if features.keypoint_count < MIN_REFERENCE_KEYPOINTS:
+        problems.append(f"too little detail to locate inside a bigger picture ({features.keypoint_count} "
+                        f"keypoints, need {MIN_REFERENCE_KEYPOINTS}); only whole-image copies will be found")
+    if pdq_quality is not None and pdq_quality < MIN_PDQ_QUALITY:
+        problems.append(f"too flat for a reliable fingerprint (PDQ quality {pdq_quality}, need {MIN_PDQ_QUALITY})")
+    return "; ".join(problems)
+
+
+def is_detectable(features: ReferenceFeatures) -> bool:
+    """Whether the local-feature path can locate this rendering at all."""
+    return features.keypoint_count >= MIN_REFERENCE_KEYPOINTS
