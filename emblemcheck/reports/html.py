@@ -1,0 +1,115 @@
+"""One self-contained HTML file: the summary, each flagged original with its picture, then errors and skips.
+
+Pictures are inlined as ``data:`` URIs and a Content-Security-Policy forbids
+every other source, so the file can be mailed or attached to a ticket and
+opened offline. Every string from a file name, an error or the catalogue
+goes through :func:`html.escape` after :func:`printable` (so a newline in a
+name shows as ``\\n`` instead of breaking the layout).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+
+from .. import __version__
+from ..models import FileResult, Finding, Restriction
+from ..rules import rule
+from ..walk import printable
+from ..wordpress import ResultGroup, group_results
+from . import ScanContext, context_summary
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+.summary td,.summary th{padding:.2rem .8rem;text-align:left}
+.group{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0;display:grid;
+ grid-template-columns:380px 1fr;gap:1rem}
+.group img.preview{max-width:360px;border:1px solid #999}
+.finding{margin-bottom:.8rem}.finding img{max-width:96px;max-height:96px;border:1px solid #ccc;float:right}
+.restricted{color:#a00;font-weight:bold}.caution{color:#a60;font-weight:bold}.permitted{color:#060}
+blockquote{margin:.4rem 0;padding-left:.8rem;border-left:3px solid #ccc;color:#444}
+table.list{border-collapse:collapse}table.list td,table.list th{border:1px solid #ddd;padding:.2rem .5rem}
+code{word-break:break-all}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(printable(str(text)), quote=True)
+
+
+def _img(data: bytes | None, alt: str, css: str) -> str:
+    if not data:
+        return f'<p class="{css}">(no picture recorded)</p>'
+    kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img class="{css}" alt="{_e(alt)}" src="data:image/{kind};base64,{encoded}">'
+
+
+def _finding(finding: Finding, context: ScanContext) -> str:
+    x, y, w, h = finding.box
+    label = "information only" if finding.restriction is Restriction.PERMITTED else str(finding.restriction)
+    thumb = context.emblem_thumbnails.get(finding.rendering_id) or context.emblem_thumbnails.get(finding.emblem_id)
+    parts = [f'<div class="finding">{_img(thumb, "catalogue picture of " + finding.name, "emblem") if thumb else ""}',
+             f'<b>{_e(finding.name)}</b> <code>{_e(finding.emblem_id)}</code> '
+             f'<span class="{_e(finding.restriction)}">{_e(label)}</span><br>',
+             f"where: x={x} y={y} width={w} height={h}; evidence: {_e(finding.method)}, "
+             f"score {finding.score:.2f}"]
+    rule_ = rule(finding.rule)
+    if rule_ is not None:
+        parts.append(f"<blockquote>“{_e(rule_.quote)}”<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
+                     f"{', ' + _e(rule_.published) if rule_.published else ''}. {_e(rule_.status)}</small></blockquote>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _group(group: ResultGroup, context: ScanContext) -> str:
+    head = group.head
+    preview = context.previews.get(head.path) or next(
+        (context.previews[m.path] for m in group.members if m.path in context.previews), None)
+    title = _e(context.shown(group.original))
+    note = "" if group.present else " <small>(original not in the folder; found through its copies)</small>"
+    copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(c.status)}</li>" for c in group.copies)
+    return (f'<section class="group" data-status="flagged"><div>{_img(preview, "preview of " + context.shown(head.path), "preview")}</div>'
+            f"<div><h3><code>{title}</code>{note}</h3>"
+            + "".join(_finding(f, context) for f in group.findings)
+            + (f"<p>Copies ({len(group.copies)}):</p><ul class=\"copies\">{copies}</ul>" if group.copies else "")
+            + "</div></section>")
+
+
+def _table(title: str, css: str, rows: list[tuple[str, str]]) -> str:
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td><code>{_e(a)}</code></td><td>{_e(b)}</td></tr>" for a, b in rows)
+    return (f'<h2>{_e(title)} ({len(rows)})</h2><table class="list {css}"><tr><th>file</th><th>reason</th></tr>'
+            f"{body}</table>")
+
+
+def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+    c = context_summary(results, context)
+    flagged = [g for g in group_results(results) if g.status == "flagged"]
+    summary = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in (
+        ("files", c["files"]), ("flagged", c["flagged"]), ("flagged originals", len(flagged)),
+        ("clean", c["clean"]), ("errors", c["errors"]), ("skipped", c["skipped"]),
+        ("unchanged since the last scan", c["unchanged"]), ("accepted by the baseline", c["accepted"])))
+    sections = [
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        f"<title>emblemcheck report</title><style>{STYLE}</style></head><body>",
+        "<h1>emblemcheck report</h1>",
+        f"<p>emblemcheck {_e(__version__)}, catalogue {_e(catalogue_version or 'unknown')}"
+        f"{' — <b>interrupted</b>: the next scan resumes' if context.interrupted else ''}</p>",
+        f'<table class="summary">{summary}</table>',
+        f"<h2>Flagged ({len(flagged)})</h2>",
+        "".join(_group(g, context) for g in flagged) or "<p>Nothing flagged.</p>",
+        _table("Errors", "errors", [(context.shown(r.path), r.error) for r in results if r.status == "error"]),
+        _table("Skipped", "skipped", [(context.shown(s.path), s.reason) for s in context.skipped]),
+        _table("Accepted by the baseline", "accepted",
+               [(context.shown(a.path), f"{a.emblem_id}: {a.reason}") for a in context.accepted]),
+        _table("Unused baseline entries", "unused",
+               [(e.example_path or e.sha256, f"{e.emblem_id}: {e.reason}") for e in context.unused_baseline or ()]),
+        "</body></html>\n",
+    ]
+    return "".join(sections)

@@ -1,0 +1,34 @@
+"""JSON Lines: one object per file as it finishes, then skips, then a summary line.
+
+Each line has a ``type``: ``file`` (the same fields as a file in the JSON
+report), ``skipped``, ``accepted``, ``unused_baseline`` or ``summary``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ..models import FileResult
+from ..walk import printable
+from . import ScanContext, context_summary
+from .json import file_dict
+
+
+def file_line(result: FileResult) -> str:
+    """The line for one file, written as soon as it is scanned."""
+    return json.dumps({"type": "file", **file_dict(result)}, ensure_ascii=False) + "\n"
+
+
+def tail_lines(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+    """The lines after the files: skips, baseline decisions and the summary."""
+    lines = [{"type": "skipped", "path": printable(s.path), "reason": s.reason} for s in context.skipped]
+    lines += [{"type": "accepted", **vars(a)} for a in context.accepted]
+    lines += [{"type": "unused_baseline", **vars(e)} for e in context.unused_baseline or ()]
+    lines.append({"type": "summary", "catalogue_version": catalogue_version or None,
+                  **context_summary(results, context)})
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
+def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+    return "".join(file_line(r) for r in results) + tail_lines(results, catalogue_version, context)
