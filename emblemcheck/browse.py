@@ -32,7 +32,9 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 #: Settings beyond Datasette's defaults. hamming() over every pair of
 #: renderings takes longer than the default 1 s on a large catalogue.
-SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500}
+#: No "download database" link: catalogue.db holds renders of official
+#: artwork fetched into this user's cache, which emblemcheck never hands on.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500, "allow_download": False}
 #: The rule quoted on the front page, then the ones that back it.
 _FRONT_RULES = ("web2-item-7", "legal-protection", "heraldic-register", "trade-marks-9-1-n")
 
@@ -82,7 +84,7 @@ def build_datasette(home: Home):
     return Datasette(
         files=[str(home.scans_db)],
         immutables=[str(home.catalogue_db)],
-        metadata=metadata(home.catalogue_db),
+        metadata=metadata(home.catalogue_db, home.scans_db),
         settings=SETTINGS,
     )
 
@@ -148,7 +150,7 @@ def _import_datasette():
 # --- metadata ---------------------------------------------------------------
 
 
-def metadata(catalogue_db: Path) -> dict:
+def metadata(catalogue_db: Path, scans_db: Path | None = None) -> dict:
     """Datasette metadata: titles, the rule and its source, artwork sources, columns, facets, queries."""
     return {
         "title": "emblemcheck",
@@ -157,7 +159,7 @@ def metadata(catalogue_db: Path) -> dict:
             "catalogue": {
                 "title": "Emblem catalogue",
                 "description_html": _catalogue_html(catalogue_db),
-                "tables": CATALOGUE_TABLES,
+                "tables": _described(CATALOGUE_TABLES, catalogue_db),
                 "queries": CATALOGUE_QUERIES,
             },
             "scans": {
@@ -166,10 +168,31 @@ def metadata(catalogue_db: Path) -> dict:
                     "Every file emblemcheck scanned on this computer, what it found and where. "
                     "Open flagged_files first; accepted findings carry the baseline's reason."
                 ),
-                "tables": SCANS_TABLES,
+                "tables": _described(SCANS_TABLES, scans_db),
                 "queries": SCANS_QUERIES,
             },
         },
+    }
+
+
+def _described(tables: dict, path: Path | None) -> dict:
+    """``tables`` with each column description kept only where that column exists.
+
+    Datasette lists every described column above the table, present or not.
+    """
+    if path is None or not Path(path).is_file():
+        return tables
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        present = {
+            name: {row[1] for row in connection.execute(f"pragma table_info([{name}])")}
+            for name in tables
+        }
+    finally:
+        connection.close()
+    return {
+        name: {**spec, "columns": {c: d for c, d in spec.get("columns", {}).items() if c in present[name]}}
+        for name, spec in tables.items()
     }
 
 
@@ -302,6 +325,7 @@ CATALOGUE_TABLES = {
         "label_column": "variant",
     },
     "meta": {"title": "Catalogue build facts", "description": "Version and build details of this catalogue."},
+    "_sqlite_migrations": {"hidden": True},
 }
 
 SCANS_TABLES = {
@@ -350,6 +374,7 @@ SCANS_TABLES = {
         "sort_desc": "score",
     },
     "runs": {"title": "Runs (raw)", "sort_desc": "id", "label_column": "started_at"},
+    "_sqlite_migrations": {"hidden": True},
     "accepted": {
         "title": "Accepted findings (baseline)",
         "description": "Findings accepted by image content (SHA-256) and emblem, with the reason.",

@@ -358,3 +358,39 @@ def test_catalogue_is_immutable_and_scans_live(datasette):
 
 def test_metadata_is_plain_json(home):
     json.dumps(browse.metadata(home.catalogue_db))
+
+
+# --- command line -----------------------------------------------------------
+
+
+def test_cli_browse_prints_the_url_and_serves(home, monkeypatch):
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    served = []
+    monkeypatch.setattr(browse, "serve", lambda browser, open_in_browser: served.append((browser, open_in_browser)))
+    result = CliRunner().invoke(app, ["browse", "--port", "0", "--open", "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    (browser, opened), = served
+    browser.sock.close()
+    assert opened is True
+    assert browser.url.startswith("http://127.0.0.1:")
+    lines = result.output.splitlines()
+    assert lines[0] == f"emblemcheck browse: serving on {browser.url} (Ctrl-C to stop)"
+    assert f"  Flagged files: {browser.url}scans/flagged_files" in lines
+    assert f"  Emblems: {browser.url}catalogue/emblem_gallery" in lines
+
+
+@pytest.mark.parametrize("missing, command", [("catalogue.db", "emblemcheck catalogue build"),
+                                               ("scans.db", "emblemcheck scan")])
+def test_cli_browse_missing_database(home, monkeypatch, missing, command):
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    monkeypatch.setattr(browse, "serve", lambda *a, **k: pytest.fail("must not serve"))
+    (home.root / missing).unlink()
+    result = CliRunner().invoke(app, ["browse", "--home", str(home.root)])
+    assert result.exit_code == 2, result.output
+    assert f"run `{command}" in result.output

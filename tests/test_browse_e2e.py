@@ -1,0 +1,93 @@
+"""One real browser on a real `emblemcheck browse` server: the flagged files page renders its images.
+
+Needs Debian's chromium and chromium-driver (.ci/run installs them); skipped
+with the reason when they are absent. The screenshot goes to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("datasette", reason="the browse extra is not installed")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+
+from test_browse import home  # noqa: E402,F401  (the same generated databases)
+
+pytestmark = pytest.mark.skipif(
+    not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
+    reason="chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+)
+
+
+@pytest.fixture
+def server(home):
+    """`emblemcheck browse --port 0` in a child process; yields its URL."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from emblemcheck.cli import main; main()",
+         "browse", "--port", "0", "--home", str(home.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        line = process.stdout.readline()
+        assert "serving on http://127.0.0.1:" in line, process.stderr.read() if process.poll() else line
+        yield line.split("serving on ", 1)[1].split()[0]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _wait_for_images(driver, seconds: float = 10.0) -> list[dict]:
+    deadline = time.monotonic() + seconds
+    while True:
+        images = driver.execute_script(
+            "return Array.from(document.querySelectorAll('td img')).map("
+            "i => ({alt: i.alt, complete: i.complete, width: i.naturalWidth}))"
+        )
+        if all(i["complete"] for i in images) or time.monotonic() > deadline:
+            return images
+        time.sleep(0.2)
+
+
+def test_flagged_files_page_shows_thumbnails_and_rows(server, chromium):
+    chromium.get(server + "scans/flagged_files")
+    images = _wait_for_images(chromium)
+    ARTIFACTS.mkdir(exist_ok=True)
+    chromium.save_screenshot(str(ARTIFACTS / "browse-flagged-files.png"))
+
+    # Two findings: each row has the boxed file preview and the emblem's rendering.
+    assert len(images) == 4, images
+    assert [i["width"] for i in images if i["width"] == 0] == [], images
+    assert {i["alt"] for i in images} == {
+        "file_thumbnail of photos/poster.png", "file_thumbnail of more/badge.png",
+        "rendering gc-signature/en",
+    }
+    paths = [td.text for td in chromium.find_elements("css selector", "td.col-path")]
+    assert paths == ["photos/poster.png", "more/badge.png"]
