@@ -28,7 +28,7 @@ from ..thumbnails import png_thumbnail
 from . import sources
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
-from .store import create_browse_views, open_catalogue_db, store_features
+from .store import create_browse_views, open_catalogue_db
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,6 @@ def catalogue_version(path: Path) -> str:
 
 def finish(db: sqlite_utils.Database) -> str:
     """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
-    store_features(db)  # detection features of new renderings (build and add)
     digest = hashlib.sha256(__version__.encode())
     for row in db.query("select id, restriction, artwork from emblems order by id"):
         digest.update(json.dumps(row, sort_keys=True).encode())
