@@ -101,10 +101,10 @@ def open_image(data: bytes, name: str = "image", *, max_pixels: int = MAX_PIXELS
 def to_rgb(image: Image.Image, background: tuple[int, int, int] = BACKGROUNDS["white"]) -> Image.Image:
     """Flatten any mode (alpha, palette, 16-bit, CMYK, greyscale) onto ``background`` as 8-bit RGB."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16/32-bit greyscale: scale to 8 bits rather than clip at 255.
+        # 16-bit (and 32-bit integer) greyscale: scale the full 16-bit range
+        # to 8 bits rather than clip at 255, as Pillow's convert("L") does.
         array = np.asarray(image, dtype=np.float64)
-        top = max(float(array.max()), 1.0)
-        image = Image.fromarray((array * (255.0 / max(top, 255.0))).astype(np.uint8), "L")
+        image = Image.fromarray(np.clip(array / 257.0, 0, 255).astype(np.uint8), "L")
     elif image.mode == "F":
         image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8), "L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)

@@ -9,7 +9,8 @@ from hashlib import sha256
 from pathlib import Path
 
 from . import history
-from .catalogue.store import Catalogue
+from .catalogue.store import Catalogue, load_features
+from .detection import DetectionIndex
 from .errors import ImageError
 from .fingerprints import fingerprint
 from .home import Home, resolve_home
@@ -25,12 +26,17 @@ class Scanner:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         self.fingerprints = FingerprintIndex(catalogue.renderings)
+        self.detector = DetectionIndex.build(load_features(catalogue.path))
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
-        """Findings in a decoded picture, boxes in the original's pixels."""
+        """Findings in a decoded picture, boxes in the original's pixels.
+
+        A whole-image copy ends the search (the fast path); otherwise the
+        local-feature detector looks for emblems that are part of the picture.
+        """
         match = self.fingerprints.query(fingerprint(image.rgb))
         if match is None:
-            return ()
+            return self.locate(image)
         emblem = self.catalogue.emblem(match.emblem_id)
         return (
             Finding(
@@ -46,6 +52,21 @@ class Scanner:
                 threshold=match.threshold,
             ),
         )
+
+    def locate(self, image: LoadedImage) -> tuple[Finding, ...]:
+        """Emblems found by local features, one per region, geometry mapped back to original pixels."""
+        back = 1.0 / (image.scale or 1.0)
+        findings = []
+        for found in self.detector.detect(image.rgb):
+            emblem = self.catalogue.emblem(found.emblem_id)
+            box = tuple(round(v * back) for v in found.box)
+            findings.append(Finding(
+                emblem_id=emblem.id, name=emblem.name, restriction=emblem.restriction, score=found.score,
+                method=found.method, box=box, rendering_id=found.rendering_id, rule=emblem.rule,
+                outline=tuple((round(x * back, 1), round(y * back, 1)) for x, y in found.outline),
+                inliers=found.inliers,
+            ))
+        return tuple(findings)
 
     def scan_bytes(self, data: bytes, name: str) -> tuple[FileResult, LoadedImage | None]:
         """Scan image bytes; an unreadable picture becomes an ``error`` result with its reason."""

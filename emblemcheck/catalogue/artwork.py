@@ -8,7 +8,7 @@ from pathlib import PurePath
 import numpy as np
 from PIL import Image
 
-from ..errors import ArtworkSourceError, ImageError
+from ..errors import ArtworkSourceError
 from ..imaging import BACKGROUNDS, is_svg, open_image, to_rgb
 from ..svg import render_svg
 from .manifest import ORIGINAL, Artwork, Variant
@@ -34,11 +34,7 @@ def flatten_artwork(data: bytes, artwork: Artwork, variants: dict[str, Variant],
     out = []
     for variant_name in artwork.variants:
         variant = variants.get(variant_name, ORIGINAL)
-        try:
-            image = _render(data, variant, name)
-        except ImageError as exc:
-            raise ArtworkSourceError(str(exc)) from None
-        image = _crop_to_content(image)
+        image = _crop_to_content(_render(data, variant, name))
         if _is_opaque(image):
             out.append(Flattened(variant_name, np.asarray(to_rgb(image))))
             continue

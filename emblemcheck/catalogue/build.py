@@ -161,6 +161,7 @@ def catalogue_version(path: Path) -> str:
 
 def finish(db: sqlite_utils.Database) -> str:
     """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
+    store_features(db)  # detection features of new renderings (build and add)
     digest = hashlib.sha256(__version__.encode())
     for row in db.query("select id, restriction, artwork from emblems order by id"):
         digest.update(json.dumps(row, sort_keys=True).encode())

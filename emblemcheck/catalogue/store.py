@@ -208,3 +208,59 @@ def create_browse_views(db: sqlite_utils.Database) -> None:
     """
     db.create_view("emblem_gallery", EMBLEM_GALLERY_SQL, replace=True)
     db["emblems"].enable_fts(SEARCH_COLUMNS, create_triggers=False, replace=True)
+
+
+# --- detection features (issue 3) -------------------------------------------
+
+
+@migrations()
+def m002_features(db: sqlite_utils.Database) -> None:
+    # One row per rendering: the SIFT keypoints, descriptors and verification
+    # template the detection engine loads once per process (features.py).
+    db["features"].create(
+        {"rendering_id": str, "emblem_id": str, "keypoints": int, "bytes": int, "blob": bytes},
+        pk="rendering_id",
+    )
+
+
+def store_features(db: sqlite_utils.Database) -> None:
+    """Compute detection features for every rendering that lacks them; drop those of removed renderings.
+
+    Also fills ``renderings.keypoints``, ``detectable`` and ``warning`` (shown by ``catalogue add``).
+    """
+    from ..features import detectability_warning, is_detectable, prepare_reference
+
+    db.execute("delete from features where rendering_id not in (select id from renderings)")
+    missing = db.query("select id, emblem_id, image, pdq_quality from renderings "
+                       "where id not in (select rendering_id from features)")
+    for row in list(missing):
+        features = prepare_reference(np.asarray(Image.open(io.BytesIO(row["image"])).convert("RGB")))
+        blob = features.to_bytes()
+        db["features"].insert({"rendering_id": row["id"], "emblem_id": row["emblem_id"],
+                               "keypoints": features.keypoint_count, "bytes": len(blob), "blob": blob})
+        db["renderings"].update(row["id"], {
+            "keypoints": features.keypoint_count,
+            "detectable": int(is_detectable(features)),
+            "warning": detectability_warning(features, row["pdq_quality"]),
+        })
+
+
+def load_features(path) -> list[tuple]:
+    """``(rendering_id, emblem_id, ReferenceFeatures)`` of every rendering, for ``DetectionIndex.build``.
+
+    A catalogue built before features were stored gets them computed here (slower, same result).
+    """
+    from ..features import ReferenceFeatures, prepare_reference
+
+    if not Path(path).is_file():
+        return []
+    db = sqlite_utils.Database(path)
+    try:
+        if "features" not in db.table_names():
+            return [(row["id"], row["emblem_id"],
+                     prepare_reference(np.asarray(Image.open(io.BytesIO(row["image"])).convert("RGB"))))
+                    for row in db.query("select id, emblem_id, image from renderings order by id")]
+        return [(row["rendering_id"], row["emblem_id"], ReferenceFeatures.from_bytes(row["blob"]))
+                for row in db.query("select rendering_id, emblem_id, blob from features order by rendering_id")]
+    finally:
+        db.close()
