@@ -28,7 +28,7 @@ from ..thumbnails import png_thumbnail
 from . import sources
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
-from .store import create_browse_views, open_catalogue_db
+from .store import create_browse_views, open_catalogue_db, store_features
 
 
 @dataclass(frozen=True)
