@@ -439,3 +439,75 @@ class _Recorder:
             history.record(self.db, self.run_id, self.pending, catalogue_version=self.version,
                            stats=self.stats, thumbnails=self.previews)
         self.pending, self.stats, self.previews = [], {}, {}
+
+
+# --------------------------------------------------------------------- a folder scan as the CLI runs it
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """A folder scan ready to report: results with the baseline applied, and the context for reports."""
+
+    results: tuple[FileResult, ...]
+    catalogue_version: str
+    context: object  # reports.ScanContext
+    raw: BulkResult
+
+
+def count_entries(paths: Iterable[str | Path], options: BulkOptions) -> int:
+    """How many entries a walk yields, without opening any file (for the progress total)."""
+    roots = [os.path.abspath(p) for p in paths]
+    return sum(1 for _ in walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore,
+                               sniff_content=False))
+
+
+def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOptions(), *,
+                baseline: Path | None = None, report_unused_baseline: bool = False, pictures: bool = False,
+                on_result: Callable[[FileResult, bool], None] | None = None,
+                on_skip: Callable[[Skip], None] | None = None) -> FolderScan:
+    """Scan ``paths`` with :func:`scan_tree`, apply the baseline, gather what reports need.
+
+    ``on_result`` sees each result with the baseline already applied.
+    ``pictures`` loads previews of flagged files and the catalogue's emblem
+    thumbnails (for the HTML report).
+    """
+    from .baseline import apply_baseline, load_baseline
+    from .reports import ScanContext
+
+    entries = load_baseline(baseline) if baseline else ()
+
+    def accepted_first(result: FileResult, reused: bool) -> None:
+        if on_result:
+            on_result(apply_baseline([result], entries).results[0], reused)
+
+    raw = scan_tree(paths, home_root=home.root, options=options, on_result=accepted_first, on_skip=on_skip)
+    applied = apply_baseline(raw.results, entries)
+    previews, thumbnails = _pictures(home, applied.results) if pictures else ({}, {})
+    context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=applied.accepted,
+                          unused_baseline=applied.unused if report_unused_baseline else None,
+                          previews=previews, emblem_thumbnails=thumbnails, base=os.getcwd(),
+                          interrupted=raw.interrupted)
+    return FolderScan(applied.results, raw.catalogue_version, context, raw)
+
+
+def _pictures(home, results: Iterable[FileResult]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Previews of flagged files from scans.db; one catalogue thumbnail per emblem and rendering."""
+    import sqlite_utils
+
+    flagged = [r for r in results if r.findings]
+    previews: dict[str, bytes] = {}
+    scans = sqlite_utils.Database(home.scans_db)
+    for result in flagged:
+        row = next(scans.query("select thumbnail from files where path = ?", [result.path]), None)
+        if row and row["thumbnail"]:
+            previews[result.path] = row["thumbnail"]
+    scans.close()
+    wanted = {f.rendering_id for r in flagged for f in r.findings} | {f.emblem_id for r in flagged for f in r.findings}
+    thumbnails: dict[str, bytes] = {}
+    catalogue = sqlite_utils.Database(home.catalogue_db)
+    for row in catalogue.query("select id, emblem_id, thumbnail from renderings order by id"):
+        for key in (row["id"], row["emblem_id"]):
+            if key in wanted and key not in thumbnails and row["thumbnail"]:
+                thumbnails[key] = row["thumbnail"]
+    catalogue.close()
+    return previews, thumbnails

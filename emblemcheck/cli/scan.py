@@ -1,16 +1,22 @@
-"""``emblemcheck scan``: check images for catalogued emblems."""
+"""``emblemcheck scan``: check images or whole folders for catalogued emblems."""
 
 from __future__ import annotations
 
 import enum
+import signal
+import sys
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from ..bulk import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..models import Restriction
-from ..reports import render
-from ..scanning import exit_code, run_scan
+from ..progress import ScanProgress, wanted
+from ..reports import FOLDER_FORMATS, render, render_folder
+from ..reports import jsonl as jsonl_report
+from ..scanning import EXIT_CLEAN, exit_code, run_scan
 from . import app
 from .options import HomeOption, home_of
 
@@ -18,6 +24,10 @@ from .options import HomeOption, home_of
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    sarif = "sarif"
+    html = "html"
 
 
 class FailOn(str, enum.Enum):
@@ -27,30 +37,111 @@ class FailOn(str, enum.Enum):
     never = "never"
 
 
+#: Exit code after Ctrl-C or SIGTERM: the report covers what was done; the next run resumes.
+EXIT_INTERRUPTED = 130
+
+
 @app.command()
 def scan(
-    images: Annotated[list[Path], typer.Argument(help="Image files to check.", show_default=False)],
+    images: Annotated[list[Path], typer.Argument(help="Image files or folders to check.", show_default=False)],
     format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at or above this restriction.")] = FailOn.restricted,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, help="Write the report to this file.")] = None,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes for folders; 0 means one per core.")] = 0,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds one file may take before it is reported as an error.")] = DEFAULT_TIMEOUT,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    rescan: Annotated[bool, typer.Option(help="Scan every file again, even those unchanged since the last scan.")] = False,
+    exclude: Annotated[Optional[list[str]], typer.Option(help="Leave out paths matching this glob (repeatable), e.g. 'cache/*'.")] = None,
+    no_gitignore: Annotated[bool, typer.Option("--no-gitignore", help="Scan files .gitignore excludes too.")] = False,
+    baseline: Annotated[Optional[Path], typer.Option(dir_okay=False, help="Accepted findings (see `emblemcheck baseline`).")] = None,
+    report_unused_baseline: Annotated[bool, typer.Option(help="List baseline entries that matched nothing.")] = False,
+    exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when something is found or unreadable.")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Check images for catalogued emblems and say what, where and why.
+    """Check images or folders for catalogued emblems and say what, where and why.
+
+    A folder is walked recursively; images are recognised by content, copies
+    WordPress made (photo-300x200.jpg) are grouped under their original, and
+    files unchanged since the last scan are not read again (--rescan forces).
 
     Exit codes: 0 nothing found at or above --fail-on (default: restricted);
     1 something found at or above it; 2 usage error; 3 an input could not be read
-    (takes precedence: the verdict is incomplete).
+    (takes precedence: the verdict is incomplete); 130 interrupted (the report
+    covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
 
-    Example: emblemcheck scan banner.png --format json
+    Examples: emblemcheck scan banner.png;
+    emblemcheck scan wp-content/uploads --format html -o report.html
     """
-    run = run_scan(home_of(home), images)
-    report = render(run.results, format.value, run.catalogue_version)
+    threshold = None if fail_on is FailOn.never else Restriction(fail_on.value)
+    folder_mode = (any(p.is_dir() for p in images) or format.value not in ("text", "json")
+                   or baseline is not None or bool(exclude))
+    if not folder_mode:
+        run = run_scan(home_of(home), images)
+        _emit(render(run.results, format.value, run.catalogue_version), output)
+        code = exit_code(run.results, threshold)
+    else:
+        code = _scan_folder(images, format.value, output, home, threshold, quiet=quiet, baseline=baseline,
+                            report_unused_baseline=report_unused_baseline,
+                            options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
+                                                excludes=tuple(exclude or ()), gitignore=not no_gitignore))
+    raise typer.Exit(EXIT_CLEAN if exit_zero and code in (1, 3) else code)
+
+
+def _scan_folder(images: list[Path], fmt: str, output: Path | None, home: Path | None,
+                 threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
+                 report_unused_baseline: bool, options: BulkOptions) -> int:
+    assert fmt in FOLDER_FORMATS
+    show = wanted(quiet=quiet, fmt=fmt, to_stdout=output is None)
+    with ExitStack() as stack:
+        stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
+        bar = stack.enter_context(ScanProgress(count_entries(images, options))) if show else None
+        stack.enter_context(_sigterm_as_interrupt())
+
+        def on_result(result, reused):
+            if fmt == "jsonl":
+                stream.write(jsonl_report.file_line(result))
+                stream.flush()
+            if bar:
+                bar.advance(result)
+
+        folder = scan_folder(home_of(home), images, options, baseline=baseline,
+                             report_unused_baseline=report_unused_baseline, pictures=fmt == "html",
+                             on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
+        if fmt == "jsonl":
+            stream.write(jsonl_report.tail_lines(folder.results, folder.catalogue_version, folder.context))
+        else:
+            stream.write(render_folder(folder.results, fmt, folder.catalogue_version, folder.context))
+    if fmt != "text":
+        for result in folder.results:
+            if result.status == "error":
+                typer.echo(f"error: {jsonl_report.printable(result.path)}: {result.error}", err=True)
+    if folder.context.interrupted:
+        typer.echo("interrupted: the report covers what was scanned; run again to resume", err=True)
+        return EXIT_INTERRUPTED
+    return exit_code(folder.results, threshold)
+
+
+def _emit(report: str, output: Path | None) -> None:
     if output is not None:
         output.write_text(report, "utf-8")
     else:
         typer.echo(report, nl=False)
-    for result in run.results:
-        if result.status == "error" and format is not Format.text:
-            typer.echo(f"error: {result.error}", err=True)
-    threshold = None if fail_on is FailOn.never else Restriction(fail_on.value)
-    raise typer.Exit(exit_code(run.results, threshold))
+
+
+def _sigterm_as_interrupt():
+    """While scanning, SIGTERM stops the scan like Ctrl-C, so the open batch is written first."""
+    if sys.platform == "win32":
+        return nullcontext()
+
+    class _Handler:
+        def __enter__(self):
+            self.previous = signal.signal(signal.SIGTERM, self._raise)
+
+        def __exit__(self, *exc):
+            signal.signal(signal.SIGTERM, self.previous)
+
+        @staticmethod
+        def _raise(signum, frame):
+            raise KeyboardInterrupt
+
+    return _Handler()

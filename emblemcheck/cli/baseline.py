@@ -1,0 +1,37 @@
+"""``emblemcheck baseline``: record today's findings as accepted, by image content."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..baseline import dump_baseline, entries_for, load_baseline
+from ..bulk import BulkOptions, scan_folder
+from . import app
+from .options import HomeOption, home_of
+
+
+@app.command()
+def baseline(
+    paths: Annotated[list[Path], typer.Argument(help="Images or folders whose current findings to accept.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="Baseline file to write (merged if it exists).")] = Path(".emblemcheck-baseline.json"),
+    reason: Annotated[str, typer.Option(help="Why these findings are accepted; recorded with each entry.")] = "",
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes; 0 means one per core.")] = 0,
+    home: HomeOption = None,
+) -> None:
+    """Accept every current finding under PATHS, by image SHA-256 and emblem id (never by path).
+
+    Renaming a file keeps its entry; changing its bytes makes it a new image
+    that is checked again. Entries already in the file keep their reason.
+
+    Example: emblemcheck baseline wp-content/uploads -o .emblemcheck-baseline.json --reason "official account"
+    """
+    keep = load_baseline(output) if output.exists() else ()
+    folder = scan_folder(home_of(home), paths, BulkOptions(workers=workers, command="baseline"))
+    shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]
+    entries = entries_for(shown, reason, keep=keep)
+    output.write_text(dump_baseline(entries), "utf-8")
+    typer.echo(f"wrote {output}: {len(entries)} accepted finding(s) ({len(entries) - len(keep)} new)")
