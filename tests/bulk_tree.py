@@ -76,3 +76,12 @@ def png_bytes(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def cli(*args: str, home: Path):
+    """Run the real CLI in-process; returns typer's Result."""
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    return CliRunner().invoke(app, [*args, "--home", str(home)], catch_exceptions=False)

@@ -57,8 +57,9 @@ RENDERINGS = [
 
 
 @pytest.fixture
-def home(tmp_path) -> Home:
-    home = Home(tmp_path / "home")
+def synthetic_home(tmp_path) -> Home:
+    """Databases written row by row through the schemas, so every value is known."""
+    home = Home(tmp_path / "synthetic-home")
     home.root.mkdir()
     _catalogue(home)
     _scans(home)
@@ -130,8 +131,8 @@ def _rows(datasette, path: str) -> list[dict]:
 
 
 @pytest.fixture
-def datasette(home):
-    return browse.build_datasette(home)
+def datasette(synthetic_home):
+    return browse.build_datasette(synthetic_home)
 
 
 # --- pages ------------------------------------------------------------------
@@ -240,9 +241,11 @@ def test_files_flagged_since_a_run(datasette):
     assert len(_rows(datasette, "/scans/flagged_since_run?run=1")) == 2
 
 
-def test_near_misses(datasette):
+def test_near_misses_are_clean_files_with_a_best_score(datasette):
     rows = _rows(datasette, "/scans/near_misses")
-    assert [(r["path"], r["best_score"], r["threshold"]) for r in rows] == [("more/faint.png", 0.31, 0.5)]
+    assert [(r["path"], r["best_score"], r["emblem_name"]) for r in rows] == [
+        ("more/faint.png", 0.31, "Government of Canada signature")]
+    assert _rows(datasette, "/scans/near_misses?min_score=0.4") == []
 
 
 def test_accepted_files_with_reasons(datasette):
@@ -309,8 +312,8 @@ def test_missing_scans_names_the_scan_command(tmp_path):
         browse.open_browser(home, port=0)
 
 
-def test_port_zero_picks_a_free_loopback_port(home):
-    browser = browse.open_browser(home, port=0)
+def test_port_zero_picks_a_free_loopback_port(synthetic_home):
+    browser = browse.open_browser(synthetic_home, port=0)
     try:
         host, port = browser.sock.getsockname()
         assert host == "127.0.0.1" and port > 0
@@ -319,24 +322,24 @@ def test_port_zero_picks_a_free_loopback_port(home):
         browser.sock.close()
 
 
-def test_port_in_use_is_a_clear_error(home):
+def test_port_in_use_is_a_clear_error(synthetic_home):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen(1)
     try:
         with pytest.raises(PortInUse, match=f"port {taken.getsockname()[1]} .* --port 0"):
-            browse.open_browser(home, port=taken.getsockname()[1])
+            browse.open_browser(synthetic_home, port=taken.getsockname()[1])
     finally:
         taken.close()
 
 
 @pytest.mark.parametrize("port", [-1, 65536])
-def test_port_out_of_range(home, port):
+def test_port_out_of_range(synthetic_home, port):
     with pytest.raises(UsageError, match="between 0 and 65535"):
-        browse.open_browser(home, port=port)
+        browse.open_browser(synthetic_home, port=port)
 
 
-def test_missing_datasette_says_how_to_install_the_extra(home, monkeypatch):
+def test_missing_datasette_says_how_to_install_the_extra(synthetic_home, monkeypatch):
     import builtins
 
     real_import = builtins.__import__
@@ -348,7 +351,7 @@ def test_missing_datasette_says_how_to_install_the_extra(home, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_datasette)
     with pytest.raises(BrowseExtraMissing, match=r"pip install 'emblemcheck\[browse\]'"):
-        browse.build_datasette(home)
+        browse.build_datasette(synthetic_home)
 
 
 def test_catalogue_is_immutable_and_scans_live(datasette):
@@ -356,21 +359,21 @@ def test_catalogue_is_immutable_and_scans_live(datasette):
     assert datasette.databases["scans"].is_mutable is True
 
 
-def test_metadata_is_plain_json(home):
-    json.dumps(browse.metadata(home.catalogue_db))
+def test_metadata_is_plain_json(synthetic_home):
+    json.dumps(browse.metadata(synthetic_home.catalogue_db))
 
 
 # --- command line -----------------------------------------------------------
 
 
-def test_cli_browse_prints_the_url_and_serves(home, monkeypatch):
+def test_cli_browse_prints_the_url_and_serves(synthetic_home, monkeypatch):
     from typer.testing import CliRunner
 
     from emblemcheck.cli import app
 
     served = []
     monkeypatch.setattr(browse, "serve", lambda browser, open_in_browser: served.append((browser, open_in_browser)))
-    result = CliRunner().invoke(app, ["browse", "--port", "0", "--open", "--home", str(home.root)])
+    result = CliRunner().invoke(app, ["browse", "--port", "0", "--open", "--home", str(synthetic_home.root)])
     assert result.exit_code == 0, result.output
     (browser, opened), = served
     browser.sock.close()
@@ -384,13 +387,13 @@ def test_cli_browse_prints_the_url_and_serves(home, monkeypatch):
 
 @pytest.mark.parametrize("missing, command", [("catalogue.db", "emblemcheck catalogue build"),
                                                ("scans.db", "emblemcheck scan")])
-def test_cli_browse_missing_database(home, monkeypatch, missing, command):
+def test_cli_browse_missing_database(synthetic_home, monkeypatch, missing, command):
     from typer.testing import CliRunner
 
     from emblemcheck.cli import app
 
     monkeypatch.setattr(browse, "serve", lambda *a, **k: pytest.fail("must not serve"))
-    (home.root / missing).unlink()
-    result = CliRunner().invoke(app, ["browse", "--home", str(home.root)])
+    (synthetic_home.root / missing).unlink()
+    result = CliRunner().invoke(app, ["browse", "--home", str(synthetic_home.root)])
     assert result.exit_code == 2, result.output
     assert f"run `{command}" in result.output
