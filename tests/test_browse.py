@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import socket
+from urllib.parse import quote
 
 import pytest
 from PIL import Image, ImageDraw
@@ -397,3 +398,86 @@ def test_cli_browse_missing_database(synthetic_home, monkeypatch, missing, comma
     result = CliRunner().invoke(app, ["browse", "--home", str(synthetic_home.root)])
     assert result.exit_code == 2, result.output
     assert f"run `{command}" in result.output
+
+
+# --- as a new user: a real catalogue build, a real scan of a folder ---------
+
+
+@pytest.fixture(scope="module")
+def scanned_home(built_home, tmp_path_factory) -> Home:
+    """The session's real catalogue build (conftest, through npm), then `emblemcheck scan` of a generated folder.
+
+    Read-only for the tests that use it: one scan serves them all.
+    """
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+    from pictures import jpeg, photo_like, rendered
+
+    tmp_path = tmp_path_factory.mktemp("browse-new-user")
+    home = Home(tmp_path / "home")
+    shutil.copytree(built_home.root, home.root, ignore=shutil.ignore_patterns("scans.db*"))
+    folder = tmp_path / "to-post"
+    folder.mkdir()
+    rendered(home, "canada-wordmark", "black", width=500).save(folder / "wordmark.png")
+    poster = photo_like(900, 600, seed=1)
+    poster.paste(rendered(home, "gc-signature-en", "colour", width=360), (40, 40))
+    jpeg(poster, folder / "poster.jpg")
+    photo_like(640, 480, seed=3).save(folder / "holiday.png")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))
+    result = CliRunner().invoke(app, ["scan", str(folder), "--home", str(home.root), "--workers", "1"])
+    assert result.exit_code == 3, result.output  # flagged files and one unreadable file
+    return home
+
+
+def _flagged_paths(home: Home) -> list[str]:
+    db = history.open_scans(home.scans_db)
+    try:
+        return sorted(r["path"] for r in db.query("select path from files where status = 'flagged'"))
+    finally:
+        db.close()
+
+
+def test_new_user_sees_flagged_files_with_boxes_and_emblems(scanned_home):
+    datasette = browse.build_datasette(scanned_home)
+    flagged = _flagged_paths(scanned_home)
+    assert any(p.endswith("wordmark.png") for p in flagged), flagged
+    rows = _rows(datasette, "/scans/flagged_files")
+    assert sorted({r["path"] for r in rows}) == flagged
+    html = _get(datasette, "/scans/flagged_files").text
+    assert html.count('src="data:image/jpeg;base64,') == len(rows)
+    for row in rows:
+        assert f"?rendering={quote(row['emblem_thumbnail'], safe='')}" in html
+        thumbnail = _get(datasette, f"/-/emblemcheck/thumbnail?rendering={quote(row['emblem_thumbnail'], safe='')}")
+        assert thumbnail.content.startswith(b"\x89PNG")
+
+
+def test_new_user_sees_every_rendering_in_the_gallery(scanned_home):
+    datasette = browse.build_datasette(scanned_home)
+    html = _get(datasette, "/catalogue/emblem_gallery").text
+    rows = _rows(datasette, "/catalogue/emblem_gallery")
+    assert sum(r["renderings"] for r in rows) > 0
+    assert html.count('class="emblemcheck-thumbnail"') == sum(r["renderings"] for r in rows)
+    assert html.count("no artwork yet") == sum(r["renderings"] == 0 for r in rows)
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/catalogue", "/scans", "/catalogue/emblem_gallery", "/catalogue/renderings",
+    "/scans/flagged_files", "/scans/scan_errors", "/scans/scan_runs", "/scans/files",
+    "/catalogue/search_emblems?words=canada", "/catalogue/similar_renderings",
+    "/scans/findings_of_emblem?emblem=canada-wordmark", "/scans/flagged_since_run?run=1",
+    "/scans/near_misses", "/scans/accepted_files",
+])
+def test_new_user_pages_render(scanned_home, path):
+    response = _get(browse.build_datasette(scanned_home), path)
+    assert response.status_code == 200, response.text
+
+
+def test_new_user_sees_the_unreadable_file_and_the_run(scanned_home):
+    datasette = browse.build_datasette(scanned_home)
+    errors = _rows(datasette, "/scans/scan_errors")
+    assert [r["path"].rsplit("/", 1)[-1] for r in errors] == ["broken.png"]
+    (run,) = _rows(datasette, "/scans/scan_runs")
+    assert (run["files"], run["errors"], run["flagged"]) == (4, 1, len(_flagged_paths(scanned_home)))
