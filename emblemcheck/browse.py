@@ -421,14 +421,16 @@ SCANS_QUERIES = {
     },
     "near_misses": {
         "title": "Near misses",
-        "description": "Candidates whose best score stayed below the threshold that would have flagged "
-                       "them: worth a look when tuning, or when a known logo was missed.",
-        "sql": "select fd.path, f.thumbnail as file_thumbnail, fd.name as emblem_name,\n"
+        "description": "Files that were not flagged although their best candidate scored above min_score "
+                       "(0.5 is the flagging threshold): worth a look when a known logo was missed. "
+                       "Empty when the scanner recorded no candidate for clean files.",
+        "sql": "select f.path, f.thumbnail as file_thumbnail, fd.name as emblem_name,\n"
                "  coalesce(nullif(fd.rendering_id, ''), fd.emblem_id) as emblem_thumbnail,\n"
-               "  round(max(fd.score), 3) as best_score, fd.threshold, fd.method, fd.run_id\n"
-               "from findings as fd join files as f on f.path = fd.path\n"
-               "where fd.threshold is not null and fd.score < fd.threshold\n"
-               "group by fd.path, fd.emblem_id order by best_score desc",
+               "  f.best_score, fd.method, f.run_id, f.scanned_at\n"
+               "from files as f left join findings as fd on fd.path = f.path and fd.score = f.best_score\n"
+               "where f.status = 'clean' and f.best_score is not null\n"
+               "  and f.best_score >= cast(coalesce(nullif(:min_score, ''), 0) as real)\n"
+               "order by f.best_score desc",
     },
     "accepted_files": {
         "title": "Files accepted by the baseline",
