@@ -38,7 +38,7 @@ RATIO = 0.8
 
 #: Renderings given a RANSAC attempt, best-voted first; at most
 #: PER_EMBLEM_CANDIDATES of them per emblem so a sibling always gets its turn.
-CANDIDATES = 8
+CANDIDATES = 24
 PER_EMBLEM_CANDIDATES = 2
 
 #: Fewest ratio-test matches worth a RANSAC attempt, and fewest inliers accepted.
@@ -67,7 +67,10 @@ MIN_VISIBLE = 0.6
 #: Verification: least normalised correlation between the edge map of the
 #: rectified region and the reference's. A flag symbol matched as part of a
 #: signature it is not, or a sibling's shared words, correlate below it.
-MIN_VERIFY = 0.35
+MIN_VERIFY = 0.5
+
+#: Most parts a template is split into for verification (see _tiles).
+TILES = 6
 
 #: Merge: a detection whose area lies this much inside a verified larger one
 #: (at least CONTAINER_AREA times its area) is a part of it (the flag symbol
@@ -254,7 +257,29 @@ def verify(picture: np.ndarray, homography: np.ndarray, ref: _Reference) -> floa
     valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     if valid.sum() < 0.5 * valid.size:
         return 0.0
-    return _correlation(_edges(rectified)[valid], ref.edges[valid])
+    edges = _edges(rectified)
+    scores = [_correlation(edges[tile][valid[tile]], ref.edges[tile][valid[tile]])
+              for tile in _tiles(template.shape) if valid[tile].mean() >= 0.5 and ref.edges[tile].std() > 1.0]
+    return min(scores, default=0.0)
+
+
+def _tiles(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """Split a template into parts along its long side (a grid of 2 x 2 for a squarish one).
+
+    Every part must look like the reference, not just the whole on average:
+    look-alike words without the flag symbol, or a flag symbol without the
+    words, fail on the part that is missing.
+    """
+    height, width = shape
+    if max(width, height) < 1.5 * min(width, height):
+        return [(slice(y, y + height // 2 + 1), slice(x, x + width // 2 + 1))
+                for y in (0, height // 2) for x in (0, width // 2)]
+    count = int(min(TILES, max(2, round(max(width, height) / min(width, height)))))
+    if width >= height:
+        step = width / count
+        return [(slice(0, height), slice(int(i * step), int((i + 1) * step))) for i in range(count)]
+    step = height / count
+    return [(slice(int(i * step), int((i + 1) * step)), slice(0, width)) for i in range(count)]
 
 
 def _edges(image: np.ndarray) -> np.ndarray:
