@@ -389,7 +389,7 @@ CATALOGUE_QUERIES = {
         "sql": "select g.thumbnails, g.name, g.agency, g.kind, g.restriction, g.blazon, g.notes, g.id\n"
                "from emblems_fts join emblems as e on e.rowid = emblems_fts.rowid\n"
                "join emblem_gallery as g on g.id = e.id\n"
-               "where emblems_fts match :words order by rank",
+               "where emblems_fts match escape_fts(:words) order by rank",
     },
     "similar_renderings": {
         "title": "Renderings with near-identical fingerprints",

@@ -222,6 +222,7 @@ def test_files_facet_by_status(datasette):
     ("portcullis", ["cbsa-arms"]),
     ("Heritage", ["canada-flag"]),
     ("signature", ["gc-signature"]),
+    ('CBSA" arms(', ["cbsa-arms"]),  # FTS syntax in what a person types is searched as words, not an error
 ])
 def test_full_text_search(datasette, words, expected):
     assert [r["id"] for r in _rows(datasette, f"/catalogue/emblems?_search={words}")] == expected
