@@ -36,10 +36,11 @@ NEIGHBOURS = 16
 #: descriptor of the same rendering). 0.8 is Lowe's own value.
 RATIO = 0.8
 
-#: Renderings given a RANSAC attempt, best-voted first; at most
-#: PER_EMBLEM_CANDIDATES of them per emblem so a sibling always gets its turn.
+#: Renderings given a RANSAC attempt, best-voted first; one per emblem and
+#: polarity (dark ink on light, light ink on dark), so every emblem gets its
+#: turn. Votes alone mislead: a screenshot's body text votes for the
+#: dark-on-light signature while the header shows the white one.
 CANDIDATES = 24
-PER_EMBLEM_CANDIDATES = 2
 
 #: Fewest ratio-test matches worth a RANSAC attempt, and fewest inliers accepted.
 MIN_MATCHES = 10
@@ -103,6 +104,7 @@ class _Reference:
     emblem_id: str
     features: ReferenceFeatures
     edges: np.ndarray
+    polarity: str  # "dark" ink on a lighter ground, or "light" ink on a darker one
 
 
 class DetectionIndex:
@@ -127,7 +129,7 @@ class DetectionIndex:
     @classmethod
     def build(cls, references: Iterable[tuple[str, str, ReferenceFeatures]]) -> DetectionIndex:
         """Index ``(rendering_id, emblem_id, features)`` triples; renderings without features are skipped."""
-        kept = [_Reference(rid, eid, f, _edges(f.template)) for rid, eid, f in references
+        kept = [_Reference(rid, eid, f, _edges(f.template), _polarity(f.template)) for rid, eid, f in references
                 if f.keypoint_count >= MIN_INLIERS]
         return cls(kept)
 
@@ -174,14 +176,14 @@ class DetectionIndex:
                 if d1 < RATIO * d2:
                     votes.setdefault(owner, []).append((query_index, train_index))
         ranked = sorted(votes.items(), key=lambda item: -len(item[1]))
-        chosen, per_emblem = [], {}
+        chosen, tried = [], set()
         for index, pairs in ranked:
-            emblem_id = self.references[index].emblem_id
-            if len(pairs) < MIN_MATCHES or (wanted is not None and emblem_id not in wanted):
+            ref = self.references[index]
+            if len(pairs) < MIN_MATCHES or (wanted is not None and ref.emblem_id not in wanted):
                 continue
-            if per_emblem.get(emblem_id, 0) >= PER_EMBLEM_CANDIDATES:
+            if (ref.emblem_id, ref.polarity) in tried:
                 continue
-            per_emblem[emblem_id] = per_emblem.get(emblem_id, 0) + 1
+            tried.add((ref.emblem_id, ref.polarity))
             chosen.append((index, np.array(pairs, np.int64)))
             if len(chosen) >= CANDIDATES:
                 break
@@ -280,6 +282,12 @@ def _tiles(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
         return [(slice(0, height), slice(int(i * step), int((i + 1) * step))) for i in range(count)]
     step = height / count
     return [(slice(int(i * step), int((i + 1) * step)), slice(0, width)) for i in range(count)]
+
+
+def _polarity(template: np.ndarray) -> str:
+    """Whether the ink is darker or lighter than the ground (the template's border)."""
+    border = np.concatenate([template[0], template[-1], template[:, 0], template[:, -1]]).astype(np.float64)
+    return "dark" if template.mean() <= border.mean() else "light"
 
 
 def _edges(image: np.ndarray) -> np.ndarray:
