@@ -42,6 +42,7 @@ from . import catalogue as _catalogue  # noqa: E402  (commands register on impor
 from . import scan as _scan  # noqa: E402,F401
 from . import baseline as _baseline  # noqa: E402,F401  (bulk scan: accepted findings)
 from . import browse as _browse  # noqa: E402,F401
+from . import explain as _explain  # noqa: E402,F401
 
 app.add_typer(_catalogue.app, name="catalogue")
 

@@ -1,0 +1,35 @@
+"""``emblemcheck explain``: draw the evidence for what a scan finds in one image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from PIL import Image
+
+from ..explain import explain_image
+from . import app
+from .options import HomeOption, home_of
+
+
+@app.command()
+def explain(
+    image: Annotated[Path, typer.Argument(help="The image to explain.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")],
+    emblem: Annotated[Optional[str], typer.Option("--emblem", help="Only look for this emblem id.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Draw what was found: the image with the matched outline and label, beside the
+    catalogue rendering, with the matched points joined.
+
+    Example: emblemcheck explain photo.jpg --emblem gc-signature-en -o why.png
+    """
+    result = explain_image(image, home_of(home), emblem)
+    Image.fromarray(result.picture, "RGB").save(output, "PNG")
+    if not result.findings:
+        typer.echo(f"nothing found in {image}; wrote {output}")
+        return
+    for found in result.findings:
+        typer.echo(f"{found.emblem_id}: score {found.score:.2f}, {found.inliers} matched points, box {list(found.box)}")
+    typer.echo(f"wrote {output}")

@@ -1,0 +1,99 @@
+"""The picture behind a finding: the scanned image with the matched outline and
+label, beside the catalogue rendering, with the matched points joined.
+
+Pure core (:func:`draw_explanation`: arrays in, an RGB array out) and one edge
+function (:func:`explain_image`) that loads the catalogue and the picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .catalogue.store import Catalogue, load_features
+from .detection import Detection, DetectionIndex
+from .home import Home
+from .imaging import load_image
+from .scanning import Scanner
+
+#: Height of each half of the picture; both sides are scaled to it.
+PANEL_HEIGHT = 600
+#: Most match lines drawn: more hide the picture.
+MAX_LINES = 60
+_GREEN, _RED, _YELLOW = (0, 170, 60), (220, 30, 40), (250, 200, 0)  # RGB
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What ``explain`` found and the picture that shows it."""
+
+    picture: np.ndarray  # RGB uint8
+    findings: tuple[Detection, ...]
+
+
+def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) -> Explanation:
+    """Locate catalogued emblems in the image at ``path`` and draw the evidence for the best one."""
+    catalogue = Catalogue.open(home.catalogue_db)
+    if emblem_id is not None:
+        catalogue.emblem(emblem_id)  # raises UnknownEmblem with a hint
+    image = load_image(path)
+    index = DetectionIndex.build(load_features(catalogue.path))
+    found = index.detect(image.rgb, emblem_ids=None if emblem_id is None else [emblem_id])
+    if not found:
+        found = [_whole_image(f, image.rgb.shape) for f in Scanner(catalogue).find(image)
+                 if emblem_id in (None, f.emblem_id)]
+    if not found:
+        return Explanation(draw_nothing(image.rgb), ())
+    best = found[0]
+    label = f"{best.emblem_id} ({catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
+    picture = draw_explanation(image.rgb, best, catalogue.rendering_image(best.rendering_id), label)
+    return Explanation(picture, tuple(found))
+
+
+def _whole_image(finding, shape) -> Detection:
+    """A whole-image fingerprint match drawn as an outline around the whole picture."""
+    h, w = shape[:2]
+    outline = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
+    return Detection(finding.emblem_id, finding.rendering_id, (0, 0, w, h), outline, finding.score, 0, finding.method)
+
+
+def draw_explanation(picture: np.ndarray, detection: Detection, reference: np.ndarray, label: str) -> np.ndarray:
+    """The picture (left) with outline and label, the reference (right), matched points joined."""
+    left, lscale = _fit(picture)
+    right, rscale = _fit(reference)
+    canvas = np.full((PANEL_HEIGHT + 40, left.shape[1] + right.shape[1] + 20, 3), 255, np.uint8)
+    canvas[40:40 + left.shape[0], :left.shape[1]] = left
+    offset = left.shape[1] + 20
+    canvas[40:40 + right.shape[0], offset:offset + right.shape[1]] = right
+    outline = (np.array(detection.outline) * lscale + [0, 40]).astype(np.int32)
+    cv2.polylines(canvas, [outline.reshape(-1, 1, 2)], True, _RED, 3, cv2.LINE_AA)
+    step = max(1, len(detection.matches) // MAX_LINES)
+    for sx, sy, qx, qy in detection.matches[::step]:
+        a = (int(qx * lscale), int(qy * lscale) + 40)
+        b = (int(sx * rscale) + offset, int(sy * rscale) + 40)
+        cv2.line(canvas, a, b, _GREEN, 1, cv2.LINE_AA)
+        cv2.circle(canvas, a, 3, _YELLOW, -1, cv2.LINE_AA)
+        cv2.circle(canvas, b, 3, _YELLOW, -1, cv2.LINE_AA)
+    cv2.putText(canvas, f"{label}, {detection.inliers} matched points, {detection.method}", (8, 28),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.7, _RED, 2, cv2.LINE_AA)
+    return canvas
+
+
+def draw_nothing(picture: np.ndarray) -> np.ndarray:
+    """The picture under a banner saying nothing was found."""
+    panel, _ = _fit(picture)
+    canvas = np.full((panel.shape[0] + 40, max(panel.shape[1], 420), 3), 255, np.uint8)
+    canvas[40:, :panel.shape[1]] = panel
+    cv2.putText(canvas, "no catalogued emblem found", (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.7, _GREEN, 2, cv2.LINE_AA)
+    return canvas
+
+
+def _fit(image: np.ndarray) -> tuple[np.ndarray, float]:
+    scale = PANEL_HEIGHT / image.shape[0]
+    width = max(1, min(4 * PANEL_HEIGHT, round(image.shape[1] * scale)))
+    scale = width / image.shape[1]
+    resized = cv2.resize(image, (width, max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    return resized[:PANEL_HEIGHT], scale

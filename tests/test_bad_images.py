@@ -1,0 +1,70 @@
+"""Nothing a picture contains crashes or hangs the detector: each gets a verdict quickly."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from emblemcheck.catalogue.store import Catalogue, load_features
+from emblemcheck.detection import DetectionIndex
+from emblemcheck.imaging import decode
+from emblemcheck.scanning import Scanner
+from pictures import png_bytes
+from PIL import Image
+
+#: Generous bound on one picture (about 0.5 s on the 2-core benchmark machine).
+SECONDS = 10
+
+
+@pytest.fixture(scope="module")
+def index(built_home) -> DetectionIndex:
+    return DetectionIndex.build(load_features(built_home.catalogue_db))
+
+
+def checkerboard_noise(height: int, width: int) -> np.ndarray:
+    """Tens of thousands of strong corners: far above the query keypoint cap."""
+    rng = np.random.default_rng(0)
+    cells = rng.integers(0, 2, (height // 4 + 1, width // 4 + 1), dtype=np.uint8) * 255
+    grid = np.kron(cells, np.ones((4, 4), np.uint8))[:height, :width]
+    return np.repeat(grid[:, :, None], 3, axis=2)
+
+
+CASES = {
+    "1x1": lambda: np.zeros((1, 1, 3), np.uint8),
+    "strip 20000x200": lambda: np.random.default_rng(1).integers(0, 256, (200, 20000, 3), dtype=np.uint8),
+    "blank": lambda: np.full((800, 800, 3), 255, np.uint8),
+    "noise": lambda: np.random.default_rng(2).integers(0, 256, (1200, 1200, 3), dtype=np.uint8),
+    "100k keypoints": lambda: checkerboard_noise(1600, 1600),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_detector_gives_a_verdict_quickly(index, name):
+    rgb = CASES[name]()
+    started = time.perf_counter()
+    assert index.detect(rgb) == []
+    assert time.perf_counter() - started < SECONDS
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_scanner_gives_a_clean_verdict_for_each(built_home, name):
+    scanner = Scanner(Catalogue.open(built_home.catalogue_db))
+    result, _ = scanner.scan_bytes(png_bytes(Image.fromarray(CASES[name]())), name)
+    assert result.status == "clean", result
+
+
+def test_truncated_file_is_a_per_file_error(built_home):
+    scanner = Scanner(Catalogue.open(built_home.catalogue_db))
+    result, _ = scanner.scan_bytes(png_bytes(Image.fromarray(CASES["noise"]()))[:500], "cut.png")
+    assert result.status == "error" and "cut.png" in result.error
+
+
+def test_empty_index_detects_nothing():
+    assert DetectionIndex.build([]).detect(np.zeros((100, 100, 3), np.uint8)) == []
+
+
+def test_strip_decodes_to_a_bounded_working_size():
+    image = decode(png_bytes(Image.fromarray(CASES["strip 20000x200"]())))
+    assert max(image.rgb.shape[:2]) <= 1600

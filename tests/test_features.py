@@ -1,0 +1,73 @@
+"""Reference features: extraction, the SQLite blob round trip, detectability warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from emblemcheck.errors import UsageError
+from emblemcheck.features import (MIN_REFERENCE_KEYPOINTS, ReferenceFeatures, detectability_warning,
+                                  is_detectable, prepare_reference)
+
+
+def badge(size: int = 400) -> np.ndarray:
+    """A drawn badge with enough corners and letters for SIFT."""
+    im = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(im)
+    d.ellipse([10, 10, size - 10, size - 10], fill=(20, 60, 140), outline=(200, 160, 20), width=12)
+    d.polygon([(size / 2, 60), (size - 80, size / 2), (size / 2, size - 60), (80, size / 2)], fill="white")
+    d.text((size / 2, size / 2), "ABC", font=ImageFont_default(size // 6), fill=(140, 20, 30), anchor="mm")
+    return np.asarray(im)
+
+
+def ImageFont_default(size):  # noqa: N802 - small alias keeps the drawing readable
+    from PIL import ImageFont
+    return ImageFont.load_default(size)
+
+
+def test_prepare_reference_records_size_and_keypoints():
+    features = prepare_reference(badge())
+    assert (features.width, features.height) == (400, 400)
+    assert features.keypoint_count >= MIN_REFERENCE_KEYPOINTS
+    assert features.descriptors.dtype == np.uint8 and features.descriptors.shape == (features.keypoint_count, 128)
+    assert max(features.template.shape) <= 256
+
+
+def test_blob_round_trip_is_exact():
+    features = prepare_reference(badge())
+    again = ReferenceFeatures.from_bytes(features.to_bytes())
+    assert again.keypoint_count == features.keypoint_count
+    assert np.array_equal(again.keypoints, features.keypoints)
+    assert np.array_equal(again.descriptors, features.descriptors)
+    assert np.array_equal(again.template, features.template)
+    # uint8 descriptors: about a quarter of float32 storage.
+    assert len(features.to_bytes()) < features.keypoint_count * (128 + 16) + 256 * 256 + 64
+
+
+@pytest.mark.parametrize("blob", [b"", b"XXXX" + bytes(20), prepare_reference(badge()).to_bytes()[:-5]])
+def test_foreign_or_truncated_blob_raises(blob):
+    with pytest.raises(UsageError, match="rebuild"):
+        ReferenceFeatures.from_bytes(blob)
+
+
+def test_flat_artwork_gets_a_warning():
+    flat = np.full((300, 300, 3), 200, np.uint8)
+    features = prepare_reference(flat)
+    assert not is_detectable(features)
+    warning = detectability_warning(features, pdq_quality=0)
+    assert "too little detail" in warning and "too flat" in warning
+
+
+def test_tiny_artwork_gets_a_warning():
+    features = prepare_reference(badge(100))
+    assert "too small" in detectability_warning(features)
+
+
+def test_good_artwork_has_no_warning():
+    assert detectability_warning(prepare_reference(badge()), pdq_quality=100) == ""
+
+
+def test_non_rgb_input_is_refused():
+    with pytest.raises(UsageError):
+        prepare_reference(np.zeros((10, 10), np.uint8))
