@@ -66,8 +66,11 @@ MAX_ASPECT_CHANGE = 2.0
 MIN_VISIBLE = 0.6
 
 #: Verification: least normalised correlation between the edge map of the
-#: rectified region and the reference's. A flag symbol matched as part of a
-#: signature it is not, or a sibling's shared words, correlate below it.
+#: rectified region and the reference's, taken over each part (see _tiles).
+#: Benchmark of 2026-11-23 (benchmarks/RESULTS.md): the lowest true detection
+#: scored 0.51 (147 local-feature detections); look-alike "Government of
+#: Canada" text in Pillow's default font scored 0.41, siblings' shared words
+#: and a bare flag symbol scored below 0.1.
 MIN_VERIFY = 0.5
 
 #: Most parts a template is split into for verification (see _tiles).
