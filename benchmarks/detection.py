@@ -250,6 +250,26 @@ def paste(photo: Image.Image, rgba: Image.Image, frac: float, rng, opacity: floa
     return pic.convert("RGB")
 
 
+def watermark(photo: Image.Image, sources: dict, emblem_id: str, rng) -> Image.Image:
+    """The emblem's ink at 45-70 % opacity over the photo, in the variant that shows on that spot
+    (dark ink over a light area, light ink over a dark one), as a person making a watermark would."""
+    pic = canvas(photo).convert("RGBA")
+    ink, _ = emblem_picture(sources, emblem_id, rng)
+    em = resize_w(ink, pic.width * rng.uniform(0.3, 0.6))
+    if em.height > pic.height * 0.9:
+        em = resize_w(em, em.width * pic.height * 0.9 / em.height)
+    x = int(rng.integers(0, max(1, pic.width - em.width)))
+    y = int(rng.integers(0, max(1, pic.height - em.height)))
+    spot = np.asarray(pic.convert("L").crop((x, y, x + em.width, y + em.height)), np.float32).mean()
+    if "svg:" + emblem_id in sources:
+        style = GC_STYLES["colour" if spot >= 128 else "reversed"][0]
+        em = resize_w(render_svg(sources["svg:" + emblem_id], width=900, style_sheet=style), em.width)
+    alpha = np.asarray(em.getchannel("A"), np.float32) * rng.uniform(0.45, 0.7)
+    em.putalpha(Image.fromarray(alpha.astype(np.uint8)))
+    pic.alpha_composite(em, (x, y))
+    return pic.convert("RGB")
+
+
 def degrade(im: Image.Image, rng) -> Image.Image:
     kind = rng.choice(["blur", "noise", "greyscale", "contrast", "small"])
     if kind == "blur":
@@ -306,9 +326,13 @@ def perspective(photo: Image.Image, rgba: Image.Image, background: tuple, rng) -
     return Image.fromarray(out)
 
 
-def screenshot(rgba: Image.Image, photo: Image.Image, rng) -> Image.Image:
-    """A web page: a header bar with the emblem at its left, navigation, a photo and text."""
-    dark = rng.random() < 0.4
+def screenshot(rgba: Image.Image, photo: Image.Image, rng, plate: tuple = (255, 255, 255)) -> Image.Image:
+    """A web page: a header bar with the emblem at its left, navigation, a photo and text.
+
+    The header is dark when the emblem's variant is made for dark grounds
+    (reversed, white) and white otherwise, as a designer would choose.
+    """
+    dark = sum(plate) < 384
     page = Image.new("RGB", (1280, 800), (250, 250, 250))
     d = ImageDraw.Draw(page)
     header = (38, 55, 74) if dark else (255, 255, 255)
@@ -407,9 +431,9 @@ def make_corpus(out: Path, sources: dict, flag: Image.Image, backgrounds: dict, 
             elif klass == "perspective":
                 data = encode(perspective(photo, ink, plate, rng), "JPEG", 88)
             elif klass == "watermark":
-                data = encode(paste(photo, ink, rng.uniform(0.3, 0.6), rng, opacity=rng.uniform(0.45, 0.7)), "JPEG", 88)
+                data = encode(watermark(photo, sources, emblem_id, rng), "JPEG", 88)
             else:
-                data = encode(screenshot(ink, photo, rng), "PNG")
+                data = encode(screenshot(ink, photo, rng, plate), "PNG")
             add(Case(name, klass, emblem_id), data)
 
     for name in photo_names:

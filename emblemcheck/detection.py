@@ -107,7 +107,7 @@ class _Reference:
     emblem_id: str
     features: ReferenceFeatures
     edges: np.ndarray
-    polarity: str  # "dark" ink on a lighter ground, or "light" ink on a darker one
+    polarity: str  # per part: "d" dark ink on a lighter ground, "l" light ink on a darker one
 
 
 class DetectionIndex:
@@ -125,16 +125,18 @@ class DetectionIndex:
         if len(self._descriptors) > NEIGHBOURS:
             # FLANN_INDEX_KDTREE = 1; 4 trees and 64 checks is OpenCV's
             # tutorial setting for SIFT, accurate enough for a ratio test.
-            self._flann = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64})
-            self._flann.add([self._descriptors])
-            self._flann.train()
+            self._flann = cv2.flann_Index(self._descriptors, {"algorithm": 1, "trees": 4})
 
     @classmethod
     def build(cls, references: Iterable[tuple[str, str, ReferenceFeatures]]) -> DetectionIndex:
-        """Index ``(rendering_id, emblem_id, features)`` triples; renderings without features are skipped."""
-        kept = [_Reference(rid, eid, f, _edges(f.template), _polarity(f.template)) for rid, eid, f in references
-                if f.keypoint_count >= MIN_INLIERS]
-        return cls(kept)
+        """Index ``(rendering_id, emblem_id, features)`` triples; renderings with too few keypoints are skipped.
+
+        Every colour variant stays in the index: dropping near copies (black
+        and colour on white, say) was measured on the benchmark and lost
+        recall in the embedded-small, watermark and screenshot classes.
+        """
+        return cls([_Reference(rid, eid, f, _edges(f.template), _polarity(f.template))
+                    for rid, eid, f in references if f.keypoint_count >= MIN_INLIERS])
 
     def __len__(self) -> int:
         return len(self.references)
@@ -161,33 +163,27 @@ class DetectionIndex:
         return [_rescale(d, factor) for d in merge(found)]
 
     def _candidates(self, descriptors: np.ndarray, wanted: set[str] | None) -> list[tuple[int, np.ndarray]]:
-        """Renderings worth a homography, with their (query, reference) descriptor pairs."""
+        """Renderings worth a homography, with their (query, reference) descriptor index pairs."""
         k = min(NEIGHBOURS, len(self._descriptors))
-        knn = self._flann.knnMatch(descriptors.astype(np.float32), k=k)
-        votes: dict[int, list[tuple[int, int]]] = {}
-        for query_index, neighbours in enumerate(knn):
-            if not neighbours:
-                continue
-            farthest = neighbours[-1].distance
-            seen: dict[int, list[float]] = {}
-            for match in neighbours:
-                owner = int(self._owner[match.trainIdx])
-                first = seen.setdefault(owner, [match.distance, match.trainIdx, farthest])
-                if first[1] != match.trainIdx and first[2] == farthest:
-                    first[2] = match.distance  # second nearest in the same rendering
-            for owner, (d1, train_index, d2) in seen.items():
-                if d1 < RATIO * d2:
-                    votes.setdefault(owner, []).append((query_index, train_index))
-        ranked = sorted(votes.items(), key=lambda item: -len(item[1]))
+        train, squared = self._flann.knnSearch(descriptors.astype(np.float32), k, params={"checks": 64})
+        accepted = _ratio_test(np.sqrt(np.maximum(squared, 0)), self._owner[train])
+        rows, cols = np.nonzero(accepted)
+        owners = self._owner[train[rows, cols]]
+        order = np.argsort(owners, kind="stable")
+        rows, cols, owners = rows[order], cols[order], owners[order]
+        bounds = np.flatnonzero(np.diff(owners)) + 1
+        groups = {int(o[0]): np.stack([r, train[r, c]], axis=1)
+                  for o, r, c in zip(np.split(owners, bounds), np.split(rows, bounds), np.split(cols, bounds))
+                  if len(o)}
         chosen, tried = [], set()
-        for index, pairs in ranked:
+        for index, pairs in sorted(groups.items(), key=lambda item: -len(item[1])):
             ref = self.references[index]
             if len(pairs) < MIN_MATCHES or (wanted is not None and ref.emblem_id not in wanted):
                 continue
             if (ref.emblem_id, ref.polarity) in tried:
                 continue
             tried.add((ref.emblem_id, ref.polarity))
-            chosen.append((index, np.array(pairs, np.int64)))
+            chosen.append((index, pairs.astype(np.int64)))
             if len(chosen) >= CANDIDATES:
                 break
         return chosen
@@ -287,10 +283,39 @@ def _tiles(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
     return [(slice(int(i * step), int((i + 1) * step)), slice(0, width)) for i in range(count)]
 
 
+def _ratio_test(distances: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Lowe's ratio test within each rendering, over each query's ``k`` nearest neighbours.
+
+    Marks the nearest neighbour of each rendering in a row when it is closer
+    than RATIO times that rendering's second nearest; when the second is not
+    among the ``k``, the row's farthest distance stands in (a lower bound).
+    """
+    n, k = owners.shape
+    first = np.ones((n, k), bool)
+    second = np.repeat(distances[:, -1:], k, axis=1)
+    has_second = np.zeros((n, k), bool)
+    for j in range(1, k):
+        same = owners[:, :j] == owners[:, j:j + 1]
+        repeat = same.any(axis=1)
+        first[:, j] = ~repeat
+        rows = np.flatnonzero(repeat)
+        earliest = same[rows].argmax(axis=1)
+        unset = ~has_second[rows, earliest]
+        second[rows[unset], earliest[unset]] = distances[rows[unset], j]
+        has_second[rows[unset], earliest[unset]] = True
+    return first & (distances < RATIO * second)
+
+
 def _polarity(template: np.ndarray) -> str:
-    """Whether the ink is darker or lighter than the ground (the template's border)."""
-    border = np.concatenate([template[0], template[-1], template[:, 0], template[:, -1]]).astype(np.float64)
-    return "dark" if template.mean() <= border.mean() else "light"
+    """Whether the ink is darker ("d") or lighter ("l") than the ground (the border), part by part.
+
+    Part by part because one rendering can mix both: the reversed signature
+    on grey has a red flag darker than the ground and white words lighter.
+    """
+    ground = float(np.median(np.concatenate([template[0], template[-1], template[:, 0], template[:, -1]])))
+    means = [float(template[tile].mean()) for tile in _tiles(template.shape)]
+    # Within 4 grey levels of the ground a part is blank ("-"), whatever its sign.
+    return "".join("-" if abs(m - ground) < 4 else "d" if m < ground else "l" for m in means)
 
 
 def _edges(image: np.ndarray) -> np.ndarray:
