@@ -31,7 +31,12 @@ class Explanation:
     """What ``explain`` found and the picture that shows it."""
 
     picture: np.ndarray  # RGB uint8
-    findings: tuple[Detection, ...]
+    findings: tuple[Detection, ...]  # geometry in working pixels
+    scale: float = 1.0  # working pixels per original pixel
+
+    def original_box(self, detection: Detection) -> tuple[int, ...]:
+        """A finding's box in the original image's pixels."""
+        return tuple(round(v / self.scale) for v in detection.box)
 
 
 def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) -> Explanation:
@@ -46,11 +51,11 @@ def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) ->
         found = [_whole_image(f, image.rgb.shape) for f in Scanner(catalogue).find(image)
                  if emblem_id in (None, f.emblem_id)]
     if not found:
-        return Explanation(draw_nothing(image.rgb), ())
+        return Explanation(draw_nothing(image.rgb), (), image.scale)
     best = found[0]
     label = f"{best.emblem_id} ({catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
     picture = draw_explanation(image.rgb, best, catalogue.rendering_image(best.rendering_id), label)
-    return Explanation(picture, tuple(found))
+    return Explanation(picture, tuple(found), image.scale)
 
 
 def _whole_image(finding, shape) -> Detection:

@@ -22,6 +22,7 @@ import sqlite_utils
 
 from .. import __version__
 from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
+from ..features import detectability_warning, is_detectable, prepare_reference
 from ..fingerprints import fingerprint
 from ..home import Home
 from ..thumbnails import png_thumbnail
@@ -129,8 +130,16 @@ def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Mani
             "pdq": str(prints.pdq),
             "pdq_quality": prints.pdq_quality,
             "pdq_dihedral": json.dumps([str(h) for h in prints.pdq_dihedral]),
+            **detectability(flat.rgb, prints.pdq_quality),
         })
     return rows
+
+
+def detectability(rgb, pdq_quality: int) -> dict:
+    """keypoints / detectable / warning columns, so ``catalogue add`` can warn about weak artwork."""
+    features = prepare_reference(rgb)
+    return {"keypoints": features.keypoint_count, "detectable": int(is_detectable(features)),
+            "warning": detectability_warning(features, pdq_quality)}
 
 
 def _artwork_state(entry: Entry, rows: list[dict], reasons: list[str]) -> str:
