@@ -71,3 +71,24 @@ def test_good_artwork_has_no_warning():
 def test_non_rgb_input_is_refused():
     with pytest.raises(UsageError):
         prepare_reference(np.zeros((10, 10), np.uint8))
+
+
+def test_catalogue_add_warns_about_flat_artwork_and_stores_features(home, tmp_path):
+    import sqlite_utils
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    flat = tmp_path / "flat.png"
+    Image.fromarray(np.full((90, 90, 3), 180, np.uint8)).save(flat)
+    result = CliRunner().invoke(app, ["catalogue", "add", str(flat), "--id", "flat-thing", "--name", "Flat",
+                                      "--agency", "Test", "--kind", "badge", "--restriction", "restricted",
+                                      "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    assert "too little detail to locate" in result.output
+    db = sqlite_utils.Database(home.catalogue_db)
+    row = next(db.query("select r.keypoints, r.detectable, f.keypoints as stored from renderings r "
+                        "join features f on f.rendering_id = r.id where r.emblem_id = 'flat-thing'"))
+    assert row == {"keypoints": 0, "detectable": 0, "stored": 0}
+    # Every rendering of the built catalogue has its features stored.
+    assert db.execute("select count(*) from renderings where id not in (select rendering_id from features)").fetchone()[0] == 0
