@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT))
 
 from emblemcheck.catalogue import build_catalogue  # noqa: E402
 from emblemcheck.catalogue.store import Catalogue  # noqa: E402
-from emblemcheck.fingerprints import fingerprint  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.imaging import decode  # noqa: E402
 from emblemcheck.models import Restriction  # noqa: E402
@@ -491,7 +490,7 @@ def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
         seconds["decode-only"] += time.perf_counter() - t
 
         t = time.perf_counter()
-        result, _ = scanner.scan_bytes(data, case.name)
+        result = scanner.scan_data(data, case.name).result
         seconds["emblemcheck"] += time.perf_counter() - t
         case.results["emblemcheck"] = sorted({f.emblem_id for f in result.findings})
         case.results["emblemcheck-findings"] = [(f.emblem_id, f.method, f.score, f.inliers) for f in result.findings]

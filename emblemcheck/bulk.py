@@ -17,21 +17,21 @@ The shape, from the outside in:
 from __future__ import annotations
 
 import hashlib
-import importlib
 import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from .errors import EmblemcheckError, ImageError, UsageError
-from .frames import iter_frames
-from .imaging import MAX_PIXELS, LoadedImage, read_file
+import cv2
+
+from .errors import EmblemcheckError, UsageError
+from .imaging import MAX_PIXELS
 from .models import FileResult, Finding, Restriction
-from .thumbnails import preview_jpeg
+from .scanning import Scanned, open_scanner
 from .walk import Entry, Excludes, ImageFile, Skip, printable, walk
 
 #: Seconds one file may take before its worker is killed and the file reported.
@@ -41,14 +41,6 @@ DEFAULT_TIMEOUT = 60.0
 #: Results written per transaction: small enough that an interrupted run
 #: loses little, large enough that SQLite's per-commit fsync is amortised.
 BATCH_SIZE = 64
-
-#: The engine a worker builds when none is given: "module:function".
-DEFAULT_ENGINE = "emblemcheck.bulk:catalogue_engine"
-
-#: An engine finds emblems in one decoded frame. ``make(home_root)`` returns
-#: ``(catalogue_version, find)`` where ``find(image) -> tuple[Finding, ...]``.
-Find = Callable[[LoadedImage], tuple[Finding, ...]]
-
 
 @dataclass(frozen=True)
 class BulkOptions:
@@ -60,7 +52,6 @@ class BulkOptions:
     excludes: tuple[str, ...] = ()
     gitignore: bool = True
     max_pixels: int = MAX_PIXELS
-    engine: str = DEFAULT_ENGINE
     command: str = "scan"
 
     def worker_count(self) -> int:
@@ -100,94 +91,20 @@ class _Tally:
     unchanged: int = 0
 
 
-# --------------------------------------------------------------------- engine
-
-
-def catalogue_engine(home_root: str) -> tuple[str, Find]:
-    """The real engine: the catalogue in ``home_root`` and the scanner over it."""
-    from .scanning import open_scanner
-
-    scanner = open_scanner(Path(home_root))
-    return scanner.catalogue.version, scanner.find
-
-
-def load_engine(spec: str, home_root: str) -> tuple[str, Find]:
-    """Import ``module:function`` and call it with ``home_root``."""
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)(home_root)
-
-
-# --------------------------------------------------------------------- one file
-
-
-@dataclass(frozen=True)
-class Scanned:
-    """What a worker sends back: the verdict, the file's size and mtime as read, a preview if flagged."""
-
-    result: FileResult
-    size: int | None = None
-    mtime_ns: int | None = None
-    preview: bytes | None = None
-
-
-def scan_path(find: Find, path: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
-    """Scan every frame of the file at ``path``."""
-    shown = printable(path)
-    try:
-        # stat before reading: if the file changes in between, the record
-        # holds the older mtime and the next run scans it again.
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ImageError(f"{shown}: vanished during the scan") from None
-    except OSError as exc:
-        raise ImageError(f"{shown}: cannot read ({exc.strerror or exc})") from None
-    data = read_file(path)
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        result, preview = _scan_frames(find, data, shown, digest, max_pixels)
-    except ImageError as exc:
-        result, preview = FileResult(shown, "error", sha256=digest, error=_reason(exc, shown)), None
-    return Scanned(result, info.st_size, info.st_mtime_ns, preview)
-
-
-def _scan_frames(find: Find, data: bytes, shown: str, digest: str, max_pixels: int) -> tuple[FileResult, bytes | None]:
-    best: dict[str, Finding] = {}
-    width = height = 0
-    preview = None
-    for frame in iter_frames(data, shown, max_pixels=max_pixels):
-        if frame.index == 0:
-            width, height = frame.image.width, frame.image.height
-        found = find(frame.image)
-        if found and preview is None:
-            preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
-        for finding in found:
-            if frame.count > 1:
-                finding = replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
-            known = best.get(finding.emblem_id)
-            if known is None or finding.score > known.score:
-                best[finding.emblem_id] = finding
-    findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
-    status = "flagged" if findings else "clean"
-    return FileResult(shown, status, sha256=digest, width=width, height=height, findings=findings), preview
-
-
-def _reason(exc: EmblemcheckError, shown: str) -> str:
-    """The error message without the file name the report already shows."""
-    text = printable(str(exc))
-    return text[len(shown) + 2:] if text.startswith(shown + ": ") else text
-
-
 # --------------------------------------------------------------------- workers
 
 
-def _worker_main(conn: Connection, engine: str, home_root: str, max_pixels: int) -> None:
+def _worker_main(conn: Connection, home_root: str, max_pixels: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    # One OpenCV thread per worker: the pool is the parallelism, and OpenCV's
+    # own threads would make two workers fight over the same cores.
+    cv2.setNumThreads(1)
     try:
-        version, find = load_engine(engine, home_root)
+        scanner = open_scanner(Path(home_root))
     except EmblemcheckError as exc:
         conn.send(("fatal", str(exc), exc.exit_code))
         return
-    conn.send(("ready", version, 0))
+    conn.send(("ready", scanner.catalogue.version, 0))
     while True:
         try:
             path = conn.recv()
@@ -196,18 +113,16 @@ def _worker_main(conn: Connection, engine: str, home_root: str, max_pixels: int)
         if path is None:
             return
         try:
-            conn.send(("done", scan_path(find, path, max_pixels=max_pixels), 0))
-        except ImageError as exc:
-            conn.send(("done", Scanned(FileResult(printable(path), "error", error=_reason(exc, printable(path)))), 0))
+            conn.send(("done", scanner.scan_file(path, max_pixels=max_pixels), 0))
         except Exception as exc:  # noqa: BLE001 - one file's bug must be reported, not end the run
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
             conn.send(("done", Scanned(FileResult(printable(path), "error", error=message)), 0))
 
 
 class _Worker:
-    def __init__(self, context, engine: str, home_root: str, max_pixels: int) -> None:
+    def __init__(self, context, home_root: str, max_pixels: int) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, engine, home_root, max_pixels),
+        self.process = context.Process(target=_worker_main, args=(child, home_root, max_pixels),
                                        daemon=True)
         self.process.start()
         child.close()
@@ -239,11 +154,11 @@ class _Worker:
 class WorkerPool:
     """Worker processes with one job each, a per-job time limit, and replacement of any that die."""
 
-    def __init__(self, count: int, *, engine: str, home_root: str, timeout: float, max_pixels: int) -> None:
+    def __init__(self, count: int, *, home_root: str, timeout: float, max_pixels: int) -> None:
         # spawn, not fork: the parent may run a progress thread, and forking a
         # threaded process can deadlock the child.
         self._context = multiprocessing.get_context("spawn")
-        self._spec = (engine, home_root, max_pixels)
+        self._spec = (home_root, max_pixels)
         self.timeout = timeout
         self.workers = [_Worker(self._context, *self._spec) for _ in range(count)]
         versions = {worker.ready() for worker in self.workers}
@@ -293,6 +208,41 @@ class WorkerPool:
             worker.stop()
 
 
+class InlinePool:
+    """The pool's interface, scanning in this process: for a single file, where
+    starting a worker process (about 0.7 s, measured) costs more than the scan.
+    There is no per-file time limit here; the detector bounds its own work."""
+
+    def __init__(self, *, home_root: str, max_pixels: int) -> None:
+        self.scanner = open_scanner(Path(home_root))
+        self.catalogue_version = self.scanner.catalogue.version
+        self.max_pixels = max_pixels
+        self._done: list[Scanned] = []
+
+    def idle(self) -> list[InlinePool]:
+        return [] if self._done else [self]
+
+    def busy(self) -> bool:
+        return bool(self._done)
+
+    def submit(self, path: str, timeout: float) -> None:
+        self._done.append(self.scanner.scan_file(path, max_pixels=self.max_pixels))
+
+    def collect(self) -> Iterator[Scanned]:
+        done, self._done = self._done, []
+        yield from done
+
+    def close(self) -> None:
+        pass
+
+
+def _pool(paths: list[str], home_root: str, options: BulkOptions) -> WorkerPool | InlinePool:
+    if len(paths) == 1 and os.path.isfile(paths[0]):
+        return InlinePool(home_root=home_root, max_pixels=options.max_pixels)
+    return WorkerPool(options.worker_count(), home_root=home_root, timeout=options.timeout,
+                      max_pixels=options.max_pixels)
+
+
 # --------------------------------------------------------------------- the scan
 
 
@@ -308,9 +258,8 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
     from . import history
 
     started = time.monotonic()
-    count = options.worker_count()
-    pool = WorkerPool(count, engine=options.engine, home_root=str(home_root), timeout=options.timeout,
-                      max_pixels=options.max_pixels)
+    roots = [os.path.abspath(p) for p in paths]
+    pool = _pool(roots, str(home_root), options)
     db = history.open_scans(Path(home_root) / "scans.db")
     version = pool.catalogue_version
     run_id = history.start_run(db, catalogue_version=version, command=options.command)
@@ -326,7 +275,6 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
 
     interrupted = False
     try:
-        roots = [os.path.abspath(p) for p in paths]
         entries = walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore)
         _drive(pool, entries, db, version, options, tally, finish, on_skip)
     except KeyboardInterrupt:

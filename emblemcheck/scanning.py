@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
 
-from . import history
 from .catalogue.store import Catalogue, load_features
 from .detection import DetectionIndex
 from .errors import ImageError
 from .fingerprints import fingerprint
 from .home import Home, resolve_home
-from .imaging import LoadedImage, decode, read_file
+from .frames import iter_frames
+from .imaging import MAX_PIXELS, LoadedImage, read_file
 from .matching import FingerprintIndex
 from .models import FileResult, Finding, Restriction
 from .thumbnails import preview_jpeg
+from .walk import printable
 
 
 class Scanner:
@@ -68,30 +69,72 @@ class Scanner:
             ))
         return tuple(findings)
 
-    def scan_bytes(self, data: bytes, name: str) -> tuple[FileResult, LoadedImage | None]:
-        """Scan image bytes; an unreadable picture becomes an ``error`` result with its reason."""
+    def scan_data(self, data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
+        """Scan every frame of image bytes (animation frames, TIFF pages).
+
+        An unreadable picture becomes an ``error`` result with its reason; the
+        same emblem in several frames is reported once, at its best score.
+        """
+        digest = sha256(data).hexdigest()
         try:
-            image = decode(data, name)
+            return self._scan_frames(data, name, digest, max_pixels)
         except ImageError as exc:
-            return FileResult(path=name, status="error", sha256=sha256(data).hexdigest(), error=str(exc)), None
-        findings = self.find(image)
-        return (
-            FileResult(path=name, status="flagged" if findings else "clean", sha256=image.sha256,
-                       width=image.width, height=image.height, findings=findings),
-            image,
-        )
+            return Scanned(FileResult(name, "error", sha256=digest, error=_reason(exc, name)))
 
-    def scan_file(self, path: Path | str) -> FileResult:
-        """Scan one file; a missing or unreadable file becomes an ``error`` result."""
-        return self.scan_path(path)[0]
+    def _scan_frames(self, data: bytes, name: str, digest: str, max_pixels: int) -> Scanned:
+        best: dict[str, Finding] = {}
+        width = height = 0
+        preview = None
+        for frame in iter_frames(data, name, max_pixels=max_pixels):
+            if frame.index == 0:
+                width, height = frame.image.width, frame.image.height
+            found = self.find(frame.image)
+            if found and preview is None:
+                preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
+            for finding in found:
+                if frame.count > 1:
+                    finding = replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
+                known = best.get(finding.emblem_id)
+                if known is None or finding.score > known.score:
+                    best[finding.emblem_id] = finding
+        findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
+        result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
+                            findings=findings)
+        return Scanned(result, preview=preview)
 
-    def scan_path(self, path: Path | str) -> tuple[FileResult, LoadedImage | None]:
-        """Like :meth:`scan_file`, also returning the decoded picture (for previews)."""
+    def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
+        """Scan the file at ``path``, with its size and mtime as read (stat first: if the file
+        changes in between, the record holds the older mtime and the next run scans it again)."""
+        shown = printable(str(path))
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return Scanned(FileResult(shown, "error", error="no such file (or it vanished during the scan)"))
+        except OSError as exc:
+            return Scanned(FileResult(shown, "error", error=f"cannot read ({exc.strerror or exc})"))
         try:
             data = read_file(path)
         except ImageError as exc:
-            return FileResult(path=str(path), status="error", error=str(exc)), None
-        return self.scan_bytes(data, str(path))
+            return Scanned(FileResult(shown, "error", error=_reason(exc, str(path))))
+        scanned = self.scan_data(data, shown, max_pixels=max_pixels)
+        return replace(scanned, size=info.st_size, mtime_ns=info.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """One file's verdict, its size and mtime as read, and a preview with the boxes drawn if flagged."""
+
+    result: FileResult
+    size: int | None = None
+    mtime_ns: int | None = None
+    preview: bytes | None = None
+
+
+def _reason(exc: ImageError, name: str) -> str:
+    """The error message without the file name the report already shows."""
+    text = printable(str(exc))
+    shown = printable(name)
+    return text[len(shown) + 2:] if text.startswith(shown + ": ") else text
 
 
 def open_scanner(home: Home | Path | str | None = None) -> Scanner:
@@ -101,55 +144,8 @@ def open_scanner(home: Home | Path | str | None = None) -> Scanner:
 
 
 def scan_image(path: Path | str, home: Home | Path | str | None = None) -> FileResult:
-    """Scan one image file against the catalogue in ``home``."""
-    return open_scanner(home).scan_file(path)
-
-
-def scan_files(scanner: Scanner, paths: Iterable[Path | str]) -> list[FileResult]:
-    """Scan each path in order; never drops one."""
-    return [scanner.scan_file(p) for p in paths]
-
-
-# --- a scan as the CLI runs it: scan, record in scans.db, decide the exit code --
-
-
-@dataclass(frozen=True)
-class ScanRun:
-    """The results of one ``emblemcheck scan`` and the catalogue it used."""
-
-    results: tuple[FileResult, ...]
-    catalogue_version: str
-    run_id: int
-    seconds: float
-
-
-def run_scan(home: Home, paths: Iterable[Path | str], *, command: str = "scan") -> ScanRun:
-    """Scan ``paths`` in order and record every verdict in ``home.scans_db``."""
-    scanner = open_scanner(home)
-    version = scanner.catalogue.version
-    db = history.open_scans(home.scans_db)
-    run_id = history.start_run(db, catalogue_version=version, command=command)
-    started = time.perf_counter()
-    results, stats, previews = [], {}, {}
-    for path in paths:
-        result, image = scanner.scan_path(path)
-        results.append(result)
-        stats[result.path] = _stat(path)
-        if image is not None and result.findings:
-            previews[result.path] = preview_jpeg(image.rgb, [f.box for f in result.findings], scale=image.scale)
-    history.record(db, run_id, results, catalogue_version=version, stats=stats, thumbnails=previews)
-    seconds = time.perf_counter() - started
-    history.finish_run(db, run_id, results, seconds=seconds)
-    db.close()
-    return ScanRun(tuple(results), version, run_id, seconds)
-
-
-def _stat(path: Path | str) -> tuple[int | None, int | None]:
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return (None, None)
-    return (st.st_size, st.st_mtime_ns)
+    """Scan one image file (every frame) against the catalogue in ``home``."""
+    return open_scanner(home).scan_file(path).result
 
 
 #: Exit codes, as documented in the README and `emblemcheck scan --help`.

@@ -51,14 +51,14 @@ def test_detector_gives_a_verdict_quickly(index, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_scanner_gives_a_clean_verdict_for_each(built_home, name):
     scanner = Scanner(Catalogue.open(built_home.catalogue_db))
-    result, _ = scanner.scan_bytes(png_bytes(Image.fromarray(CASES[name]())), name)
+    result = scanner.scan_data(png_bytes(Image.fromarray(CASES[name]())), name).result
     assert result.status == "clean", result
 
 
 def test_truncated_file_is_a_per_file_error(built_home):
     scanner = Scanner(Catalogue.open(built_home.catalogue_db))
-    result, _ = scanner.scan_bytes(png_bytes(Image.fromarray(CASES["noise"]()))[:500], "cut.png")
-    assert result.status == "error" and "cut.png" in result.error
+    result = scanner.scan_data(png_bytes(Image.fromarray(CASES["noise"]()))[:500], "cut.png").result
+    assert result.status == "error" and "unreadable image" in result.error
 
 
 def test_empty_index_detects_nothing():

@@ -73,7 +73,7 @@ def test_interrupted_scan_leaves_a_consistent_database_and_resumes(home, tmp_pat
 
 
 def test_a_file_over_the_time_limit_is_reported_and_the_run_goes_on(home, tmp_path):
-    pool = WorkerPool(1, engine="emblemcheck.bulk:catalogue_engine", home_root=str(home.root),
+    pool = WorkerPool(1, home_root=str(home.root),
                       timeout=1.0, max_pixels=100_000_000)
     try:
         os.mkfifo(tmp_path / "stuck")  # reading a FIFO with no writer blocks: a stand-in for a hung decoder

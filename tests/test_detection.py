@@ -183,7 +183,7 @@ def test_scanner_reports_box_and_outline_in_original_pixels(built_home, tmp_path
                 xy=(800, 600))
     path = tmp_path / "big.png"
     Image.fromarray(rgb).save(path)
-    result = Scanner(Catalogue.open(built_home.catalogue_db)).scan_file(path)
+    result = Scanner(Catalogue.open(built_home.catalogue_db)).scan_file(path).result
     (finding,) = result.findings
     assert finding.emblem_id == "canada-wordmark" and finding.method == "sift-homography"
     x, y, w, h = finding.box

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from bulk_tree import cli, make_home, save, wordpress_tree
+from bulk_tree import cli, make_home, wordpress_tree
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

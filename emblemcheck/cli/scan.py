@@ -14,9 +14,10 @@ import typer
 from ..bulk import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..models import Restriction
 from ..progress import ScanProgress, wanted
-from ..reports import FOLDER_FORMATS, render, render_folder
+from ..reports import render
 from ..reports import jsonl as jsonl_report
-from ..scanning import EXIT_CLEAN, exit_code, run_scan
+from ..scanning import EXIT_CLEAN, exit_code
+from ..walk import printable
 from . import app
 from .options import HomeOption, home_of
 
@@ -73,24 +74,16 @@ def scan(
     emblemcheck scan wp-content/uploads --format html -o report.html
     """
     threshold = None if fail_on is FailOn.never else Restriction(fail_on.value)
-    folder_mode = (any(p.is_dir() for p in images) or format.value not in ("text", "json")
-                   or baseline is not None or bool(exclude))
-    if not folder_mode:
-        run = run_scan(home_of(home), images)
-        _emit(render(run.results, format.value, run.catalogue_version), output)
-        code = exit_code(run.results, threshold)
-    else:
-        code = _scan_folder(images, format.value, output, home, threshold, quiet=quiet, baseline=baseline,
-                            report_unused_baseline=report_unused_baseline,
-                            options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
-                                                excludes=tuple(exclude or ()), gitignore=not no_gitignore))
+    code = _scan(images, format.value, output, home, threshold, quiet=quiet, baseline=baseline,
+                 report_unused_baseline=report_unused_baseline,
+                 options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
+                                     excludes=tuple(exclude or ()), gitignore=not no_gitignore))
     raise typer.Exit(EXIT_CLEAN if exit_zero and code in (1, 3) else code)
 
 
-def _scan_folder(images: list[Path], fmt: str, output: Path | None, home: Path | None,
+def _scan(images: list[Path], fmt: str, output: Path | None, home: Path | None,
                  threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
                  report_unused_baseline: bool, options: BulkOptions) -> int:
-    assert fmt in FOLDER_FORMATS
     show = wanted(quiet=quiet, fmt=fmt, to_stdout=output is None)
     with ExitStack() as stack:
         stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
@@ -110,22 +103,15 @@ def _scan_folder(images: list[Path], fmt: str, output: Path | None, home: Path |
         if fmt == "jsonl":
             stream.write(jsonl_report.tail_lines(folder.results, folder.catalogue_version, folder.context))
         else:
-            stream.write(render_folder(folder.results, fmt, folder.catalogue_version, folder.context))
+            stream.write(render(folder.results, fmt, folder.catalogue_version, folder.context))
     if fmt != "text":
         for result in folder.results:
             if result.status == "error":
-                typer.echo(f"error: {jsonl_report.printable(result.path)}: {result.error}", err=True)
+                typer.echo(f"error: {printable(result.path)}: {result.error}", err=True)
     if folder.context.interrupted:
         typer.echo("interrupted: the report covers what was scanned; run again to resume", err=True)
         return EXIT_INTERRUPTED
     return exit_code(folder.results, threshold)
-
-
-def _emit(report: str, output: Path | None) -> None:
-    if output is not None:
-        output.write_text(report, "utf-8")
-    else:
-        typer.echo(report, nl=False)
 
 
 def _sigterm_as_interrupt():

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from ..baseline import Accepted, BaselineEntry
 from ..models import FileResult
 from ..walk import Skip
-from . import json as json_report
-from . import text as text_report
 
 
 @dataclass(frozen=True)
@@ -37,20 +35,6 @@ def summarise(results: Sequence[FileResult]) -> ScanSummary:
         errors=sum(r.status == "error" for r in results),
         by_restriction=by_restriction,
     )
-
-
-Renderer = Callable[[Sequence[FileResult], ScanSummary, str], str]
-
-#: Format name -> renderer(results, summary, catalogue_version) -> str.
-FORMATS: dict[str, Renderer] = {
-    "text": text_report.render,
-    "json": json_report.render,
-}
-
-
-def render(results: Sequence[FileResult], fmt: str, catalogue_version: str = "") -> str:
-    """Render ``results`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return FORMATS[fmt](results, summarise(results), catalogue_version)
 
 
 # --- folder scans: the extra facts a report of many files carries -------------
@@ -92,16 +76,18 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
     }
 
 
-FolderRenderer = Callable[[Sequence[FileResult], str, ScanContext], str]
+Renderer = Callable[[Sequence[FileResult], str, ScanContext], str]
 
 
-def _folder_formats() -> dict[str, FolderRenderer]:
+def _formats() -> dict[str, Renderer]:
+    # Imported here: each format module imports ScanContext from this package.
     from . import csv as csv_report
-    from . import grouped, html, jsonl, sarif
+    from . import html, jsonl, sarif, text
+    from . import json as json_report
 
     return {
-        "text": grouped.render,
-        "json": grouped.render_json,
+        "text": text.render,
+        "json": json_report.render,
         "jsonl": jsonl.render,
         "csv": csv_report.render,
         "sarif": sarif.render,
@@ -109,11 +95,11 @@ def _folder_formats() -> dict[str, FolderRenderer]:
     }
 
 
-#: Formats of a folder scan (``scan`` with a folder, or any of these formats).
-FOLDER_FORMATS = ("text", "json", "jsonl", "csv", "sarif", "html")
+#: Every report format ``scan --format`` takes.
+FORMATS = ("text", "json", "jsonl", "csv", "sarif", "html")
 
 
-def render_folder(results: Sequence[FileResult], fmt: str, catalogue_version: str = "",
-                  context: ScanContext | None = None) -> str:
-    """Render a folder scan's ``results`` in ``fmt`` (one of :data:`FOLDER_FORMATS`)."""
-    return _folder_formats()[fmt](sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())
+def render(results: Sequence[FileResult], fmt: str, catalogue_version: str = "",
+           context: ScanContext | None = None) -> str:
+    """Render a scan's ``results`` in ``fmt`` (one of :data:`FORMATS`), sorted by path."""
+    return _formats()[fmt](sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())

@@ -9,6 +9,9 @@ from dataclasses import asdict
 from .. import __version__
 from ..models import FileResult, Finding
 from ..rules import rule
+from ..walk import printable
+from ..wordpress import group_results
+from . import ScanContext, context_summary, summarise
 
 #: Bump only with a schema change; consumers can check it.
 SCHEMA_VERSION = 1
@@ -39,9 +42,11 @@ def file_dict(result: FileResult) -> dict:
     }
 
 
-def document(results: Sequence[FileResult], summary, catalogue_version: str = "") -> dict:
-    """The whole report as a dict."""
-    return {
+def document(results: Sequence[FileResult], catalogue_version: str = "", context: ScanContext | None = None) -> dict:
+    """The whole report as a dict (data/scan-output.schema.json)."""
+    context = context or ScanContext()
+    summary = summarise(results)
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "emblemcheck": __version__,
         "catalogue_version": catalogue_version or None,
@@ -54,8 +59,19 @@ def document(results: Sequence[FileResult], summary, catalogue_version: str = ""
             "findings_by_restriction": summary.by_restriction,
         },
     }
+    doc["summary"].update({k: v for k, v in context_summary(results, context).items() if k not in doc["summary"]})
+    doc["groups"] = [
+        {"original": g.original, "original_present": g.present, "status": g.status,
+         "copies": [c.path for c in g.copies]}
+        for g in group_results(results) if g.copies
+    ]
+    doc["skipped"] = [{"path": printable(s.path), "reason": s.reason} for s in context.skipped]
+    doc["accepted"] = [vars(a) for a in context.accepted]
+    if context.unused_baseline is not None:
+        doc["unused_baseline"] = [vars(e) for e in context.unused_baseline]
+    return doc
 
 
-def render(results: Sequence[FileResult], summary, catalogue_version: str = "") -> str:
+def render(results: Sequence[FileResult], catalogue_version: str = "", context: ScanContext | None = None) -> str:
     """The report as indented JSON text."""
-    return json.dumps(document(results, summary, catalogue_version), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(results, catalogue_version, context), indent=2, ensure_ascii=False) + "\n"

@@ -1,4 +1,8 @@
-"""The human-readable report: what was found, where, why it matters, and the evidence."""
+"""The human-readable report: what was found, where, why it matters, and the evidence.
+
+Findings are grouped under each original upload with its copies listed; the
+rule behind each finding is quoted once, at the end, and cited by number.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from collections.abc import Sequence
 
 from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule
+from ..walk import printable
+from ..wordpress import ResultGroup, group_results
+from . import ScanContext, context_summary
 
-
-def printable(text: str) -> str:
-    """Escape control characters (newlines in file names) and undecodable bytes for a terminal."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
-                   for ch in text)
+#: Clean files are listed by name in scans of at most this many files (a few
+#: named pictures); a folder's thousands of clean files are only counted.
+LIST_CLEAN_UP_TO = 10
 
 
 def why(rule_: Rule) -> str:
@@ -21,7 +26,8 @@ def why(rule_: Rule) -> str:
             f"{rule_.status}")
 
 
-def _finding_lines(finding: Finding) -> list[str]:
+def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
+    """The lines for one finding; its rule is numbered in ``cited`` (rule id -> note number)."""
     x, y, w, h = finding.box
     label = "information only" if finding.restriction is Restriction.PERMITTED else str(finding.restriction)
     lines = [f"  {finding.emblem_id}: {finding.name} [{label}]",
@@ -33,26 +39,59 @@ def _finding_lines(finding: Finding) -> list[str]:
     lines.append(f"    evidence: {evidence}, score {finding.score:.2f}")
     rule_ = rule(finding.rule)
     if rule_ is not None:
-        lines.append(f"    why: {why(rule_)}")
+        number = cited.setdefault(rule_.id, len(cited) + 1)
+        lines.append(f"    why: {rule_.title} [{number}]")
     return lines
 
 
-def file_lines(result: FileResult) -> list[str]:
-    """The lines for one file."""
-    name = printable(result.path)
-    if result.status == "error":
-        return [f"{name}: ERROR {printable(result.error)}"]
-    if result.status == "clean":
-        return [f"{name}: clean"]
-    lines = [f"{name}: FLAGGED"]
-    for finding in result.findings:
-        lines.extend(_finding_lines(finding))
+def _group_lines(group: ResultGroup, context: ScanContext, cited: dict[str, int]) -> list[str]:
+    head = printable(context.shown(group.original))
+    missing = "" if group.present else " (original not in the folder; found through its copies)"
+    lines = [f"{head}: FLAGGED{missing}"]
+    for finding in group.findings:
+        lines.extend(finding_lines(finding, cited))
+    for copy in group.copies:
+        lines.append(f"  copy: {printable(context.shown(copy.path))} ({copy.status})")
     return lines
 
 
-def render(results: Sequence[FileResult], summary, catalogue_version: str = "") -> str:
-    """The whole text report, ending with a one-line summary."""
-    lines = [line for result in results for line in file_lines(result)]
-    lines.append(f"{summary.files} file(s): {summary.flagged} flagged, {summary.clean} clean, "
-                 f"{summary.errors} error(s)")
+def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+    """Flagged originals with their copies, then errors and skips with their reasons, the rules, the counts."""
+    lines: list[str] = []
+    cited: dict[str, int] = {}
+    for group in group_results(results):
+        if group.status == "flagged":
+            lines.extend(_group_lines(group, context, cited))
+    if len(results) <= LIST_CLEAN_UP_TO:
+        lines.extend(f"{printable(context.shown(r.path))}: clean" for r in results if r.status == "clean")
+    for result in results:
+        if result.status == "error":
+            lines.append(f"{printable(context.shown(result.path))}: ERROR {printable(result.error)}")
+    for skip in context.skipped:
+        lines.append(f"{printable(context.shown(skip.path))}: skipped, {printable(skip.reason)}")
+    for accepted in context.accepted:
+        lines.append(f"{printable(context.shown(accepted.path))}: {accepted.emblem_id} accepted by the baseline "
+                     f"({printable(accepted.reason)})")
+    for entry in context.unused_baseline or ():
+        lines.append(f"unused baseline entry: {entry.emblem_id} in {entry.sha256[:12]}… "
+                     f"(was {printable(entry.example_path) or 'unknown path'})")
+    if cited:
+        lines.append("Why it matters:")
+        lines.extend(f"  [{number}] {why(rule(rule_id))}" for rule_id, number in cited.items())
+    lines.append(summary_line(results, context))
     return "\n".join(lines) + "\n"
+
+
+def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:
+    """One line of counts: files, flagged, clean, errors, then skipped, unchanged and accepted when any."""
+    c = context_summary(results, context)
+    line = f"{c['files']} file(s): {c['flagged']} flagged, {c['clean']} clean, {c['errors']} error(s)"
+    if c["skipped"]:
+        line += f"; {c['skipped']} skipped"
+    if c["unchanged"]:
+        line += f"; {c['unchanged']} unchanged since the last scan (not re-read)"
+    if c["accepted"]:
+        line += f"; {c['accepted']} finding(s) accepted by the baseline"
+    if context.interrupted:
+        line += "; INTERRUPTED: the next scan resumes where this one stopped"
+    return line
