@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import time
+from contextlib import closing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -419,6 +420,7 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     ``pictures`` loads previews of flagged files and the catalogue's emblem
     thumbnails (for the HTML report).
     """
+    from . import history
     from .baseline import apply_baseline, load_baseline
     from .reports import ScanContext
 
@@ -430,6 +432,9 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
 
     raw = scan_tree(paths, home_root=home.root, options=options, on_result=accepted_first, on_skip=on_skip)
     applied = apply_baseline(raw.results, entries)
+    if applied.accepted:
+        with closing(history.open_scans(home.scans_db)) as db:
+            history.record_accepted(db, applied.accepted, source=str(baseline))
     previews, thumbnails = _pictures(home, applied.results) if pictures else ({}, {})
     context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=applied.accepted,
                           unused_baseline=applied.unused if report_unused_baseline else None,

@@ -173,6 +173,15 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
             )
 
 
+def record_accepted(db: sqlite_utils.Database, accepted: Iterable, *, source: str) -> None:
+    """Remember findings a baseline accepted (by image SHA-256 and emblem id) with their reasons."""
+    rows = [{"sha256": a.sha256, "emblem_id": a.emblem_id, "reason": a.reason, "accepted_at": _now(),
+             "source": source} for a in accepted]
+    if rows:
+        with db.atomic():
+            db.table("accepted").upsert_all(rows, pk=("sha256", "emblem_id"))
+
+
 def _finding_row(result: FileResult, run_id: int, finding) -> dict:
     row = asdict(finding)
     x, y, w, h = row.pop("box")

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+import sqlite_utils
 from bulk_tree import badge, cli, make_home, save
 
 from emblemcheck.baseline import BaselineError, load_baseline
@@ -29,6 +30,9 @@ def test_baseline_flow_survives_rename_and_rechecks_changed_bytes(home, tmp_path
     accepted = cli("scan", str(site), "--baseline", str(baseline), home=home.root)
     assert accepted.exit_code == 0, accepted.output
     assert "renamed.png: test-badge accepted by the baseline (official account page)" in accepted.output
+    rows = list(sqlite_utils.Database(home.root / "scans.db")["accepted"].rows)
+    assert [(r["sha256"], r["emblem_id"], r["reason"]) for r in rows] == [
+        (entry.sha256, "test-badge", "official account page")]  # what `browse` shows as accepted files
 
     save(badge(420), site / "renamed.png")  # new bytes: a new image, checked again
     changed = cli("scan", str(site), "--baseline", str(baseline), "--report-unused-baseline", home=home.root)
