@@ -2,7 +2,7 @@
 
     python benchmarks/detection.py [--out benchmarks/out] [--seed 7] [--per-class 30]
 
-Builds a catalogue in a temporary home (the real ``npm pack`` path), adds
+Builds a catalogue in a fresh home under ``--out`` (the real ``npm pack`` path), adds
 three drawn emblems through ``emblemcheck catalogue add`` as a user would,
 writes a labelled corpus of pictures under ``--out`` (git-ignored: it holds
 renderings of protected symbols), then scans every picture with emblemcheck
@@ -24,8 +24,8 @@ import json
 import math
 import os
 import platform
+import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -363,7 +363,9 @@ def setup_home(out: Path) -> tuple[Home, dict[str, Image.Image], Image.Image]:
     from emblemcheck.catalogue.sources import cache_path
     from emblemcheck.cli import app
 
-    home = Home(Path(tempfile.mkdtemp(prefix="emblemcheck-bench-")))
+    root = out / "home"  # under --out: git-ignored, replaced on every run
+    shutil.rmtree(root, ignore_errors=True)
+    home = Home(root)
     report = build_catalogue(home)
     if report.problems:
         raise SystemExit("catalogue build failed: " + "; ".join(report.problems))
