@@ -9,6 +9,8 @@ Peak memory is the largest resident set of this process and its workers (ru_maxr
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import resource
 import shutil
 import sys
@@ -19,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bulk_tree import badge, make_home, photo, save  # noqa: E402
 
 from emblemcheck.bulk import BulkOptions, scan_tree  # noqa: E402
+from results import replace_section  # noqa: E402
 
 
 def make_tree(root: Path, originals: int) -> int:
@@ -61,6 +64,24 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: this process {own:.0f} MB, largest worker {kids:.0f} MB")
+    speedup = timings[1] / timings[2]
+    replace_section("bulk", "\n".join([
+        "## Bulk scan (benchmarks/bulk.py)",
+        "",
+        f"Run: `python benchmarks/bulk.py --originals {args.originals}` on {time.strftime('%Y-%m-%d')}; "
+        f"{os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}.",
+        f"Generated WordPress-like tree: {args.originals} originals (1200x900 JPEG, ~3% the drawn test badge), each with",
+        f"-300x200, -150x150 and -1024x768.webp copies, plus 2 bad files: {files} files.",
+        "",
+        "| measure | result | target |",
+        "| --- | --- | --- |",
+        f"| first scan, 1 worker | {timings[1]:.1f} s ({timings[1] / files * 1000:.0f} ms/file) | |",
+        f"| first scan, 2 workers | {timings[2]:.1f} s ({timings[2] / files * 1000:.0f} ms/file) | |",
+        f"| speed-up 2 vs 1 workers | {speedup:.2f}x | >= 1.8x: {'met' if speedup >= 1.8 else 'NOT MET'} |",
+        f"| unchanged re-scan, {again.unchanged} files | {rescan:.2f} s | < 2 s: {'met' if rescan < 2 else 'NOT MET'} |",
+        f"| peak memory | main {own:.0f} MB, largest worker {kids:.0f} MB | < 500 MB: "
+        f"{'met' if max(own, kids) < 500 else 'NOT MET'} |",
+    ]))
 
 
 if __name__ == "__main__":

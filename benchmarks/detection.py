@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emblemcheck.catalogue import build_catalogue  # noqa: E402
+from results import replace_section  # noqa: E402
 from emblemcheck.catalogue.store import Catalogue  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.imaging import decode  # noqa: E402
@@ -594,7 +595,7 @@ def write_results_md(summary: dict, path: Path, args) -> None:
     e = summary["engines"]["emblemcheck"]
     misses = {k: v["missed"] for k, v in e["recall"].items() if v["missed"]}
     text = [
-        "# Detection benchmark results",
+        "## Detection (benchmarks/detection.py)",
         "",
         f"Run: `python benchmarks/detection.py --per-class {args.per_class} --seed {args.seed}` on "
         f"{time.strftime('%Y-%m-%d')}; {summary['images']} images, single process.",
@@ -607,7 +608,7 @@ def write_results_md(summary: dict, path: Path, args) -> None:
         "finding other than the permitted `canada-flag` on National Flag pictures. A sibling confusion is a GC",
         "signature or wordmark picture in which another of the three was reported.",
         "",
-        "## emblemcheck details",
+        "### emblemcheck details",
         "",
         f"- false alarm cases: `{json.dumps(e['false_alarm_cases'])}`",
         f"- sibling confusion cases: `{json.dumps(e['sibling_confusion_cases'])}`",
@@ -615,7 +616,7 @@ def write_results_md(summary: dict, path: Path, args) -> None:
         f"- missed cases: `{json.dumps(misses)}`",
         "",
     ]
-    path.write_text("\n".join(text))
+    replace_section("detection", "\n".join(text), path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -421,13 +421,12 @@ SCANS_QUERIES = {
     },
     "near_misses": {
         "title": "Near misses",
-        "description": "Files that were not flagged although their best candidate scored above min_score "
-                       "(0.5 is the flagging threshold): worth a look when a known logo was missed. "
-                       "Empty when the scanner recorded no candidate for clean files.",
-        "sql": "select f.path, f.thumbnail as file_thumbnail, fd.name as emblem_name,\n"
-               "  coalesce(nullif(fd.rendering_id, ''), fd.emblem_id) as emblem_thumbnail,\n"
-               "  f.best_score, fd.method, f.run_id, f.scanned_at\n"
-               "from files as f left join findings as fd on fd.path = f.path and fd.score = f.best_score\n"
+        "description": "Files that were not flagged although their closest catalogue rendering scored above "
+                       "min_score (0.5 is the flagging threshold): worth a look when a known logo was missed.",
+        "sql": "select f.path, f.thumbnail as file_thumbnail, f.near_name as emblem_name,\n"
+               "  coalesce(nullif(f.near_rendering_id, ''), f.near_emblem_id) as emblem_thumbnail,\n"
+               "  f.best_score, f.near_method as method, f.run_id, f.scanned_at\n"
+               "from files as f\n"
                "where f.status = 'clean' and f.best_score is not null\n"
                "  and f.best_score >= cast(coalesce(nullif(:min_score, ''), 0) as real)\n"
                "order by f.best_score desc",

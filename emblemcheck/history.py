@@ -147,6 +147,9 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
         for result in results:
             size, mtime_ns = stats.get(result.path, (None, None))
             best = max((f.score for f in result.findings), default=None)
+            near = result.near_miss
+            if best is None and near is not None:
+                best = near.score
             db.table("findings").delete_where("path = ?", [result.path])
             db.table("files").upsert(
                 {
@@ -165,6 +168,10 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
                     "scanned_at": _now(),
                     "run_id": run_id,
                     "thumbnail": thumbnails.get(result.path),
+                    "near_emblem_id": near.emblem_id if near else None,
+                    "near_name": near.name if near else None,
+                    "near_rendering_id": near.rendering_id if near else None,
+                    "near_method": near.method if near else None,
                 },
                 pk="path",
             )
@@ -244,3 +251,11 @@ def m002_browse_views(db: sqlite_utils.Database) -> None:
     db.create_view("flagged_files", FLAGGED_FILES_SQL)
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
+
+
+@migrations()
+def m003_near_misses(db: sqlite_utils.Database) -> None:
+    # A clean file's closest catalogue rendering (score below the flagging
+    # threshold), so `browse` can list near misses.
+    for column in ("near_emblem_id", "near_name", "near_rendering_id", "near_method"):
+        db["files"].add_column(column, str)

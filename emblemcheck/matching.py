@@ -73,10 +73,7 @@ class FingerprintIndex:
             return None
         best: FingerprintMatch | None = None
         if prints.pdq_quality >= PDQ_MIN_QUALITY:
-            # Min over the query's 8 dihedral hashes: mirrored or rotated copies match too.
-            query = _bits(str(h) for h in prints.pdq_dihedral)
-            distances = (query[:, None, :] != self._pdq[None, :, :]).sum(axis=2).min(axis=0)
-            distances = np.where(self._pdq_ok, distances, 256)
+            distances = np.where(self._pdq_ok, self._pdq_distances(prints), 256)
             best = self._best(distances, "pdq", PDQ_THRESHOLD)
         if best is None:
             distances = (_bits([str(prints.dhash)]) != self._dhash).sum(axis=1)
@@ -84,9 +81,24 @@ class FingerprintIndex:
             best = self._best(np.where(confirmed, distances, 64), "dhash", DHASH_THRESHOLD)
         return best
 
-    def _best(self, distances: np.ndarray, method: str, threshold: int) -> FingerprintMatch | None:
+    def closest(self, prints: Fingerprints) -> FingerprintMatch | None:
+        """The rendering nearest by PDQ even beyond the threshold (a near miss); ``None`` when
+        PDQ quality is too low to mean anything or the nearest is twice the threshold away (score 0)."""
+        if not self.renderings or prints.pdq_quality < PDQ_MIN_QUALITY:
+            return None
+        distances = np.where(self._pdq_ok, self._pdq_distances(prints), 256)
+        match = self._best(distances, "pdq", PDQ_THRESHOLD, limit=2 * PDQ_THRESHOLD - 1)
+        return match
+
+    def _pdq_distances(self, prints: Fingerprints) -> np.ndarray:
+        # Min over the query's 8 dihedral hashes: mirrored or rotated copies match too.
+        query = _bits(str(h) for h in prints.pdq_dihedral)
+        return (query[:, None, :] != self._pdq[None, :, :]).sum(axis=2).min(axis=0)
+
+    def _best(self, distances: np.ndarray, method: str, threshold: int,
+              limit: int | None = None) -> FingerprintMatch | None:
         i = int(np.argmin(distances))
-        if distances[i] > threshold:
+        if distances[i] > (threshold if limit is None else limit):
             return None
         rendering = self.renderings[i]
         return FingerprintMatch(rendering.id, rendering.emblem_id, method, int(distances[i]), threshold)

@@ -103,6 +103,9 @@ class FileResult:
     width: int = 0
     height: int = 0
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    #: For a clean file: the closest catalogue rendering that fell short of the
+    #: thresholds (score below 0.5), worth a look when a known logo was missed.
+    near_miss: Finding | None = None
 
     @property
     def worst(self) -> Restriction | None:

@@ -15,7 +15,7 @@ from .fingerprints import fingerprint
 from .home import Home, resolve_home
 from .frames import iter_frames
 from .imaging import MAX_PIXELS, LoadedImage, read_file
-from .matching import FingerprintIndex
+from .matching import FingerprintIndex, FingerprintMatch
 from .models import FileResult, Finding, Restriction
 from .thumbnails import preview_jpeg
 from .walk import printable
@@ -30,28 +30,38 @@ class Scanner:
         self.detector = DetectionIndex.build(load_features(catalogue.path))
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
-        """Findings in a decoded picture, boxes in the original's pixels.
+        """Findings in a decoded picture, boxes in the original's pixels."""
+        return self.inspect(image)[0]
+
+    def inspect(self, image: LoadedImage) -> tuple[tuple[Finding, ...], Finding | None]:
+        """Findings in a decoded picture, and for a clean one its near miss.
 
         A whole-image copy ends the search (the fast path); otherwise the
         local-feature detector looks for emblems that are part of the picture.
         """
-        match = self.fingerprints.query(fingerprint(image.rgb))
-        if match is None:
-            return self.locate(image)
+        prints = fingerprint(image.rgb)
+        match = self.fingerprints.query(prints)
+        if match is not None:
+            return (self._whole_image(match, image),), None
+        found = self.locate(image)
+        if found:
+            return found, None
+        near = self.fingerprints.closest(prints)
+        return (), self._whole_image(near, image) if near else None
+
+    def _whole_image(self, match: FingerprintMatch, image: LoadedImage) -> Finding:
         emblem = self.catalogue.emblem(match.emblem_id)
-        return (
-            Finding(
-                emblem_id=emblem.id,
-                name=emblem.name,
-                restriction=emblem.restriction,
-                score=match.score,
-                method=match.method,
-                box=(0, 0, image.width, image.height),
-                rendering_id=match.rendering_id,
-                rule=emblem.rule,
-                distance=match.distance,
-                threshold=match.threshold,
-            ),
+        return Finding(
+            emblem_id=emblem.id,
+            name=emblem.name,
+            restriction=emblem.restriction,
+            score=match.score,
+            method=match.method,
+            box=(0, 0, image.width, image.height),
+            rendering_id=match.rendering_id,
+            rule=emblem.rule,
+            distance=match.distance,
+            threshold=match.threshold,
         )
 
     def locate(self, image: LoadedImage) -> tuple[Finding, ...]:
@@ -83,12 +93,15 @@ class Scanner:
 
     def _scan_frames(self, data: bytes, name: str, digest: str, max_pixels: int) -> Scanned:
         best: dict[str, Finding] = {}
+        near: Finding | None = None
         width = height = 0
         preview = None
         for frame in iter_frames(data, name, max_pixels=max_pixels):
             if frame.index == 0:
                 width, height = frame.image.width, frame.image.height
-            found = self.find(frame.image)
+            found, miss = self.inspect(frame.image)
+            if miss is not None and (near is None or miss.score > near.score):
+                near = miss
             if found and preview is None:
                 preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
             for finding in found:
@@ -99,7 +112,7 @@ class Scanner:
                     best[finding.emblem_id] = finding
         findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
         result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
-                            findings=findings)
+                            findings=findings, near_miss=None if findings else near)
         return Scanned(result, preview=preview)
 
     def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS) -> Scanned:

@@ -110,7 +110,7 @@ def _scans(home: Home) -> None:
         FileResult("more/badge.png", "flagged", sha256="c" * 64, width=64, height=40,
                    findings=(_finding(**SIGNATURE, score=0.62),)),
         FileResult("more/faint.png", "clean", sha256="d" * 64, width=64, height=40,
-                   findings=(_finding(**SIGNATURE, score=0.31),)),
+                   near_miss=_finding(**SIGNATURE, score=0.31)),
     ]
     history.record(db, second, later, catalogue_version="test-1",
                    thumbnails={"more/badge.png": _picture("JPEG", (30, 160, 60), box=True)})

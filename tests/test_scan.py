@@ -172,3 +172,21 @@ def test_every_command_has_help():
                  ["catalogue", "add"], ["catalogue", "remove"]):
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0 and "Example" in result.output or args == ["catalogue"], args
+
+
+def test_a_clean_picture_close_to_an_emblem_records_its_near_miss(home, tmp_path):
+    import sqlite_utils
+    from PIL import ImageDraw
+
+    picture = rendered(home, "gc-signature-en", "black", width=400)
+    ImageDraw.Draw(picture).rectangle([0, 0, int(picture.width * 0.33), picture.height], fill="white")
+    path = tmp_path / "words-only.png"
+    picture.save(path)  # the words without the flag symbol: not the signature, but close to it
+    result = scan(str(path), "--format", "json", home=home)
+    assert result.exit_code == 0, result.output
+    (file,) = json.loads(result.stdout)["files"]
+    jsonschema.validate(json.loads(result.stdout), SCHEMA)
+    assert file["status"] == "clean" and file["findings"] == []
+    assert file["near_miss"]["emblem_id"] == "gc-signature-en" and 0 < file["near_miss"]["score"] < 0.5
+    row = sqlite_utils.Database(home.scans_db)["files"].get(str(path))
+    assert (row["near_emblem_id"], row["best_score"]) == ("gc-signature-en", file["near_miss"]["score"])

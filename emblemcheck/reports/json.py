@@ -39,6 +39,7 @@ def file_dict(result: FileResult) -> dict:
         "width": result.width or None,
         "height": result.height or None,
         "findings": [finding_dict(f) for f in result.findings],
+        "near_miss": finding_dict(result.near_miss) if result.near_miss else None,
     }
 
 
