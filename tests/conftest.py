@@ -6,8 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from pictures import jpeg, photo_like, rendered
+from typer.testing import CliRunner
 
 from emblemcheck.catalogue import build_catalogue
+from emblemcheck.cli import app
 from emblemcheck.home import Home
 
 
@@ -36,3 +39,23 @@ def empty_home(tmp_path) -> Home:
     return Home(tmp_path / "empty-home")
 
 
+@pytest.fixture(scope="session")
+def scanned_home(built_home, tmp_path_factory) -> Home:
+    """The session's real catalogue build (conftest, through npm), then `emblemcheck scan` of a generated folder.
+
+    Read-only for the tests that use it: one scan serves them all.
+    """
+    tmp_path = tmp_path_factory.mktemp("browse-new-user")
+    home = Home(tmp_path / "home")
+    shutil.copytree(built_home.root, home.root, ignore=shutil.ignore_patterns("scans.db*"))
+    folder = tmp_path / "to-post"
+    folder.mkdir()
+    rendered(home, "canada-wordmark", "black", width=500).save(folder / "wordmark.png")
+    poster = photo_like(900, 600, seed=1)
+    poster.paste(rendered(home, "gc-signature-en", "colour", width=360), (40, 40))
+    jpeg(poster, folder / "poster.jpg")
+    photo_like(640, 480, seed=3).save(folder / "holiday.png")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))
+    result = CliRunner().invoke(app, ["scan", str(folder), "--home", str(home.root), "--workers", "1"])
+    assert result.exit_code == 3, result.output  # flagged files and one unreadable file
+    return home

@@ -7,6 +7,7 @@ derived from it is written outside pytest's temporary folders.
 from __future__ import annotations
 
 import io
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +61,11 @@ def png_bytes(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def flagged_paths(home: Home) -> list[str]:
+    """The paths scans.db records as flagged, sorted."""
+    import sqlite_utils
+
+    with closing(sqlite_utils.Database(home.scans_db)) as db:
+        return sorted(r["path"] for r in db.query("select path from files where status = 'flagged'"))

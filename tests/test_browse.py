@@ -24,6 +24,7 @@ from emblemcheck.errors import (  # noqa: E402
 )
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.models import FileResult, Finding, Restriction  # noqa: E402
+from pictures import flagged_paths  # noqa: E402
 
 
 def _picture(fmt: str, colour: tuple[int, int, int], box: bool = False) -> bytes:
@@ -404,46 +405,9 @@ def test_cli_browse_missing_database(synthetic_home, monkeypatch, missing, comma
 # --- as a new user: a real catalogue build, a real scan of a folder ---------
 
 
-@pytest.fixture(scope="module")
-def scanned_home(built_home, tmp_path_factory) -> Home:
-    """The session's real catalogue build (conftest, through npm), then `emblemcheck scan` of a generated folder.
-
-    Read-only for the tests that use it: one scan serves them all.
-    """
-    import shutil
-
-    from typer.testing import CliRunner
-
-    from emblemcheck.cli import app
-    from pictures import jpeg, photo_like, rendered
-
-    tmp_path = tmp_path_factory.mktemp("browse-new-user")
-    home = Home(tmp_path / "home")
-    shutil.copytree(built_home.root, home.root, ignore=shutil.ignore_patterns("scans.db*"))
-    folder = tmp_path / "to-post"
-    folder.mkdir()
-    rendered(home, "canada-wordmark", "black", width=500).save(folder / "wordmark.png")
-    poster = photo_like(900, 600, seed=1)
-    poster.paste(rendered(home, "gc-signature-en", "colour", width=360), (40, 40))
-    jpeg(poster, folder / "poster.jpg")
-    photo_like(640, 480, seed=3).save(folder / "holiday.png")
-    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))
-    result = CliRunner().invoke(app, ["scan", str(folder), "--home", str(home.root), "--workers", "1"])
-    assert result.exit_code == 3, result.output  # flagged files and one unreadable file
-    return home
-
-
-def _flagged_paths(home: Home) -> list[str]:
-    db = history.open_scans(home.scans_db)
-    try:
-        return sorted(r["path"] for r in db.query("select path from files where status = 'flagged'"))
-    finally:
-        db.close()
-
-
 def test_new_user_sees_flagged_files_with_boxes_and_emblems(scanned_home):
     datasette = browse.build_datasette(scanned_home)
-    flagged = _flagged_paths(scanned_home)
+    flagged = flagged_paths(scanned_home)
     assert any(p.endswith("wordmark.png") for p in flagged), flagged
     rows = _rows(datasette, "/scans/flagged_files")
     assert sorted({r["path"] for r in rows}) == flagged
@@ -481,4 +445,4 @@ def test_new_user_sees_the_unreadable_file_and_the_run(scanned_home):
     errors = _rows(datasette, "/scans/scan_errors")
     assert [r["path"].rsplit("/", 1)[-1] for r in errors] == ["broken.png"]
     (run,) = _rows(datasette, "/scans/scan_runs")
-    assert (run["files"], run["errors"], run["flagged"]) == (4, 1, len(_flagged_paths(scanned_home)))
+    assert (run["files"], run["errors"], run["flagged"]) == (4, 1, len(flagged_paths(scanned_home)))

@@ -23,7 +23,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 
-from test_browse import _flagged_paths, scanned_home  # noqa: E402,F401  (build, then scan a folder)
+from pictures import flagged_paths  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
@@ -87,7 +87,7 @@ def test_flagged_files_page_shows_thumbnails_and_rows(scanned_home, server, chro
     chromium.save_screenshot(str(ARTIFACTS / "browse-flagged-files.png"))
 
     paths = [td.text for td in chromium.find_elements("css selector", "td.col-path")]
-    flagged = _flagged_paths(scanned_home)
+    flagged = flagged_paths(scanned_home)
     assert sorted(set(paths)) == flagged and flagged
     # Each row: the file's preview with the box drawn, and the matched rendering.
     assert len(images) == 2 * len(paths), images
