@@ -29,7 +29,7 @@ from ..thumbnails import png_thumbnail
 from . import sources
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
-from .store import create_browse_views, open_catalogue_db, store_features
+from .store import create_browse_views, insert_renderings, open_catalogue_db, prune_features
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,11 @@ def _entry_renderings(entry: Entry, manifest: Manifest, fetched: dict) -> tuple[
 
 
 def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Manifest) -> list[dict]:
-    """Flatten, fingerprint and thumbnail every variant of one artwork file."""
+    """Flatten, fingerprint, thumbnail and prepare detection features for every variant of one artwork file."""
     rows = []
     for flat in flatten_artwork(data, artwork, manifest.variants, f"{emblem_id}: {artwork.file}"):
         prints = fingerprint(flat.rgb)
+        features = prepare_reference(flat.rgb)
         height, width = flat.rgb.shape[:2]
         rows.append({
             "id": rendering_id(emblem_id, artwork, flat.variant),
@@ -130,14 +131,14 @@ def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Mani
             "pdq": str(prints.pdq),
             "pdq_quality": prints.pdq_quality,
             "pdq_dihedral": json.dumps([str(h) for h in prints.pdq_dihedral]),
-            **detectability(flat.rgb, prints.pdq_quality),
+            **detectability(features, prints.pdq_quality),
+            "features": features,
         })
     return rows
 
 
-def detectability(rgb, pdq_quality: int) -> dict:
+def detectability(features, pdq_quality: int) -> dict:
     """keypoints / detectable / warning columns, so ``catalogue add`` can warn about weak artwork."""
-    features = prepare_reference(rgb)
     return {"keypoints": features.keypoint_count, "detectable": int(is_detectable(features)),
             "warning": detectability_warning(features, pdq_quality)}
 
@@ -159,7 +160,7 @@ def _write_entry(db: sqlite_utils.Database, entry: Entry, rows: list[dict], artw
         "artwork": artwork_state,
         "renderings": len(rows),
     })
-    db.table("renderings").insert_all(rows)
+    insert_renderings(db, rows)
 
 
 def catalogue_version(path: Path) -> str:
@@ -170,7 +171,7 @@ def catalogue_version(path: Path) -> str:
 
 def finish(db: sqlite_utils.Database) -> str:
     """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
-    store_features(db)  # detection features of new renderings (build and add)
+    prune_features(db)
     digest = hashlib.sha256(__version__.encode())
     for row in db.query("select id, restriction, artwork from emblems order by id"):
         digest.update(json.dumps(row, sort_keys=True).encode())

@@ -14,6 +14,7 @@ from ..errors import CatalogueError, ImageError, ManifestError, UnknownEmblem
 from ..home import Home
 from ..imaging import is_svg, read_file
 from .build import rendering_rows, rewrite
+from .store import insert_renderings
 from .manifest import Artwork, load_manifest, load_user_manifest, parse_emblem, save_user_manifest
 from .sources import sha256
 
@@ -65,7 +66,7 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
     with rewrite(home) as db:
         if created:
             db.table("emblems").insert({**_emblem_row(emblem), "artwork": "ready", "renderings": 0})
-        db.table("renderings").insert_all(rows)
+        insert_renderings(db, rows)
         count = db.execute("select count(*) from renderings where emblem_id = ?", [emblem_id]).fetchone()[0]
         db.table("emblems").update(emblem_id, {"artwork": "ready", "renderings": count})
         target = home.artwork / stored

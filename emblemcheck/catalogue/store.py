@@ -223,26 +223,18 @@ def m002_features(db: sqlite_utils.Database) -> None:
     )
 
 
-def store_features(db: sqlite_utils.Database) -> None:
-    """Compute detection features for every rendering that lacks them; drop those of removed renderings.
+def insert_renderings(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """Write rendering rows; each row's ``features`` (a ReferenceFeatures) goes to the features table."""
+    db["renderings"].insert_all({k: v for k, v in row.items() if k != "features"} for row in rows)
+    blobs = [(row["id"], row["emblem_id"], row["features"].keypoint_count, row["features"].to_bytes())
+             for row in rows]
+    db["features"].insert_all({"rendering_id": rid, "emblem_id": eid, "keypoints": count, "bytes": len(blob),
+                               "blob": blob} for rid, eid, count, blob in blobs)
 
-    Also fills ``renderings.keypoints``, ``detectable`` and ``warning`` (shown by ``catalogue add``).
-    """
-    from ..features import detectability_warning, is_detectable, prepare_reference
 
+def prune_features(db: sqlite_utils.Database) -> None:
+    """Drop the features of renderings that were removed."""
     db.execute("delete from features where rendering_id not in (select id from renderings)")
-    missing = db.query("select id, emblem_id, image, pdq_quality from renderings "
-                       "where id not in (select rendering_id from features)")
-    for row in list(missing):
-        features = prepare_reference(np.asarray(Image.open(io.BytesIO(row["image"])).convert("RGB")))
-        blob = features.to_bytes()
-        db["features"].insert({"rendering_id": row["id"], "emblem_id": row["emblem_id"],
-                               "keypoints": features.keypoint_count, "bytes": len(blob), "blob": blob})
-        db["renderings"].update(row["id"], {
-            "keypoints": features.keypoint_count,
-            "detectable": int(is_detectable(features)),
-            "warning": detectability_warning(features, row["pdq_quality"]),
-        })
 
 
 def load_features(path) -> list[tuple]:
