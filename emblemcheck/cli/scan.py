@@ -82,24 +82,25 @@ def scan(
 
 
 def _scan(images: list[Path], fmt: str, output: Path | None, home: Path | None,
-                 threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
-                 report_unused_baseline: bool, options: BulkOptions) -> int:
+          threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
+          report_unused_baseline: bool, options: BulkOptions) -> int:
     show = wanted(quiet=quiet, fmt=fmt, to_stdout=output is None)
     with ExitStack() as stack:
         stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
-        bar = stack.enter_context(ScanProgress(count_entries(images, options))) if show else None
-        stack.enter_context(_sigterm_as_interrupt())
+        with ExitStack() as scanning:  # the bar is gone before the report is written
+            bar = scanning.enter_context(ScanProgress(count_entries(images, options))) if show else None
+            scanning.enter_context(_sigterm_as_interrupt())
 
-        def on_result(result, reused):
-            if fmt == "jsonl":
-                stream.write(jsonl_report.file_line(result))
-                stream.flush()
-            if bar:
-                bar.advance(result)
+            def on_result(result, reused):
+                if fmt == "jsonl":
+                    stream.write(jsonl_report.file_line(result))
+                    stream.flush()
+                if bar:
+                    bar.advance(result)
 
-        folder = scan_folder(home_of(home), images, options, baseline=baseline,
-                             report_unused_baseline=report_unused_baseline, pictures=fmt == "html",
-                             on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
+            folder = scan_folder(home_of(home), images, options, baseline=baseline,
+                                 report_unused_baseline=report_unused_baseline, pictures=fmt == "html",
+                                 on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
         if fmt == "jsonl":
             stream.write(jsonl_report.tail_lines(folder.results, folder.catalogue_version, folder.context))
         else:
