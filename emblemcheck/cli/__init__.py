@@ -1,50 +1,18 @@
-"""The ``emblemcheck`` command line: thin commands over the library.
-
-Every :class:`EmblemcheckError` is caught in one place (:class:`_Group`),
-printed as one line on stderr, and turned into the error's exit code.
-"""
+"""The ``emblemcheck`` command line: thin commands over the library."""
 
 from __future__ import annotations
 
 import sys
 
-import click
-import typer
-from typer.core import TyperGroup
+# Each command module registers its command on `app` when imported, in this
+# order in `--help`: the everyday command first.
+from . import scan  # noqa: F401, I001
+from . import catalogue, baseline, explain, browse  # noqa: F401
+from .app import app
 
-from ..errors import EmblemcheckError
+app.add_typer(catalogue.app, name="catalogue")
 
-
-class _Group(TyperGroup):
-    """A command group that reports library errors in one line, without a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except EmblemcheckError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-def _typer(**kwargs) -> typer.Typer:
-    return typer.Typer(cls=_Group, no_args_is_help=True, rich_markup_mode=None, add_completion=False,
-                       context_settings={"help_option_names": ["-h", "--help"]}, **kwargs)
-
-
-app = _typer(help=(
-    "Check images for Government of Canada corporate symbols and agency heraldic emblems "
-    "before you post them.\n\n"
-    "Exit codes: 0 nothing found at or above --fail-on; 1 something found; 2 usage error; "
-    "3 an input could not be read."
-))
-
-from . import catalogue as _catalogue  # noqa: E402  (commands register on import)
-from . import scan as _scan  # noqa: E402,F401
-from . import baseline as _baseline  # noqa: E402,F401  (bulk scan: accepted findings)
-from . import browse as _browse  # noqa: E402,F401
-from . import explain as _explain  # noqa: E402,F401
-
-app.add_typer(_catalogue.app, name="catalogue")
+__all__ = ["app", "main"]
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import typer
 
 from ..baseline import dump_baseline, entries_for, load_baseline
 from ..bulk import BulkOptions, scan_folder
-from . import app
+from .app import app
 from .options import HomeOption, home_of
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .. import browse as browsing
-from . import app
+from .app import app
 from .options import HomeOption, home_of
 
 

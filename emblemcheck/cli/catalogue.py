@@ -13,6 +13,7 @@ import typer
 from ..catalogue import add_artwork, build_catalogue, listings, remove
 from ..errors import UnknownEmblem, UsageError
 from ..models import KINDS, Restriction
+from .app import make_typer
 from .options import HomeOption, home_of
 
 
@@ -23,9 +24,7 @@ class Format(str, enum.Enum):
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
-from . import _typer  # noqa: E402
-
-app = _typer(help="Build, inspect and extend the catalogue of emblems.")
+app = make_typer(help="Build, inspect and extend the catalogue of emblems.")
 
 
 @app.command()

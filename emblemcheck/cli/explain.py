@@ -9,7 +9,7 @@ import typer
 from PIL import Image
 
 from ..explain import explain_image
-from . import app
+from .app import app
 from .options import HomeOption, home_of
 
 

@@ -18,7 +18,7 @@ from ..reports import render
 from ..reports import jsonl as jsonl_report
 from ..scanning import EXIT_CLEAN, exit_code
 from ..walk import printable
-from . import app
+from .app import app
 from .options import HomeOption, home_of
 
 
