@@ -19,8 +19,9 @@ from .home import Home
 from .imaging import load_image
 from .scanning import Scanner
 
-#: Height of each half of the picture; both sides are scaled to it.
-PANEL_HEIGHT = 600
+#: Each half of the picture is scaled to fit a panel of this size, keeping its
+#: proportions: a wide signature stays readable without making the file huge.
+PANEL_WIDTH, PANEL_HEIGHT = 900, 600
 #: Most match lines drawn: more hide the picture.
 MAX_LINES = 60
 _GREEN, _RED, _YELLOW = (0, 170, 60), (220, 30, 40), (250, 200, 0)  # RGB
@@ -69,7 +70,7 @@ def draw_explanation(picture: np.ndarray, detection: Detection, reference: np.nd
     """The picture (left) with outline and label, the reference (right), matched points joined."""
     left, lscale = _fit(picture)
     right, rscale = _fit(reference)
-    canvas = np.full((PANEL_HEIGHT + 40, left.shape[1] + right.shape[1] + 20, 3), 255, np.uint8)
+    canvas = np.full((max(left.shape[0], right.shape[0]) + 40, left.shape[1] + right.shape[1] + 20, 3), 255, np.uint8)
     canvas[40:40 + left.shape[0], :left.shape[1]] = left
     offset = left.shape[1] + 20
     canvas[40:40 + right.shape[0], offset:offset + right.shape[1]] = right
@@ -97,8 +98,8 @@ def draw_nothing(picture: np.ndarray) -> np.ndarray:
 
 
 def _fit(image: np.ndarray) -> tuple[np.ndarray, float]:
-    scale = PANEL_HEIGHT / image.shape[0]
-    width = max(1, min(4 * PANEL_HEIGHT, round(image.shape[1] * scale)))
-    scale = width / image.shape[1]
-    resized = cv2.resize(image, (width, max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    return resized[:PANEL_HEIGHT], scale
+    """``image`` scaled to fit the panel, and the scale used."""
+    scale = min(PANEL_WIDTH / image.shape[1], PANEL_HEIGHT / image.shape[0])
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation), scale
