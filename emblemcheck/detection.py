@@ -130,6 +130,8 @@ class DetectionIndex:
         self._owner = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(points)] or
                                      [np.zeros(0, np.int32)])
         self._points = np.concatenate(points or [np.zeros((0, 2), np.float32)]).astype(np.float32)
+        self._keypoints = np.concatenate([r.features.keypoints for r in references] or
+                                         [np.zeros((0, 4), np.float32)]).astype(np.float32)
         descriptors = [r.features.descriptors for r in references]
         self._descriptors = np.concatenate(descriptors or [np.zeros((0, 128), np.uint8)]).astype(np.float32)
         self._flann = None
@@ -200,6 +202,21 @@ class DetectionIndex:
         return chosen
 
     def _locate(self, ref: _Reference, points: np.ndarray, pairs: np.ndarray, work: np.ndarray) -> Detection | None:
+        """Fit, check and verify one rendering; when all matches fail, retry on their Hough cluster.
+
+        RANSAC rarely draws four inliers when they are a tenth of the matches
+        (a small or faint emblem among a busy picture's matches); Lowe's
+        Hough clustering (2004, section 7.1) gathers the consistent ones first.
+        """
+        found = self._fit(ref, points, pairs, work)
+        if found is not None:
+            return found
+        cluster = _hough_cluster(self._keypoints[pairs[:, 1]], points[pairs[:, 0]], (ref.features.width, ref.features.height))
+        if len(cluster) < MIN_INLIERS or len(cluster) == len(pairs):
+            return None
+        return self._fit(ref, points, pairs[cluster], work)
+
+    def _fit(self, ref: _Reference, points: np.ndarray, pairs: np.ndarray, work: np.ndarray) -> Detection | None:
         """Fit, check and verify one rendering against the picture; ``None`` if any check fails."""
         src = self._points[pairs[:, 1]].reshape(-1, 1, 2)
         dst = points[pairs[:, 0], :2].reshape(-1, 1, 2)
@@ -208,7 +225,8 @@ class DetectionIndex:
         if homography is None or mask is None:
             return None
         inliers = int(mask.sum())
-        if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(pairs):
+        local = _matches_inside(homography, dst, (ref.features.width, ref.features.height))
+        if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * local:
             return None
         width, height = ref.features.width, ref.features.height
         corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
@@ -216,7 +234,7 @@ class DetectionIndex:
         if not plausible_outline(outline, (width, height), work.shape):
             return None
         score = verify(work, homography, ref)
-        strong = inliers >= STRONG_FIT_INLIERS and inliers >= STRONG_FIT_RATIO * len(pairs)
+        strong = inliers >= STRONG_FIT_INLIERS and inliers >= STRONG_FIT_RATIO * local
         if score < (MIN_VERIFY_STRONG_FIT if strong else MIN_VERIFY):
             return None
         keep = mask.ravel().astype(bool)
@@ -226,6 +244,58 @@ class DetectionIndex:
         box = _clip_box(x0, y0, x1, y1, work.shape)
         return Detection(ref.emblem_id, ref.rendering_id, box, tuple(map(tuple, outline.tolist())),
                          round(float(score), 4), inliers, METHOD, matches)
+
+
+def _hough_cluster(reference: np.ndarray, query: np.ndarray, reference_size: tuple[int, int]) -> np.ndarray:
+    """Indices of the largest group of matches that agree on one similarity transform.
+
+    Each match (keypoints ``x, y, size, angle``) predicts where the
+    reference's centre lands, at what scale and rotation; votes go to the two
+    nearest bins in each of the four dimensions. Bin sizes are Lowe's (2004,
+    section 7.1): a factor of 2 in scale, 30 degrees, a quarter of the
+    projected reference's longest side in position.
+    """
+    scale = np.maximum(query[:, 2], 1e-3) / np.maximum(reference[:, 2], 1e-3)
+    theta = np.radians(query[:, 3] - reference[:, 3])
+    cx, cy = reference_size[0] / 2 - reference[:, 0], reference_size[1] / 2 - reference[:, 1]
+    px = query[:, 0] + scale * (np.cos(theta) * cx - np.sin(theta) * cy)
+    py = query[:, 1] + scale * (np.sin(theta) * cx + np.cos(theta) * cy)
+    log_scale = np.log2(scale)
+    angle = np.degrees(theta) % 360 / 30
+    votes = []
+    for s_bin in _two_bins(log_scale):
+        side = 0.25 * max(reference_size) * 2.0 ** (s_bin + 0.5)
+        for a_bin in _two_bins(angle):
+            for x_bin in _two_bins(px / side):
+                for y_bin in _two_bins(py / side):
+                    votes.append(np.stack([s_bin, a_bin % 12, x_bin, y_bin], axis=1))
+    keys = np.concatenate(votes)
+    unique, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    best = int(counts.argmax())
+    return np.unique(np.flatnonzero(inverse.ravel() == best) % len(query))
+
+
+def _two_bins(values: np.ndarray) -> list[np.ndarray]:
+    """The bin of each value and its nearer neighbour (Lowe's two-nearest-bins vote)."""
+    low = np.floor(values)
+    other = np.where(values - low >= 0.5, low + 1, low - 1)
+    return [low.astype(np.int64), other.astype(np.int64)]
+
+
+def _matches_inside(homography: np.ndarray, dst: np.ndarray, reference_size: tuple[int, int]) -> int:
+    """How many matches fall, in the picture, inside the fitted outline of the reference.
+
+    Matches elsewhere in the picture (a page's body text voting for the
+    signature's words) say nothing about this region, so they do not count
+    against its inlier ratio.
+    """
+    try:
+        back = cv2.perspectiveTransform(dst.astype(np.float64), np.linalg.inv(homography)).reshape(-1, 2)
+    except np.linalg.LinAlgError:
+        return len(dst)
+    width, height = reference_size
+    inside = (back[:, 0] >= 0) & (back[:, 0] <= width) & (back[:, 1] >= 0) & (back[:, 1] <= height)
+    return max(1, int(inside.sum()))
 
 
 def plausible_outline(outline: np.ndarray, reference_size: tuple[int, int], picture_shape: tuple[int, ...]) -> bool:
