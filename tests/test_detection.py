@@ -12,7 +12,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from emblemcheck.catalogue.store import Catalogue, load_features
-from emblemcheck.detection import Detection, DetectionIndex, merge
+from emblemcheck.detection import (MIN_ORIENTATION, Detection, DetectionIndex, _hough_cluster, _matches_inside, merge,
+                                   orientation_agreement)
 from emblemcheck.scanning import Scanner
 from emblemcheck.svg import render_svg
 from pictures import photo_like, rendered
@@ -189,3 +190,43 @@ def test_scanner_reports_box_and_outline_in_original_pixels(built_home, tmp_path
     x, y, w, h = finding.box
     assert abs(x - 800) <= 12 and abs(y - 600) <= 12 and abs(w - 1200) <= 24
     assert len(finding.outline) == 4 and finding.inliers >= 10
+
+
+def test_hough_cluster_gathers_the_matches_of_one_transform():
+    rng = np.random.default_rng(0)
+    reference = np.column_stack([rng.uniform(0, 400, 60), rng.uniform(0, 100, 60),
+                                 rng.uniform(2, 20, 60), rng.uniform(0, 360, 60)]).astype(np.float32)
+    angle, scale, shift = 20.0, 0.5, np.array([300.0, 200.0])  # OpenCV keypoint angles turn with the picture
+    turn = np.radians(angle)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    query = reference.copy()
+    query[:, :2] = reference[:, :2] @ rotation.T * scale + shift
+    query[:, 2] *= scale
+    query[:, 3] = (reference[:, 3] + angle) % 360
+    outliers = 40  # the last 40 matches point anywhere, at any scale and angle
+    query[-outliers:] = np.column_stack([rng.uniform(0, 1000, outliers), rng.uniform(0, 800, outliers),
+                                         rng.uniform(2, 20, outliers), rng.uniform(0, 360, outliers)])
+    cluster = set(_hough_cluster(reference, query, (400, 100)).tolist())
+    assert len(cluster & set(range(20))) == 20
+    assert len(cluster - set(range(20))) <= 4
+
+
+def test_orientation_agreement_sees_faint_ink_over_texture_and_nothing_in_texture_alone(built_home, index):
+    ref = next(r for r in index.references if r.emblem_id == "canada-wordmark" and not r.small)
+    width, xy = 500, (100, 120)
+    factor = width / ref.features.width
+    homography = np.array([[factor, 0, xy[0]], [0, factor, xy[1]], [0, 0, 1]], np.float64)
+    background = photo_like(900, 600, seed=4)
+    faint = place(background, rendered(built_home, "canada-wordmark", "black"), width, xy=xy, opacity=0.5)
+    grey_faint = cv2.cvtColor(faint, cv2.COLOR_RGB2GRAY)
+    grey_texture = cv2.cvtColor(np.asarray(background), cv2.COLOR_RGB2GRAY)
+    assert orientation_agreement(grey_faint, homography, ref) >= MIN_ORIENTATION
+    assert orientation_agreement(grey_texture, homography, ref) < 0.3
+
+
+def test_inlier_ratio_counts_only_matches_inside_the_outline():
+    homography = np.array([[0.5, 0, 100], [0, 0.5, 50], [0, 0, 1]], np.float64)  # reference 400 x 100
+    inside = np.array([[110, 60], [290, 90], [200, 70]], np.float64)
+    outside = np.array([[20, 20], [400, 300], [600, 60], [150, 120]], np.float64)
+    dst = np.concatenate([inside, outside]).reshape(-1, 1, 2)
+    assert _matches_inside(homography, dst, (400, 100)) == 3
