@@ -5,12 +5,16 @@ array in (:meth:`DetectionIndex.detect`), detections out. No files, no SQLite.
 
 The method is the classic one (Lowe 2004; Philbin et al. 2007 for the
 pooled index): SIFT descriptors of every catalogue rendering in one FLANN
-KD-tree, a ratio test per rendering, votes per rendering, a RANSAC homography
-(OpenCV's USAC MAGSAC++) for the best-voted renderings, then acceptance on
-evidence: inliers, inlier ratio, a convex, non-degenerate, unmirrored outline
-of plausible size, and a check that the rectified region looks like the
-reference (correlation of edge maps). Overlapping detections are merged so
-each region is reported once, as the emblem that explains it best.
+KD-tree (plus each rendering's keypoints at a small size, for tiny
+instances), a ratio test per rendering, votes per rendering, a RANSAC
+homography (OpenCV's USAC MAGSAC++) for the best-voted renderings, retried on
+the matches' Hough cluster when it fails, then acceptance on evidence:
+inliers, inlier ratio among the matches inside the outline, a convex,
+non-degenerate, unmirrored outline of plausible size, and a check that the
+rectified region looks like the reference (correlation of edge maps, or for
+a clean fit gradient directions along the reference's own edges). Overlapping
+detections are merged so each region is reported once, as the emblem that
+explains it best.
 
 Thresholds were chosen on ``python benchmarks/detection.py`` (see
 benchmarks/RESULTS.md); each says below what it guards against.
@@ -236,7 +240,8 @@ class DetectionIndex:
         found = self._fit(ref, points, pairs, work)
         if found is not None:
             return found
-        cluster = _hough_cluster(self._keypoints[pairs[:, 1]], points[pairs[:, 0]], (ref.features.width, ref.features.height))
+        size = (ref.features.width, ref.features.height)
+        cluster = _hough_cluster(self._keypoints[pairs[:, 1]], points[pairs[:, 0]], size)
         if len(cluster) < MIN_INLIERS or len(cluster) == len(pairs):
             return None
         return self._fit(ref, points, pairs[cluster], work)
