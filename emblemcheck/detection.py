@@ -14,7 +14,9 @@ non-degenerate, unmirrored outline of plausible size, and a check that the
 rectified region looks like the reference (correlation of edge maps, or for
 a clean fit gradient directions along the reference's own edges). Overlapping
 detections are merged so each region is reported once, as the emblem that
-explains it best.
+explains it best. Small emblems on a plain ground (a header badge 36-60 px
+tall, too small for a homography) are also looked for by shape and colour
+(regions.py), and go through the same merge.
 
 Thresholds were chosen on ``python benchmarks/detection.py`` (see
 benchmarks/RESULTS.md); each says below what it guards against.
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, extract, grey, shrink
+from . import regions
+from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, edge_map, extract, grey, parts, shrink
+from .regions import RegionReference
 
 #: Neighbours fetched per query descriptor from the pooled index. Renderings of
 #: one emblem in several colours are near duplicates, so the two nearest
@@ -78,7 +82,7 @@ MAX_ASPECT_CHANGE = 2.0
 MIN_VISIBLE = 0.85
 
 #: Verification: least normalised correlation between the edge map of the
-#: rectified region and the reference's, taken over each part (see _tiles).
+#: rectified region and the reference's, taken over each part (see features.parts).
 #: Benchmark of 2026-11-23 (benchmarks/RESULTS.md): the lowest true detection
 #: scored 0.51 (147 local-feature detections); look-alike "Government of
 #: Canada" text in Pillow's default font scored 0.41, siblings' shared words
@@ -103,9 +107,6 @@ MIN_VERIFY_STRONG_FIT = 0.3
 #: true fits that the correlation missed scored 0.6-0.99.
 CLEAN_FIT_RATIO = 0.5
 MIN_ORIENTATION = 0.6
-
-#: Most parts a template is split into for verification (see _tiles).
-TILES = 6
 
 #: Merge: a detection whose area lies this much inside a verified larger one
 #: (at least CONTAINER_AREA times its area) is a part of it (the flag symbol
@@ -145,8 +146,9 @@ class _Reference:
 class DetectionIndex:
     """All catalogue renderings' descriptors pooled in one FLANN KD-tree."""
 
-    def __init__(self, references: list[_Reference]):
+    def __init__(self, references: list[_Reference], regions: list[RegionReference] | None = None):
         self.references = references
+        self.regions = regions or []
         points = [r.features.keypoints[:, :2] for r in references]
         self._owner = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(points)] or
                                      [np.zeros(0, np.int32)])
@@ -169,16 +171,19 @@ class DetectionIndex:
         and colour on white, say) was measured on the benchmark and lost
         recall in the embedded-small, watermark and screenshot classes.
         """
-        built = []
+        built, blobs = [], []
         for rid, eid, f in references:
+            region = RegionReference.prepare(rid, eid, f)
+            if region is not None:
+                blobs.append(region)
             if f.keypoint_count < MIN_INLIERS:
                 continue
-            edges, polarity = _edges(f.template), _polarity(f.template)
+            edges, polarity = edge_map(f.template), _polarity(f.template)
             built.append(_Reference(rid, eid, f, edges, polarity))
             small = _small_scale(f)
             if small.keypoint_count >= MIN_INLIERS:
                 built.append(_Reference(rid, eid, small, edges, polarity, small=True))
-        return cls(built)
+        return cls(built, blobs)
 
     def __len__(self) -> int:
         return len(self.references)
@@ -189,20 +194,31 @@ class DetectionIndex:
         ``emblem_ids`` restricts the search (``explain --emblem``).
         """
         luminance = grey(rgb)
-        if self._flann is None or min(luminance.shape) < MIN_SIDE_PX:
+        if min(luminance.shape) < MIN_SIDE_PX:
             return []
         work = shrink(luminance, FEATURE_SIDE)
         factor = luminance.shape[1] / work.shape[1]
-        points, descriptors = extract(work, MAX_QUERY_KEYPOINTS)
-        if len(points) < MIN_MATCHES:
-            return []
         wanted = None if emblem_ids is None else set(emblem_ids)
-        found = []
-        for index, pairs in self._candidates(descriptors, wanted):
-            detection = self._locate(self.references[index], points, pairs, work)
-            if detection is not None:
-                found.append(detection)
+        found = self._blobs(work, shrink(np.ascontiguousarray(rgb), FEATURE_SIDE), wanted)
+        points, descriptors = extract(work, MAX_QUERY_KEYPOINTS) if self._flann is not None else ([], None)
+        if len(points) >= MIN_MATCHES:
+            for index, pairs in self._candidates(descriptors, wanted):
+                detection = self._locate(self.references[index], points, pairs, work)
+                if detection is not None:
+                    found.append(detection)
         return [_rescale(d, factor) for d in merge(found)]
+
+    def _blobs(self, work: np.ndarray, colour: np.ndarray, wanted: set[str] | None) -> list[Detection]:
+        """Small emblems on a plain ground, found by shape and colour (see regions.py)."""
+        references = [r for r in self.regions if wanted is None or r.emblem_id in wanted]
+        found = []
+        for match in regions.find(work, colour, references):
+            x, y, w, h = match.box
+            outline = ((float(x), float(y)), (float(x + w), float(y)), (float(x + w), float(y + h)),
+                       (float(x), float(y + h)))
+            found.append(Detection(match.emblem_id, match.rendering_id, match.box, outline, match.score, 0,
+                                   regions.METHOD))
+        return found
 
     def _candidates(self, descriptors: np.ndarray, wanted: set[str] | None) -> list[tuple[int, np.ndarray]]:
         """Renderings worth a homography, with their (query, reference) descriptor index pairs."""
@@ -293,7 +309,7 @@ def _small_scale(features: ReferenceFeatures) -> ReferenceFeatures:
     factor = features.width / small.shape[1]
     points = points.copy()
     points[:, :3] *= factor
-    return ReferenceFeatures(points, descriptors, features.width, features.height, features.template)
+    return ReferenceFeatures(points, descriptors, features.width, features.height, features.template, features.colour)
 
 
 def _hough_cluster(reference: np.ndarray, query: np.ndarray, reference_size: tuple[int, int]) -> np.ndarray:
@@ -390,9 +406,9 @@ def verify(picture: np.ndarray, homography: np.ndarray, ref: _Reference) -> floa
     valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     if valid.sum() < 0.5 * valid.size:
         return 0.0
-    edges = _edges(rectified)
+    edges = edge_map(rectified)
     scores = [_correlation(edges[tile][valid[tile]], ref.edges[tile][valid[tile]])
-              for tile in _tiles(template.shape) if valid[tile].mean() >= 0.5 and ref.edges[tile].std() > 1.0]
+              for tile in parts(template.shape) if valid[tile].mean() >= 0.5 and ref.edges[tile].std() > 1.0]
     return min(scores, default=0.0)
 
 
@@ -403,7 +419,7 @@ def orientation_agreement(picture: np.ndarray, homography: np.ndarray, ref: _Ref
     texture around and under a faint watermark adds noise there but no
     penalty elsewhere. Agreement is ``|cos|`` of the angle between the two
     gradients (indifferent to polarity), rescaled so random directions score
-    0 and identical ones 1; the least part (see _tiles) is returned.
+    0 and identical ones 1; the least part (see features.parts) is returned.
     """
     template = ref.features.template
     th, tw = template.shape
@@ -420,7 +436,7 @@ def orientation_agreement(picture: np.ndarray, homography: np.ndarray, ref: _Ref
     strong = reference_magnitude >= max(float(np.percentile(reference_magnitude, 85)), 1.0)
     random = 2 / np.pi  # mean |cos| of uniformly random directions
     scores = []
-    for tile in _tiles(template.shape):
+    for tile in parts(template.shape):
         edge = strong[tile] & valid[tile]
         if edge.sum() < 20 or valid[tile].mean() < 0.5:
             continue
@@ -432,25 +448,6 @@ def orientation_agreement(picture: np.ndarray, homography: np.ndarray, ref: _Ref
 
 def _gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
-
-
-def _tiles(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
-    """Split a template into parts along its long side (a grid of 2 x 2 for a squarish one).
-
-    Every part must look like the reference, not just the whole on average:
-    look-alike words without the flag symbol, or a flag symbol without the
-    words, fail on the part that is missing.
-    """
-    height, width = shape
-    if max(width, height) < 1.5 * min(width, height):
-        return [(slice(y, y + height // 2 + 1), slice(x, x + width // 2 + 1))
-                for y in (0, height // 2) for x in (0, width // 2)]
-    count = int(min(TILES, max(2, round(max(width, height) / min(width, height)))))
-    if width >= height:
-        step = width / count
-        return [(slice(0, height), slice(int(i * step), int((i + 1) * step))) for i in range(count)]
-    step = height / count
-    return [(slice(int(i * step), int((i + 1) * step)), slice(0, width)) for i in range(count)]
 
 
 def _ratio_test(distances: np.ndarray, owners: np.ndarray) -> np.ndarray:
@@ -483,17 +480,9 @@ def _polarity(template: np.ndarray) -> str:
     on grey has a red flag darker than the ground and white words lighter.
     """
     ground = float(np.median(np.concatenate([template[0], template[-1], template[:, 0], template[:, -1]])))
-    means = [float(template[tile].mean()) for tile in _tiles(template.shape)]
+    means = [float(template[tile].mean()) for tile in parts(template.shape)]
     # Within 4 grey levels of the ground a part is blank ("-"), whatever its sign.
     return "".join("-" if abs(m - ground) < 4 else "d" if m < ground else "l" for m in means)
-
-
-def _edges(image: np.ndarray) -> np.ndarray:
-    """Gradient magnitude, lightly blurred so a pixel of misregistration costs little."""
-    image = image.astype(np.float32)
-    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
-    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:

@@ -83,7 +83,8 @@ def draw_explanation(picture: np.ndarray, detection: Detection, reference: np.nd
         cv2.line(canvas, a, b, _GREEN, 1, cv2.LINE_AA)
         cv2.circle(canvas, a, 3, _YELLOW, -1, cv2.LINE_AA)
         cv2.circle(canvas, b, 3, _YELLOW, -1, cv2.LINE_AA)
-    cv2.putText(canvas, f"{label}, {detection.inliers} matched points, {detection.method}", (8, 28),
+    evidence = f"{detection.inliers} matched points, " if detection.inliers else ""
+    cv2.putText(canvas, f"{label}, {evidence}{detection.method}", (8, 28),
                 cv2.FONT_HERSHEY_SIMPLEX, 0.7, _RED, 2, cv2.LINE_AA)
     return canvas
 

@@ -9,7 +9,7 @@ size) and widened back to float32 for the index.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -39,12 +39,20 @@ MIN_REFERENCE_KEYPOINTS = 60
 #: than 128 px has few of them.
 MIN_REFERENCE_SIDE = 128
 
+#: Most parts a template is split into when it is compared with a picture (see parts).
+TILES = 6
+
 #: ThreatExchange's PDQ documentation treats quality below 50 as too flat to hash.
 MIN_PDQ_QUALITY = 50
 
 _MAGIC = b"EMBF"
-_FORMAT = 1
+_FORMAT = 2
 _HEADER = struct.Struct("<4sBIIIHH")  # magic, format, keypoints, width, height, template h, w
+_COLOUR_HEADER = struct.Struct("<HH")  # format 2 adds the colour thumbnail's h, w after the template
+
+#: Longest side of the colour thumbnail kept for the region check (see
+#: regions.py): it compares pictures of emblems 30-400 px across at 48 px.
+COLOUR_SIDE = 64
 
 #: Longest side of the grey template kept for verification (detection checks
 #: the located region against it). 256 px keeps the signature's words legible
@@ -58,7 +66,9 @@ class ReferenceFeatures:
 
     ``keypoints`` is ``float32 (n, 4)``: x, y, size, angle in the picture's own
     pixels; ``descriptors`` is ``uint8 (n, 128)``; ``template`` is the
-    picture's luminance shrunk to at most :data:`TEMPLATE_SIDE` px.
+    picture's luminance shrunk to at most :data:`TEMPLATE_SIDE` px; ``colour``
+    is the picture in RGB shrunk to at most :data:`COLOUR_SIDE` px (empty in
+    catalogues built before it was stored).
     """
 
     keypoints: np.ndarray
@@ -66,6 +76,7 @@ class ReferenceFeatures:
     width: int
     height: int
     template: np.ndarray
+    colour: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), np.uint8))
 
     @property
     def keypoint_count(self) -> int:
@@ -75,8 +86,9 @@ class ReferenceFeatures:
         """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors."""
         th, tw = self.template.shape
         header = _HEADER.pack(_MAGIC, _FORMAT, self.keypoint_count, self.width, self.height, th, tw)
-        return (header + self.keypoints.astype("<f4").tobytes() + self.descriptors.astype(np.uint8).tobytes()
-                + self.template.astype(np.uint8).tobytes())
+        colour = _COLOUR_HEADER.pack(*self.colour.shape[:2])
+        return (header + colour + self.keypoints.astype("<f4").tobytes() + self.descriptors.astype(np.uint8).tobytes()
+                + self.template.astype(np.uint8).tobytes() + self.colour.astype(np.uint8).tobytes())
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> ReferenceFeatures:
@@ -84,16 +96,24 @@ class ReferenceFeatures:
         if len(blob) < _HEADER.size:
             raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
         magic, fmt, count, width, height, th, tw = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or fmt != _FORMAT:
+        if magic != _MAGIC or fmt not in (1, _FORMAT):
             raise UsageError("features blob has an unknown format; rebuild with `emblemcheck catalogue build`")
-        kp_end = _HEADER.size + count * 16
+        start, ch, cw = _HEADER.size, 0, 0
+        if fmt == 2:  # format 1 (no colour thumbnail) still loads; the region check skips it
+            if len(blob) < start + _COLOUR_HEADER.size:
+                raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
+            ch, cw = _COLOUR_HEADER.unpack_from(blob, start)
+            start += _COLOUR_HEADER.size
+        kp_end = start + count * 16
         desc_end = kp_end + count * 128
-        if len(blob) != desc_end + th * tw:
+        template_end = desc_end + th * tw
+        if len(blob) != template_end + ch * cw * 3:
             raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
-        keypoints = np.frombuffer(blob, "<f4", count * 4, _HEADER.size).reshape(count, 4).astype(np.float32)
+        keypoints = np.frombuffer(blob, "<f4", count * 4, start).reshape(count, 4).astype(np.float32)
         descriptors = np.frombuffer(blob, np.uint8, count * 128, kp_end).reshape(count, 128).copy()
         template = np.frombuffer(blob, np.uint8, th * tw, desc_end).reshape(th, tw).copy()
-        return cls(keypoints, descriptors, width, height, template)
+        colour = np.frombuffer(blob, np.uint8, ch * cw * 3, template_end).reshape(ch, cw, 3).copy()
+        return cls(keypoints, descriptors, width, height, template, colour)
 
 
 def grey(rgb: np.ndarray) -> np.ndarray:
@@ -121,7 +141,8 @@ def prepare_reference(rgb: np.ndarray) -> ReferenceFeatures:
     """Features of one catalogue rendering, computed once at ``catalogue build``/``add``."""
     luminance = grey(rgb)
     points, descriptors = extract(luminance, MAX_REFERENCE_KEYPOINTS)
-    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]), shrink(luminance, TEMPLATE_SIDE))
+    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]), shrink(luminance, TEMPLATE_SIDE),
+                             shrink(np.ascontiguousarray(rgb), COLOUR_SIDE))
 
 
 def shrink(image: np.ndarray, side: int) -> np.ndarray:
@@ -151,3 +172,30 @@ def detectability_warning(features: ReferenceFeatures, pdq_quality: int | None =
 def is_detectable(features: ReferenceFeatures) -> bool:
     """Whether the local-feature path can locate this rendering at all."""
     return features.keypoint_count >= MIN_REFERENCE_KEYPOINTS
+
+
+def edge_map(image: np.ndarray) -> np.ndarray:
+    """Gradient magnitude, lightly blurred so a pixel of misregistration costs little."""
+    image = image.astype(np.float32)
+    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
+
+
+def parts(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """Split a template into parts along its long side (a grid of 2 x 2 for a squarish one).
+
+    Every part must look like the reference, not just the whole on average:
+    look-alike words without the flag symbol, or a flag symbol without the
+    words, fail on the part that is missing.
+    """
+    height, width = shape
+    if max(width, height) < 1.5 * min(width, height):
+        return [(slice(y, y + height // 2 + 1), slice(x, x + width // 2 + 1))
+                for y in (0, height // 2) for x in (0, width // 2)]
+    count = int(min(TILES, max(2, round(max(width, height) / min(width, height)))))
+    if width >= height:
+        step = width / count
+        return [(slice(0, height), slice(int(i * step), int((i + 1) * step))) for i in range(count)]
+    step = height / count
+    return [(slice(int(i * step), int((i + 1) * step)), slice(0, width)) for i in range(count)]

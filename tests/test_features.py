@@ -42,7 +42,7 @@ def test_blob_round_trip_is_exact():
     assert np.array_equal(again.descriptors, features.descriptors)
     assert np.array_equal(again.template, features.template)
     # uint8 descriptors: about a quarter of float32 storage.
-    assert len(features.to_bytes()) < features.keypoint_count * (128 + 16) + 256 * 256 + 64
+    assert len(features.to_bytes()) < features.keypoint_count * (128 + 16) + 256 * 256 + 64 * 64 * 3 + 64
 
 
 @pytest.mark.parametrize("blob", [b"", b"XXXX" + bytes(20), prepare_reference(badge()).to_bytes()[:-5]])
@@ -92,3 +92,20 @@ def test_catalogue_add_warns_about_flat_artwork_and_stores_features(home, tmp_pa
     assert row == {"keypoints": 0, "detectable": 0, "stored": 0}
     # Every rendering of the built catalogue has its features stored.
     assert db.execute("select count(*) from renderings where id not in (select rendering_id from features)").fetchone()[0] == 0
+
+
+def test_blob_keeps_the_colour_thumbnail():
+    features = prepare_reference(badge())
+    again = ReferenceFeatures.from_bytes(features.to_bytes())
+    assert again.colour.shape == (64, 64, 3) and np.array_equal(again.colour, features.colour)
+
+
+def test_format_1_blob_still_loads_without_colour():
+    import struct
+
+    features = prepare_reference(badge())
+    th, tw = features.template.shape
+    old = (struct.pack("<4sBIIIHH", b"EMBF", 1, features.keypoint_count, 400, 400, th, tw)
+           + features.keypoints.astype("<f4").tobytes() + features.descriptors.tobytes() + features.template.tobytes())
+    again = ReferenceFeatures.from_bytes(old)
+    assert again.colour.size == 0 and np.array_equal(again.descriptors, features.descriptors)

@@ -34,8 +34,10 @@ def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
              f"    where: x={x} y={y} width={w} height={h}"]
     if finding.distance is not None and finding.threshold is not None:
         evidence = f"{finding.method} distance {finding.distance:g} <= threshold {finding.threshold:g}"
-    else:
-        evidence = f"{finding.method}, {finding.inliers or 0} matching points"
+    elif finding.inliers:
+        evidence = f"{finding.method}, {finding.inliers} matching points"
+    else:  # the region path compares shape and colours, it has no matched points
+        evidence = f"{finding.method}, outline and colours like the catalogue artwork"
     lines.append(f"    evidence: {evidence}, score {finding.score:.2f}")
     rule_ = rule(finding.rule)
     if rule_ is not None:

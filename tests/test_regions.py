@@ -1,0 +1,80 @@
+"""The region path: small emblems on a plain ground, found by shape and colour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from test_features import badge
+
+from emblemcheck.detection import DetectionIndex
+from emblemcheck.features import prepare_reference
+from emblemcheck.regions import METHOD, RegionReference, blobs, find
+
+
+def header_page(emblem: np.ndarray, height: int, header=(255, 255, 255)) -> np.ndarray:
+    """A web page 1280 px wide with ``emblem`` ``height`` px tall at the left of its header."""
+    page = Image.new("RGB", (1280, 700), (250, 250, 250))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([0, 0, 1280, 90], fill=header)
+    for i, word in enumerate(("Services", "News", "Contact")):
+        draw.text((760 + i * 120, 36), word, fill=(40, 40, 40))
+    small = Image.fromarray(emblem).resize((height, height), Image.Resampling.LANCZOS)
+    page.paste(small, (24, (90 - height) // 2))
+    return np.asarray(page)
+
+
+@pytest.fixture(scope="module")
+def badge_index() -> DetectionIndex:
+    return DetectionIndex.build([("badge/original", "badge", prepare_reference(badge()))])
+
+
+@pytest.mark.parametrize("height", [36, 48, 60])
+def test_header_badge_is_found_by_region_with_its_box(badge_index, height):
+    found = badge_index.detect(header_page(badge(), height))
+    assert [d.emblem_id for d in found] == ["badge"]
+    x, y, w, h = found[0].box
+    assert abs(x - 24) <= 2 and abs(y - (90 - height) // 2) <= 2 and abs(w - height) <= 3 and abs(h - height) <= 3
+
+
+def test_same_shape_in_other_colours_is_not_the_badge(badge_index):
+    grey_badge = np.asarray(Image.fromarray(badge()).convert("L").convert("RGB"))
+    recoloured = 255 - grey_badge  # the same outlines, none of the colours
+    assert badge_index.detect(header_page(recoloured, 48)) == []
+
+
+def test_a_plain_disc_is_not_the_badge():
+    ref = RegionReference.prepare("badge/original", "badge", prepare_reference(badge()))
+    page = Image.new("RGB", (400, 200), "white")
+    ImageDraw.Draw(page).ellipse([20, 20, 68, 68], fill=(20, 60, 140), outline=(200, 160, 20), width=2)
+    rgb = np.asarray(page)
+    assert find(np.asarray(page.convert("L")), rgb, [ref]) == []
+
+
+def test_blobs_are_trimmed_to_the_ink_and_bounded_in_size():
+    grey = np.full((300, 600), 255, np.uint8)
+    grey[40:90, 50:90] = 0  # 40 x 50: kept
+    grey[200:215, 300:315] = 0  # 15 x 15: too small to compare
+    grey[250:290, 40:560] = 0  # 520 x 40: larger than SIFT needs, left to it
+    assert blobs(grey) == [(50, 40, 40, 50)]
+
+
+def test_catalogue_without_colour_thumbnails_skips_the_region_path():
+    features = prepare_reference(badge())
+    old = type(features)(features.keypoints, features.descriptors, features.width, features.height,
+                         features.template)
+    assert RegionReference.prepare("r", "e", old) is None
+
+
+def test_region_method_is_named_in_the_detection(badge_index):
+    found = badge_index.detect(header_page(badge(), 40))
+    assert found and found[0].method == METHOD and found[0].inliers == 0
+
+
+def test_text_report_gives_region_evidence_without_matched_points():
+    from emblemcheck.models import Finding, Restriction
+    from emblemcheck.reports.text import finding_lines
+
+    finding = Finding("bench-badge", "Badge", Restriction.RESTRICTED, 0.97, METHOD, (24, 21, 48, 48), inliers=0)
+    lines = finding_lines(finding, {})
+    assert f"    evidence: {METHOD}, outline and colours like the catalogue artwork, score 0.97" in lines
