@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from test_detection import SIBLINGS, national_flag
 from test_features import badge
 
+from emblemcheck.catalogue.store import load_features
 from emblemcheck.detection import DetectionIndex
 from emblemcheck.features import prepare_reference
 from emblemcheck.regions import METHOD, RegionReference, blobs, find
@@ -19,7 +21,8 @@ def header_page(emblem: np.ndarray, height: int, header=(255, 255, 255)) -> np.n
     draw.rectangle([0, 0, 1280, 90], fill=header)
     for i, word in enumerate(("Services", "News", "Contact")):
         draw.text((760 + i * 120, 36), word, fill=(40, 40, 40))
-    small = Image.fromarray(emblem).resize((height, height), Image.Resampling.LANCZOS)
+    width = round(height * emblem.shape[1] / emblem.shape[0])
+    small = Image.fromarray(emblem).resize((width, height), Image.Resampling.LANCZOS)
     page.paste(small, (24, (90 - height) // 2))
     return np.asarray(page)
 
@@ -78,3 +81,10 @@ def test_text_report_gives_region_evidence_without_matched_points():
     finding = Finding("bench-badge", "Badge", Restriction.RESTRICTED, 0.97, METHOD, (24, 21, 48, 48), inliers=0)
     lines = finding_lines(finding, {})
     assert f"    evidence: {METHOD}, outline and colours like the catalogue artwork, score 0.97" in lines
+
+
+@pytest.mark.parametrize("height", [24, 40, 60])
+def test_national_flag_in_a_header_is_never_a_signature_or_wordmark(built_home, height):
+    index = DetectionIndex.build(load_features(built_home.catalogue_db))
+    found = {d.emblem_id for d in index.detect(header_page(np.asarray(national_flag(600)), height))}
+    assert not found & SIBLINGS
