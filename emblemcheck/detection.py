@@ -200,13 +200,22 @@ class DetectionIndex:
         factor = luminance.shape[1] / work.shape[1]
         wanted = None if emblem_ids is None else set(emblem_ids)
         found = self._blobs(work, shrink(np.ascontiguousarray(rgb), FEATURE_SIDE), wanted)
-        points, descriptors = extract(work, MAX_QUERY_KEYPOINTS) if self._flann is not None else ([], None)
-        if len(points) >= MIN_MATCHES:
-            for index, pairs in self._candidates(descriptors, wanted):
-                detection = self._locate(self.references[index], points, pairs, work)
-                if detection is not None:
-                    found.append(detection)
+        found += self._homographies(work, wanted)
         return [_rescale(d, factor) for d in merge(found)]
+
+    def _homographies(self, work: np.ndarray, wanted: set[str] | None) -> list[Detection]:
+        """Emblems located by SIFT matches and a verified homography."""
+        if self._flann is None:
+            return []
+        points, descriptors = extract(work, MAX_QUERY_KEYPOINTS)
+        if len(points) < MIN_MATCHES:
+            return []
+        found = []
+        for index, pairs in self._candidates(descriptors, wanted):
+            detection = self._locate(self.references[index], points, pairs, work)
+            if detection is not None:
+                found.append(detection)
+        return found
 
     def _blobs(self, work: np.ndarray, colour: np.ndarray, wanted: set[str] | None) -> list[Detection]:
         """Small emblems on a plain ground, found by shape and colour (see regions.py)."""
