@@ -8,15 +8,16 @@ pooled index): SIFT descriptors of every catalogue rendering in one FLANN
 KD-tree (plus each rendering's keypoints at a small size, for tiny
 instances), a ratio test per rendering, votes per rendering, a RANSAC
 homography (OpenCV's USAC MAGSAC++) for the best-voted renderings, retried on
-the matches' Hough cluster when it fails, then acceptance on evidence:
-inliers, inlier ratio among the matches inside the outline, a convex,
-non-degenerate, unmirrored outline of plausible size, and a check that the
-rectified region looks like the reference (correlation of edge maps, or for
-a clean fit gradient directions along the reference's own edges). Overlapping
-detections are merged so each region is reported once, as the emblem that
-explains it best. Small emblems on a plain ground (a header badge 36-60 px
-tall, too small for a homography) are also looked for by shape and colour
-(regions.py), and go through the same merge.
+the matches' Hough cluster when it fails (and, for a cluster too small for a
+homography, a similarity fit accepted on gradient directions alone), then
+acceptance on evidence: inliers, inlier ratio among the matches inside the
+outline, a convex, non-degenerate, unmirrored outline of plausible size, and
+a check that the rectified region looks like the reference (correlation of
+edge maps, or for a clean fit gradient directions along the reference's own
+edges). Overlapping detections are merged so each region is reported once,
+as the emblem that explains it best. Small emblems on a plain ground (a
+header badge 36-60 px tall, too small for a homography) are also looked for
+by shape and colour (regions.py), and go through the same merge.
 
 Thresholds were chosen on ``python benchmarks/detection.py`` (see
 benchmarks/RESULTS.md); each says below what it guards against.
@@ -115,7 +116,19 @@ CONTAINED = 0.6
 CONTAINER_AREA = 1.5
 SAME_REGION_IOU = 0.3
 
+#: The similarity fallback (see DetectionIndex._similarity): fewest inliers,
+#: least gradient-direction agreement, RANSAC threshold in working pixels
+#: (twice the homography's: a similarity does not model a slight tilt).
+#: Benchmark seeds 7 and 11, every candidate of every class whose homography
+#: failed: no wrong emblem scored above 0.45 (the roundel against the badge,
+#: 4 inliers) and the other signature at most 0.42; 189 true fits scored
+#: 0.70-0.96, among them 7 watermarks that no homography had found.
+MIN_SIMILARITY_INLIERS = 4
+MIN_SIMILARITY_ORIENTATION = 0.7
+SIMILARITY_REPROJECTION_PX = 8.0
+
 METHOD = "sift-homography"
+SIMILARITY_METHOD = "sift-similarity"
 
 
 @dataclass(frozen=True)
@@ -260,16 +273,43 @@ class DetectionIndex:
 
         RANSAC rarely draws four inliers when they are a tenth of the matches
         (a small or faint emblem among a busy picture's matches); Lowe's
-        Hough clustering (2004, section 7.1) gathers the consistent ones first.
+        Hough clustering (2004, section 7.1) gathers the consistent ones first,
+        for a homography or, when they are too few, a similarity.
         """
         found = self._fit(ref, points, pairs, work)
         if found is not None:
             return found
         size = (ref.features.width, ref.features.height)
         cluster = _hough_cluster(self._keypoints[pairs[:, 1]], points[pairs[:, 0]], size)
-        if len(cluster) < MIN_INLIERS or len(cluster) == len(pairs):
+        if len(cluster) >= MIN_INLIERS and len(cluster) < len(pairs):
+            found = self._fit(ref, points, pairs[cluster], work)
+        if found is None and len(cluster) >= MIN_SIMILARITY_INLIERS:
+            found = self._similarity(ref, points, pairs[cluster], work)
+        return found
+
+    def _similarity(self, ref: _Reference, points: np.ndarray, pairs: np.ndarray, work: np.ndarray) -> Detection | None:
+        """A similarity fit (rotation, scale, shift) to a Hough cluster, accepted on gradient directions alone.
+
+        A faint watermark over texture keeps 4-10 consistent matches among
+        dozens: too few for a homography's 8 degrees of freedom, enough for
+        a similarity's 4. The geometry is then weak evidence, so the region
+        must agree with the reference's edge directions strongly.
+        """
+        src = self._points[pairs[:, 1]]
+        dst = points[pairs[:, 0], :2]
+        affine, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
+                                                   ransacReprojThreshold=SIMILARITY_REPROJECTION_PX)
+        if affine is None or mask is None or int(mask.sum()) < MIN_SIMILARITY_INLIERS:
             return None
-        return self._fit(ref, points, pairs[cluster], work)
+        homography = np.vstack([affine, [0.0, 0.0, 1.0]])
+        outline = _outline(homography, ref)
+        if not plausible_outline(outline, (ref.features.width, ref.features.height), work.shape):
+            return None
+        score = orientation_agreement(work, homography, ref)
+        if score < MIN_SIMILARITY_ORIENTATION:
+            return None
+        keep = mask.ravel().astype(bool)
+        return _detection(ref, outline, score, src[keep], dst[keep], work.shape, SIMILARITY_METHOD)
 
     def _fit(self, ref: _Reference, points: np.ndarray, pairs: np.ndarray, work: np.ndarray) -> Detection | None:
         """Fit, check and verify one rendering against the picture; ``None`` if any check fails."""
@@ -283,10 +323,8 @@ class DetectionIndex:
         local = _matches_inside(homography, dst, (ref.features.width, ref.features.height))
         if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * local:
             return None
-        width, height = ref.features.width, ref.features.height
-        corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
-        outline = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
-        if not plausible_outline(outline, (width, height), work.shape):
+        outline = _outline(homography, ref)
+        if not plausible_outline(outline, (ref.features.width, ref.features.height), work.shape):
             return None
         score = verify(work, homography, ref)
         strong = inliers >= STRONG_FIT_INLIERS and inliers >= STRONG_FIT_RATIO * local
@@ -297,12 +335,24 @@ class DetectionIndex:
             if score < MIN_ORIENTATION:
                 return None
         keep = mask.ravel().astype(bool)
-        matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src[keep, 0], dst[keep, 0]))
-        x0, y0 = np.floor(outline.min(axis=0)).astype(int)
-        x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
-        box = _clip_box(x0, y0, x1, y1, work.shape)
-        return Detection(ref.emblem_id, ref.rendering_id, box, tuple(map(tuple, outline.tolist())),
-                         round(float(score), 4), inliers, METHOD, matches)
+        return _detection(ref, outline, score, src[keep, 0], dst[keep, 0], work.shape, METHOD)
+
+
+def _outline(homography: np.ndarray, ref: _Reference) -> np.ndarray:
+    """The reference's four corners projected into the picture."""
+    width, height = ref.features.width, ref.features.height
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+    return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
+
+
+def _detection(ref: _Reference, outline: np.ndarray, score: float, src: np.ndarray, dst: np.ndarray,
+               shape: tuple[int, ...], method: str) -> Detection:
+    """A verified fit as a Detection; ``src``/``dst`` are its inlier matches (reference, picture)."""
+    matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src, dst))
+    x0, y0 = np.floor(outline.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
+    return Detection(ref.emblem_id, ref.rendering_id, _clip_box(x0, y0, x1, y1, shape),
+                     tuple(map(tuple, outline.tolist())), round(float(score), 4), len(matches), method, matches)
 
 
 def _small_scale(features: ReferenceFeatures) -> ReferenceFeatures:

@@ -230,3 +230,40 @@ def test_inlier_ratio_counts_only_matches_inside_the_outline():
     outside = np.array([[20, 20], [400, 300], [600, 60], [150, 120]], np.float64)
     dst = np.concatenate([inside, outside]).reshape(-1, 1, 2)
     assert _matches_inside(homography, dst, (400, 100)) == 3
+
+
+def _similarity_case(built_home, index, opacity):
+    """Six true matches of the wordmark at half size plus twelve strays; the picture shows it at ``opacity``."""
+    position = next(i for i, r in enumerate(index.references) if r.emblem_id == "canada-wordmark" and not r.small)
+    ref = index.references[position]
+    offset = sum(len(r.features.keypoints) for r in index.references[:position])
+    factor, xy, width = 0.5, (100.0, 120.0), round(ref.features.width * 0.5)
+    background = photo_like(900, 600, seed=4)
+    if opacity:
+        picture = place(background, rendered(built_home, "canada-wordmark", "black"), width, xy=(100, 120),
+                        opacity=opacity)
+    else:
+        picture = np.asarray(background)
+    rng = np.random.default_rng(3)
+    chosen = rng.choice(len(ref.features.keypoints), 6, replace=False)
+    true = ref.features.keypoints[chosen].copy()
+    true[:, :2] = true[:, :2] * factor + xy
+    strays = np.column_stack([rng.uniform(0, 900, 12), rng.uniform(0, 600, 12), rng.uniform(2, 20, 12),
+                              rng.uniform(0, 360, 12)]).astype(np.float32)
+    points = np.concatenate([true, strays]).astype(np.float32)
+    pairs = np.column_stack([np.arange(18), np.concatenate([offset + chosen, offset + rng.choice(
+        len(ref.features.keypoints), 12)])]).astype(np.int64)
+    return ref, points, pairs, cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+
+
+def test_similarity_fallback_places_a_faint_watermark_from_a_few_matches(built_home, index):
+    ref, points, pairs, work = _similarity_case(built_home, index, opacity=0.5)
+    found = index._similarity(ref, points, pairs, work)
+    assert found is not None and found.method == "sift-similarity" and found.inliers >= 6
+    x, y, w, _h = found.box
+    assert abs(x - 100) <= 4 and abs(y - 120) <= 4 and abs(w - ref.features.width * 0.5) <= 6
+
+
+def test_similarity_fallback_refuses_the_same_matches_over_texture_alone(built_home, index):
+    ref, points, pairs, work = _similarity_case(built_home, index, opacity=0.0)
+    assert index._similarity(ref, points, pairs, work) is None

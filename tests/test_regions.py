@@ -69,9 +69,11 @@ def test_catalogue_without_colour_thumbnails_skips_the_region_path():
     assert RegionReference.prepare("r", "e", old) is None
 
 
-def test_region_method_is_named_in_the_detection(badge_index):
-    found = badge_index.detect(header_page(badge(), 40))
-    assert found and found[0].method == METHOD and found[0].inliers == 0
+def test_region_pass_alone_finds_the_header_badge(badge_index):
+    rgb = header_page(badge(), 40)
+    matches = find(np.asarray(Image.fromarray(rgb).convert("L")), rgb, badge_index.regions)
+    assert [(m.emblem_id, m.rendering_id) for m in matches] == [("badge", "badge/original")]
+    assert matches[0].score >= 0.6 and matches[0].colours >= 0.6
 
 
 def test_text_report_gives_region_evidence_without_matched_points():
