@@ -51,7 +51,7 @@ _HEADER = struct.Struct("<4sBIIIHH")  # magic, format, keypoints, width, height,
 _COLOUR_HEADER = struct.Struct("<HH")  # format 2 adds the colour thumbnail's h, w after the template
 
 #: Longest side of the colour thumbnail kept for the region check (see
-#: regions.py): it compares pictures of emblems 30-400 px across at 48 px.
+#: regions.py): it compares pictures of emblems 20-400 px across at 48 px.
 COLOUR_SIDE = 64
 
 #: Longest side of the grey template kept for verification (detection checks
@@ -83,7 +83,7 @@ class ReferenceFeatures:
         return int(self.keypoints.shape[0])
 
     def to_bytes(self) -> bytes:
-        """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors."""
+        """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors, grey template, colour thumbnail."""
         th, tw = self.template.shape
         header = _HEADER.pack(_MAGIC, _FORMAT, self.keypoint_count, self.width, self.height, th, tw)
         colour = _COLOUR_HEADER.pack(*self.colour.shape[:2])
@@ -141,8 +141,8 @@ def prepare_reference(rgb: np.ndarray) -> ReferenceFeatures:
     """Features of one catalogue rendering, computed once at ``catalogue build``/``add``."""
     luminance = grey(rgb)
     points, descriptors = extract(luminance, MAX_REFERENCE_KEYPOINTS)
-    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]), shrink(luminance, TEMPLATE_SIDE),
-                             shrink(np.ascontiguousarray(rgb), COLOUR_SIDE))
+    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]),
+                             shrink(luminance, TEMPLATE_SIDE), shrink(np.ascontiguousarray(rgb), COLOUR_SIDE))
 
 
 def shrink(image: np.ndarray, side: int) -> np.ndarray:
