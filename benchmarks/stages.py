@@ -6,9 +6,10 @@ Reads the corpus that ``benchmarks/detection.py`` wrote (run it first) and its
 catalogue home beside it. For every ``--every``-th picture it times, one after
 another on the same decoded copy: decoding, the whole-image fingerprints, the
 region pass, SIFT at the working size and at smaller ones, ORB at the working
-size (the cheap alternative the detection issue asks to measure), and the
-pooled-index search. Reports the median milliseconds per picture and the ratio
-to decoding, and rewrites the ``stages`` section of ``benchmarks/RESULTS.md``.
+size (the cheap alternative the detection issue asks to measure), the
+pooled-index search, the colour search and the whole detection. Reports the
+median milliseconds per picture and the ratio to decoding, and rewrites the
+``stages`` section of ``benchmarks/RESULTS.md``.
 Single process; OpenCV keeps its default thread count, as in a one-file scan.
 """
 
@@ -32,7 +33,7 @@ from results import replace_section  # noqa: E402
 from emblemcheck import regions  # noqa: E402
 from emblemcheck.catalogue.store import load_features  # noqa: E402
 from emblemcheck.detection import NEIGHBOURS, DetectionIndex  # noqa: E402
-from emblemcheck.features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, extract, grey, shrink  # noqa: E402
+from emblemcheck.features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, TINT_SIDE, extract, grey, shrink  # noqa: E402
 from emblemcheck.fingerprints import fingerprint  # noqa: E402
 from emblemcheck.imaging import decode  # noqa: E402
 
@@ -60,6 +61,7 @@ def stages(index: DetectionIndex, data: bytes, name: str) -> dict[str, float]:
     if index._flann is not None and len(descriptors):
         timed("pooled FLANN search", lambda: index._flann.knnSearch(descriptors.astype(np.float32), NEIGHBOURS,
                                                                     params={"checks": 64}))
+    timed(f"colour search at {TINT_SIDE} px (used)", lambda: index._tinted(colour, None))
     timed("whole detection (used)", lambda: index.detect(rgb))
     return times
 

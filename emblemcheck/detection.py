@@ -32,7 +32,8 @@ import cv2
 import numpy as np
 
 from . import regions
-from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, edge_map, extract, grey, parts, shrink
+from .features import (FEATURE_SIDE, MAX_QUERY_KEYPOINTS, TINT_SIDE, ReferenceFeatures, edge_map, extract, grey, parts,
+                       shrink, tint_channel)
 from .regions import RegionReference
 
 #: Neighbours fetched per query descriptor from the pooled index. Renderings of
@@ -127,8 +128,26 @@ MIN_SIMILARITY_INLIERS = 4
 MIN_SIMILARITY_ORIENTATION = 0.7
 SIMILARITY_REPROJECTION_PX = 8.0
 
+#: Least edge strength (standard deviation of the edge map) in every part of a
+#: reference's tint template for the emblem to be searched in colour: below it
+#: a part is blank in colour (the black words of a signature, whose red flag
+#: symbol alone must not stand for the signature).
+MIN_TINT_EDGES = 1.0
+
+#: Least correlation of tint values between a region found in colour and the
+#: reference (see tint_agreement). Benchmark seeds 7 and 11: 173 true fits in
+#: colour scored 0.39-0.99 (no wrong emblem's fit reached the check); the test
+#: shield with its blue field turned red scored -0.03 to 0.20 at 45-70 % opacity.
+MIN_TINT_AGREEMENT = 0.3
+
+#: Least share of a picture's pixels that are coloured (tint 16 or more from
+#: neutral, about 8 units of b*) for the colour search to run: a black-and-white
+#: or sepia-free grey photo has nothing to find in colour.
+MIN_TINTED_SHARE = 0.01
+
 METHOD = "sift-homography"
 SIMILARITY_METHOD = "sift-similarity"
+TINT_METHODS = ("sift-colour-homography", "sift-colour-similarity")
 
 
 @dataclass(frozen=True)
@@ -157,11 +176,21 @@ class _Reference:
 
 
 class DetectionIndex:
-    """All catalogue renderings' descriptors pooled in one FLANN KD-tree."""
+    """All catalogue renderings' descriptors pooled in one FLANN KD-tree.
 
-    def __init__(self, references: list[_Reference], regions: list[RegionReference] | None = None):
+    ``tints`` is a second index of the same kind over the renderings' colour
+    features (see features.tint_channel), searched in the picture's colour
+    channel (``in_colour``): its detections are named by ``TINT_METHODS`` and
+    must also agree with the reference's colours (see tint_agreement).
+    """
+
+    def __init__(self, references: list[_Reference], regions: list[RegionReference] | None = None,
+                 tints: DetectionIndex | None = None, *, in_colour: bool = False):
         self.references = references
         self.regions = regions or []
+        self.tints = tints
+        self.in_colour = in_colour
+        self.methods = TINT_METHODS if in_colour else (METHOD, SIMILARITY_METHOD)
         points = [r.features.keypoints[:, :2] for r in references]
         self._owner = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(points)] or
                                      [np.zeros(0, np.int32)])
@@ -184,11 +213,17 @@ class DetectionIndex:
         and colour on white, say) was measured on the benchmark and lost
         recall in the embedded-small, watermark and screenshot classes.
         """
-        built, blobs = [], []
+        built, blobs, tints, described = [], [], [], set()
         for rid, eid, f in references:
             region = RegionReference.prepare(rid, eid, f)
             if region is not None:
                 blobs.append(region)
+            # One artwork on several neutral grounds has one tint: index it once.
+            if f.tint is not None and _tinted_throughout(f.tint.template):
+                key = (eid, f.tint.descriptors.tobytes())
+                if key not in described:
+                    described.add(key)
+                    tints.append(_Reference(rid, eid, f.tint, edge_map(f.tint.template), _polarity(f.tint.template)))
             if f.keypoint_count < MIN_INLIERS:
                 continue
             edges, polarity = edge_map(f.template), _polarity(f.template)
@@ -196,7 +231,12 @@ class DetectionIndex:
             small = _small_scale(f)
             if small.keypoint_count >= MIN_INLIERS:
                 built.append(_Reference(rid, eid, small, edges, polarity, small=True))
-        return cls(built, blobs)
+        # The luminance index first: FLANN draws its random KD-trees from the C
+        # library's generator, so building order changes which near neighbours
+        # are found (measured: one case each way in 60, on seed 7).
+        index = cls(built, blobs)
+        index.tints = cls(tints, in_colour=True) if tints else None
+        return index
 
     def __len__(self) -> int:
         return len(self.references)
@@ -212,9 +252,26 @@ class DetectionIndex:
         work = shrink(luminance, FEATURE_SIDE)
         factor = luminance.shape[1] / work.shape[1]
         wanted = None if emblem_ids is None else set(emblem_ids)
-        found = self._blobs(work, shrink(np.ascontiguousarray(rgb), FEATURE_SIDE), wanted)
+        colour = shrink(np.ascontiguousarray(rgb), FEATURE_SIDE)
+        found = self._blobs(work, colour, wanted)
         found += self._homographies(work, wanted)
+        found += self._tinted(colour, wanted)
         return [_rescale(d, factor) for d in merge(found)]
+
+    def _tinted(self, colour: np.ndarray, wanted: set[str] | None) -> list[Detection]:
+        """Coloured emblems located in the picture's tint channel, at TINT_SIDE, in working pixels.
+
+        A translucent coloured watermark over a photo keeps 5-6 consistent
+        SIFT matches in luminance, where the photo shows through it, and 35-66
+        in colour, where a grey photo has no edges (benchmark, seed 11).
+        """
+        if self.tints is None:
+            return []
+        channel = tint_channel(shrink(colour, TINT_SIDE))
+        if np.count_nonzero(np.abs(channel.astype(np.int16) - 128) >= 16) < MIN_TINTED_SHARE * channel.size:
+            return []
+        factor = colour.shape[1] / channel.shape[1]
+        return [_rescale(d, factor) for d in self.tints._homographies(channel, wanted)]
 
     def _homographies(self, work: np.ndarray, wanted: set[str] | None) -> list[Detection]:
         """Emblems located by SIFT matches and a verified homography."""
@@ -306,10 +363,10 @@ class DetectionIndex:
         if not plausible_outline(outline, (ref.features.width, ref.features.height), work.shape):
             return None
         score = orientation_agreement(work, homography, ref)
-        if score < MIN_SIMILARITY_ORIENTATION:
+        if score < MIN_SIMILARITY_ORIENTATION or not self._colours_agree(work, homography, ref):
             return None
         keep = mask.ravel().astype(bool)
-        return _detection(ref, outline, score, src[keep], dst[keep], work.shape, SIMILARITY_METHOD)
+        return _detection(ref, outline, score, src[keep], dst[keep], work.shape, self.methods[1])
 
     def _fit(self, ref: _Reference, points: np.ndarray, pairs: np.ndarray, work: np.ndarray) -> Detection | None:
         """Fit, check and verify one rendering against the picture; ``None`` if any check fails."""
@@ -334,8 +391,15 @@ class DetectionIndex:
             score = max(score, orientation_agreement(work, homography, ref))
             if score < MIN_ORIENTATION:
                 return None
+        if not self._colours_agree(work, homography, ref):
+            return None
         keep = mask.ravel().astype(bool)
-        return _detection(ref, outline, score, src[keep, 0], dst[keep, 0], work.shape, METHOD)
+        return _detection(ref, outline, score, src[keep, 0], dst[keep, 0], work.shape, self.methods[0])
+
+
+    def _colours_agree(self, work: np.ndarray, homography: np.ndarray, ref: _Reference) -> bool:
+        """In colour, whether the region's tints agree with the reference's (always true in luminance)."""
+        return not self.in_colour or tint_agreement(work, homography, ref) >= MIN_TINT_AGREEMENT
 
 
 def _outline(homography: np.ndarray, ref: _Reference) -> np.ndarray:
@@ -455,13 +519,7 @@ def verify(picture: np.ndarray, homography: np.ndarray, ref: _Reference) -> floa
     colour: black, colour and reversed artwork have the same outlines.
     """
     template = ref.features.template
-    th, tw = template.shape
-    to_reference = np.diag([ref.features.width / tw, ref.features.height / th, 1.0])
-    warp = homography @ to_reference  # template pixels -> picture pixels
-    rectified = cv2.warpPerspective(picture, warp, (tw, th), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                                    borderMode=cv2.BORDER_REPLICATE)
-    valid = cv2.warpPerspective(np.full(picture.shape, 255, np.uint8), warp, (tw, th),
-                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0) > 0
+    rectified, valid = _rectify(picture, homography, ref)
     valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     if valid.sum() < 0.5 * valid.size:
         return 0.0
@@ -481,14 +539,9 @@ def orientation_agreement(picture: np.ndarray, homography: np.ndarray, ref: _Ref
     0 and identical ones 1; the least part (see features.parts) is returned.
     """
     template = ref.features.template
-    th, tw = template.shape
-    warp = homography @ np.diag([ref.features.width / tw, ref.features.height / th, 1.0])
-    rectified = cv2.warpPerspective(picture, warp, (tw, th), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                                    borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    valid = cv2.warpPerspective(np.full(picture.shape, 255, np.uint8), warp, (tw, th),
-                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0) > 0
+    rectified, valid = _rectify(picture, homography, ref)
     rx, ry = _gradients(cv2.GaussianBlur(template.astype(np.float32), (0, 0), 1.0))
-    px, py = _gradients(cv2.GaussianBlur(rectified, (0, 0), 1.0))
+    px, py = _gradients(cv2.GaussianBlur(rectified.astype(np.float32), (0, 0), 1.0))
     reference_magnitude = np.hypot(rx, ry)
     picture_magnitude = np.hypot(px, py)
     cosine = np.abs(rx * px + ry * py) / np.maximum(reference_magnitude * picture_magnitude, 1e-6)
@@ -503,6 +556,33 @@ def orientation_agreement(picture: np.ndarray, homography: np.ndarray, ref: _Ref
         agreement = float((cosine[tile][edge] * weight).sum() / max(weight.sum(), 1e-6))
         scores.append((agreement - random) / (1 - random))
     return min(scores, default=0.0)
+
+
+def tint_agreement(picture: np.ndarray, homography: np.ndarray, ref: _Reference) -> float:
+    """Correlation of the rectified region's tint values with the reference's, the least over its parts.
+
+    Values, not edges: blue and gold lie on opposite sides of neutral in the
+    tint channel, so the same outlines in other colours (another coat of
+    arms drawn alike) correlate weakly or negatively, while a translucent
+    copy keeps its sign, scaled by its opacity.
+    """
+    rectified, valid = _rectify(picture, homography, ref)
+    template = ref.features.template
+    scores = [_correlation(rectified[tile][valid[tile]].astype(np.float32),
+                           template[tile][valid[tile]].astype(np.float32))
+              for tile in parts(template.shape) if valid[tile].mean() >= 0.5 and template[tile].std() > 1.0]
+    return min(scores, default=0.0)
+
+
+def _rectify(picture: np.ndarray, homography: np.ndarray, ref: _Reference) -> tuple[np.ndarray, np.ndarray]:
+    """The picture region warped onto the reference's template, and which template pixels it covers."""
+    th, tw = ref.features.template.shape
+    warp = homography @ np.diag([ref.features.width / tw, ref.features.height / th, 1.0])  # template -> picture
+    rectified = cv2.warpPerspective(picture, warp, (tw, th), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                                    borderMode=cv2.BORDER_REPLICATE)
+    valid = cv2.warpPerspective(np.full(picture.shape, 255, np.uint8), warp, (tw, th),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0) > 0
+    return rectified, valid
 
 
 def _gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -530,6 +610,12 @@ def _ratio_test(distances: np.ndarray, owners: np.ndarray) -> np.ndarray:
         second[rows[unset], earliest[unset]] = distances[rows[unset], j]
         has_second[rows[unset], earliest[unset]] = True
     return first & (distances < RATIO * second)
+
+
+def _tinted_throughout(template: np.ndarray) -> bool:
+    """Whether every part of a tint template has edges of its own (see MIN_TINT_EDGES)."""
+    edges = edge_map(template)
+    return all(edges[tile].std() >= MIN_TINT_EDGES for tile in parts(template.shape))
 
 
 def _polarity(template: np.ndarray) -> str:

@@ -46,13 +46,27 @@ TILES = 6
 MIN_PDQ_QUALITY = 50
 
 _MAGIC = b"EMBF"
-_FORMAT = 2
+_FORMAT = 3
 _HEADER = struct.Struct("<4sBIIIHH")  # magic, format, keypoints, width, height, template h, w
 _COLOUR_HEADER = struct.Struct("<HH")  # format 2 adds the colour thumbnail's h, w after the template
+_TINT_HEADER = struct.Struct("<I")  # format 3 adds the byte length of the tint features (0: none) at the end
 
 #: Longest side of the colour thumbnail kept for the region check (see
 #: regions.py): it compares pictures of emblems 20-400 px across at 48 px.
 COLOUR_SIDE = 64
+
+#: Longest side at which a reference is described in colour (see tint_channel). A
+#: watermark covers 30-60 % of a picture searched at TINT_SIDE, so 120-240 px:
+#: descriptors match well across the factor of 2-4 from 512.
+TINT_REFERENCE_SIDE = 512
+
+#: Longest side at which a picture is searched in colour. Ink that only colour
+#: shows (a translucent shield over a photo) is large: on benchmark seed 11 the
+#: three shield watermarks that luminance at 1280 px could not place (5-6
+#: consistent matches) kept 28-49 inliers at 400 px. 480 px found 3 more
+#: colour emblems in other classes, none missed otherwise, for about 45 % more
+#: time; 320 px lost 1 more. No wrong emblem was placed at any of the three.
+TINT_SIDE = 400
 
 #: Longest side of the grey template kept for verification (detection checks
 #: the located region against it). 256 px keeps the signature's words legible
@@ -68,6 +82,9 @@ class ReferenceFeatures:
     pixels; ``descriptors`` is ``uint8 (n, 128)``; ``template`` is the
     picture's luminance shrunk to at most :data:`TEMPLATE_SIDE` px; ``colour``
     is the picture in RGB shrunk to at most :data:`COLOUR_SIDE` px (empty in
+    catalogues built before it was stored). ``tint`` holds the same kind of
+    features of the picture's :func:`tint_channel`, in the same pixels, or
+    ``None`` when the picture has too little colour to describe (and in
     catalogues built before it was stored).
     """
 
@@ -77,18 +94,22 @@ class ReferenceFeatures:
     height: int
     template: np.ndarray
     colour: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), np.uint8))
+    tint: ReferenceFeatures | None = None
 
     @property
     def keypoint_count(self) -> int:
         return int(self.keypoints.shape[0])
 
     def to_bytes(self) -> bytes:
-        """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors, grey template, colour thumbnail."""
+        """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors, grey template, colour
+        thumbnail, then the tint features as a blob of their own."""
         th, tw = self.template.shape
         header = _HEADER.pack(_MAGIC, _FORMAT, self.keypoint_count, self.width, self.height, th, tw)
         colour = _COLOUR_HEADER.pack(*self.colour.shape[:2])
+        tint = b"" if self.tint is None else self.tint.to_bytes()
         return (header + colour + self.keypoints.astype("<f4").tobytes() + self.descriptors.astype(np.uint8).tobytes()
-                + self.template.astype(np.uint8).tobytes() + self.colour.astype(np.uint8).tobytes())
+                + self.template.astype(np.uint8).tobytes() + self.colour.astype(np.uint8).tobytes()
+                + _TINT_HEADER.pack(len(tint)) + tint)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> ReferenceFeatures:
@@ -96,24 +117,36 @@ class ReferenceFeatures:
         if len(blob) < _HEADER.size:
             raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
         magic, fmt, count, width, height, th, tw = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or fmt not in (1, _FORMAT):
+        if magic != _MAGIC or fmt not in (1, 2, _FORMAT):
             raise UsageError("features blob has an unknown format; rebuild with `emblemcheck catalogue build`")
+        truncated = UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
         start, ch, cw = _HEADER.size, 0, 0
-        if fmt == 2:  # format 1 (no colour thumbnail) still loads; the region check skips it
+        # Older formats still load: format 1 without the colour thumbnail (the
+        # region check skips it), formats 1-2 without tint features (no colour search).
+        if fmt >= 2:
             if len(blob) < start + _COLOUR_HEADER.size:
-                raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
+                raise truncated
             ch, cw = _COLOUR_HEADER.unpack_from(blob, start)
             start += _COLOUR_HEADER.size
         kp_end = start + count * 16
         desc_end = kp_end + count * 128
         template_end = desc_end + th * tw
-        if len(blob) != template_end + ch * cw * 3:
-            raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
+        colour_end = template_end + ch * cw * 3
+        tint = None
+        if fmt >= 3:
+            if len(blob) < colour_end + _TINT_HEADER.size:
+                raise truncated
+            (size,) = _TINT_HEADER.unpack_from(blob, colour_end)
+            colour_end += _TINT_HEADER.size
+            tint = cls.from_bytes(blob[colour_end:colour_end + size]) if size else None
+            colour_end += size
+        if len(blob) != colour_end:
+            raise truncated
         keypoints = np.frombuffer(blob, "<f4", count * 4, start).reshape(count, 4).astype(np.float32)
         descriptors = np.frombuffer(blob, np.uint8, count * 128, kp_end).reshape(count, 128).copy()
         template = np.frombuffer(blob, np.uint8, th * tw, desc_end).reshape(th, tw).copy()
         colour = np.frombuffer(blob, np.uint8, ch * cw * 3, template_end).reshape(ch, cw, 3).copy()
-        return cls(keypoints, descriptors, width, height, template, colour)
+        return cls(keypoints, descriptors, width, height, template, colour, tint)
 
 
 def grey(rgb: np.ndarray) -> np.ndarray:
@@ -137,12 +170,42 @@ def extract(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.
     return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
 
 
+def tint_channel(rgb: np.ndarray) -> np.ndarray:
+    """The blue-yellow opponent channel (CIELAB b*) of an RGB ``uint8`` array, doubled around neutral.
+
+    Grey, black and white are all 128 here, so a photo's grey texture vanishes
+    and coloured ink stands alone: a translucent blue and gold shield over
+    gravel is lost in luminance and plain in this channel. Blue-yellow rather
+    than red-green because it separates the inks emblems are drawn in (red,
+    gold and blue all sit far from neutral on it) and the greens and browns of
+    photos least. Doubled because b* of real inks spans about +-64 of its 255.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise UsageError("expected an RGB uint8 array of shape (height, width, 3)")
+    b = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)[..., 2].astype(np.int16)
+    return np.clip((b - 128) * 2 + 128, 0, 255).astype(np.uint8)
+
+
 def prepare_reference(rgb: np.ndarray) -> ReferenceFeatures:
     """Features of one catalogue rendering, computed once at ``catalogue build``/``add``."""
     luminance = grey(rgb)
     points, descriptors = extract(luminance, MAX_REFERENCE_KEYPOINTS)
     return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]),
-                             shrink(luminance, TEMPLATE_SIDE), shrink(np.ascontiguousarray(rgb), COLOUR_SIDE))
+                             shrink(luminance, TEMPLATE_SIDE), shrink(np.ascontiguousarray(rgb), COLOUR_SIDE),
+                             _tint_features(rgb))
+
+
+def _tint_features(rgb: np.ndarray) -> ReferenceFeatures | None:
+    """Features of the rendering's tint channel at TINT_REFERENCE_SIDE, in the rendering's pixels; ``None``
+    when colour alone describes too little of it (black artwork, or a few coloured details)."""
+    channel = tint_channel(rgb)
+    small = shrink(channel, TINT_REFERENCE_SIDE)
+    points, descriptors = extract(small, MAX_REFERENCE_KEYPOINTS)
+    if len(points) < MIN_REFERENCE_KEYPOINTS:
+        return None
+    points[:, :3] *= rgb.shape[1] / small.shape[1]
+    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]),
+                             shrink(channel, TEMPLATE_SIDE))
 
 
 def shrink(image: np.ndarray, side: int) -> np.ndarray:

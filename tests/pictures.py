@@ -11,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from emblemcheck.catalogue.manifest import load_manifest
 from emblemcheck.catalogue.sources import cache_path
@@ -69,3 +69,31 @@ def flagged_paths(home: Home) -> list[str]:
 
     with closing(sqlite_utils.Database(home.scans_db)) as db:
         return sorted(r["path"] for r in db.query("select path from files where status = 'flagged'"))
+
+
+def shield(size: int = 480) -> np.ndarray:
+    """A drawn heraldic shield in blue, gold and white (RGB): colour describes every part of it."""
+    w, h = size, round(size * 1.15)
+    im = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(im)
+    d.polygon([(10, 10), (w - 10, 10), (w - 10, h * 0.55), (w / 2, h - 10), (10, h * 0.55)],
+              fill=(25, 60, 150), outline=(200, 160, 30), width=14)
+    d.line([(30, h * 0.6), (w / 2, h * 0.2), (w - 30, h * 0.6)], fill=(235, 235, 235), width=size // 9)
+    stars = ((w * 0.25, h * 0.18, size * 0.07), (w * 0.75, h * 0.18, size * 0.07), (w / 2, h * 0.72, size * 0.08))
+    for cx, cy, r in stars:
+        radii = [r if i % 2 == 0 else r * 0.45 for i in range(10)]
+        d.polygon([(cx + q * np.sin(i * np.pi / 5), cy - q * np.cos(i * np.pi / 5)) for i, q in enumerate(radii)],
+                  fill=(210, 170, 30))
+    return np.asarray(im)
+
+
+def stones(width: int = 900, height: int = 700, seed: int = 0) -> Image.Image:
+    """Grey gravel: 2500 small polygons in grey shades, busy texture without colour."""
+    rng = np.random.default_rng(seed)
+    im = Image.new("L", (width, height), 120)
+    d = ImageDraw.Draw(im)
+    for _ in range(2500):
+        x, y, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(6, 16)
+        d.polygon([(x + r * np.cos(a), y + r * np.sin(a)) for a in np.sort(rng.uniform(0, 2 * np.pi, 6))],
+                  fill=int(rng.integers(60, 200)))
+    return im.convert("RGB")

@@ -42,7 +42,27 @@ def test_blob_round_trip_is_exact():
     assert np.array_equal(again.descriptors, features.descriptors)
     assert np.array_equal(again.template, features.template)
     # uint8 descriptors: about a quarter of float32 storage.
-    assert len(features.to_bytes()) < features.keypoint_count * (128 + 16) + 256 * 256 + 64 * 64 * 3 + 64
+    tint = features.tint
+    assert len(features.to_bytes()) < ((features.keypoint_count + tint.keypoint_count) * (128 + 16)
+                                       + 2 * 256 * 256 + 64 * 64 * 3 + 128)
+
+
+def test_blob_keeps_the_tint_features():
+    features = prepare_reference(badge())
+    again = ReferenceFeatures.from_bytes(features.to_bytes())
+    assert again.tint is not None and again.tint.tint is None
+    assert np.array_equal(again.tint.keypoints, features.tint.keypoints)
+    assert np.array_equal(again.tint.descriptors, features.tint.descriptors)
+    assert np.array_equal(again.tint.template, features.tint.template)
+    # Keypoints are in the rendering's own pixels, like the luminance ones.
+    assert (again.tint.width, again.tint.height) == (400, 400) and again.tint.keypoints[:, :2].max() <= 400
+
+
+def test_black_artwork_has_no_tint_features():
+    black = np.asarray(Image.fromarray(badge()).convert("L").convert("RGB"))
+    features = prepare_reference(black)
+    assert features.tint is None
+    assert ReferenceFeatures.from_bytes(features.to_bytes()).tint is None
 
 
 @pytest.mark.parametrize("blob", [b"", b"XXXX" + bytes(20), prepare_reference(badge()).to_bytes()[:-5]])
@@ -109,3 +129,16 @@ def test_format_1_blob_still_loads_without_colour():
            + features.keypoints.astype("<f4").tobytes() + features.descriptors.tobytes() + features.template.tobytes())
     again = ReferenceFeatures.from_bytes(old)
     assert again.colour.size == 0 and np.array_equal(again.descriptors, features.descriptors)
+
+
+def test_format_2_blob_still_loads_without_tint():
+    import struct
+
+    features = prepare_reference(badge())
+    th, tw = features.template.shape
+    old = (struct.pack("<4sBIIIHH", b"EMBF", 2, features.keypoint_count, 400, 400, th, tw)
+           + struct.pack("<HH", *features.colour.shape[:2])
+           + features.keypoints.astype("<f4").tobytes() + features.descriptors.tobytes() + features.template.tobytes()
+           + features.colour.tobytes())
+    again = ReferenceFeatures.from_bytes(old)
+    assert again.tint is None and np.array_equal(again.colour, features.colour)
