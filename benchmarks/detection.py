@@ -38,8 +38,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emblemcheck.catalogue import build_catalogue  # noqa: E402
 from results import replace_section  # noqa: E402
+
+from emblemcheck.catalogue import build_catalogue  # noqa: E402
 from emblemcheck.catalogue.store import Catalogue  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.imaging import decode  # noqa: E402

@@ -7,6 +7,5 @@ from .errors import EmblemcheckError
 from .models import Emblem, FileResult, Finding, Rendering, Restriction
 from .scanning import Scanner, open_scanner, scan_image
 
-
 __all__ = ["Catalogue", "EmblemcheckError", "Emblem", "FileResult", "Finding", "Rendering", "Restriction", "Scanner",
            "__version__", "build_catalogue", "open_scanner", "scan_image"]

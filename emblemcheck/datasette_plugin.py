@@ -97,9 +97,7 @@ def display_width(data: bytes, box: tuple[int, int]) -> int | None:
 
 
 def _img(src: str, alt: str, width: int) -> str:
-    return '<img class="emblemcheck-thumbnail" src="{}" alt="{}" width="{}">'.format(
-        markupsafe.escape(src), markupsafe.escape(alt), width
-    )
+    return f'<img class="emblemcheck-thumbnail" src="{markupsafe.escape(src)}" alt="{markupsafe.escape(alt)}" width="{width}">'
 
 
 def _alt_text(row, column: str) -> str:

@@ -32,8 +32,18 @@ import cv2
 import numpy as np
 
 from . import regions
-from .features import (FEATURE_SIDE, MAX_QUERY_KEYPOINTS, TINT_SIDE, ReferenceFeatures, edge_map, extract, grey, parts,
-                       shrink, tint_channel)
+from .features import (
+    FEATURE_SIDE,
+    MAX_QUERY_KEYPOINTS,
+    TINT_SIDE,
+    ReferenceFeatures,
+    edge_map,
+    extract,
+    grey,
+    parts,
+    shrink,
+    tint_channel,
+)
 from .regions import RegionReference
 
 #: Neighbours fetched per query descriptor from the pooled index. Renderings of
@@ -310,7 +320,8 @@ class DetectionIndex:
         rows, cols, owners = rows[order], cols[order], owners[order]
         bounds = np.flatnonzero(np.diff(owners)) + 1
         groups = {int(o[0]): np.stack([r, train[r, c]], axis=1)
-                  for o, r, c in zip(np.split(owners, bounds), np.split(rows, bounds), np.split(cols, bounds))
+                  for o, r, c in zip(np.split(owners, bounds), np.split(rows, bounds), np.split(cols, bounds),
+                                     strict=True)
                   if len(o)}
         chosen, tried = [], set()
         for index, pairs in sorted(groups.items(), key=lambda item: -len(item[1])):
@@ -412,7 +423,7 @@ def _outline(homography: np.ndarray, ref: _Reference) -> np.ndarray:
 def _detection(ref: _Reference, outline: np.ndarray, score: float, src: np.ndarray, dst: np.ndarray,
                shape: tuple[int, ...], method: str) -> Detection:
     """A verified fit as a Detection; ``src``/``dst`` are its inlier matches (reference, picture)."""
-    matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src, dst))
+    matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src, dst, strict=True))
     x0, y0 = np.floor(outline.min(axis=0)).astype(int)
     x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
     return Detection(ref.emblem_id, ref.rendering_id, _clip_box(x0, y0, x1, y1, shape),

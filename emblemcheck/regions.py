@@ -143,7 +143,7 @@ def find(grey: np.ndarray, rgb: np.ndarray, references: list[RegionReference]) -
             if ref.size not in resampled:
                 resampled[ref.size] = _resample(grey[y:y + h, x:x + w], rgb[y:y + h, x:x + w], ref.size)
             parts, colour = resampled[ref.size]
-            edges = min(float(a @ b) for a, b in zip(parts, ref.edge_parts))
+            edges = min(float(a @ b) for a, b in zip(parts, ref.edge_parts, strict=True))
             if edges < MIN_EDGES or (best is not None and edges <= best.score):
                 continue
             colours = colour_agreement(colour, ref)

@@ -12,8 +12,8 @@ from .catalogue.store import Catalogue, load_features
 from .detection import DetectionIndex
 from .errors import ImageError
 from .fingerprints import fingerprint
-from .home import Home, resolve_home
 from .frames import iter_frames
+from .home import Home, resolve_home
 from .imaging import MAX_PIXELS, LoadedImage, read_file
 from .matching import FingerprintIndex, FingerprintMatch
 from .models import FileResult, Finding, Restriction

@@ -6,13 +6,13 @@ import time
 
 import numpy as np
 import pytest
+from pictures import png_bytes
+from PIL import Image
 
 from emblemcheck.catalogue.store import Catalogue, load_features
 from emblemcheck.detection import DetectionIndex
 from emblemcheck.imaging import decode
 from emblemcheck.scanning import Scanner
-from pictures import png_bytes
-from PIL import Image
 
 #: Generous bound on one picture (about 0.5 s on the 2-core benchmark machine).
 SECONDS = 10

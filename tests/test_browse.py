@@ -13,6 +13,8 @@ from PIL import Image, ImageDraw
 
 pytest.importorskip("datasette", reason="the browse extra is not installed")
 
+from pictures import flagged_paths  # noqa: E402
+
 from emblemcheck import browse, datasette_plugin, history  # noqa: E402
 from emblemcheck.catalogue import store  # noqa: E402
 from emblemcheck.errors import (  # noqa: E402
@@ -24,7 +26,6 @@ from emblemcheck.errors import (  # noqa: E402
 )
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.models import FileResult, Finding, Restriction  # noqa: E402
-from pictures import flagged_paths  # noqa: E402
 
 
 def _picture(fmt: str, colour: tuple[int, int, int], box: bool = False) -> bytes:

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from pictures import official_svg
 from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
@@ -17,8 +18,6 @@ from emblemcheck.catalogue.manifest import load_manifest, parse_manifest
 from emblemcheck.catalogue.sources import cache_path, sha256
 from emblemcheck.cli import app
 from emblemcheck.errors import CatalogueError, ManifestError, UnknownEmblem, UnsafeSvg
-
-from pictures import official_svg
 
 runner = CliRunner()
 
@@ -35,7 +34,7 @@ EXPECTED = {
 }
 
 
-def cli(*args: str, home) -> "Result":  # noqa: F821
+def cli(*args: str, home) -> Result:  # noqa: F821
     return runner.invoke(app, [*args, "--home", str(home.root)])
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 from pictures import shield, stones
+from PIL import Image, ImageDraw
 from test_detection import SIBLINGS
 
 from emblemcheck.catalogue.store import load_features

@@ -9,14 +9,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from pictures import photo_like, rendered
 from PIL import Image, ImageDraw, ImageFont
 
 from emblemcheck.catalogue.store import Catalogue, load_features
-from emblemcheck.detection import (MIN_ORIENTATION, Detection, DetectionIndex, _hough_cluster, _matches_inside, merge,
-                                   orientation_agreement)
+from emblemcheck.detection import (
+    MIN_ORIENTATION,
+    Detection,
+    DetectionIndex,
+    _hough_cluster,
+    _matches_inside,
+    merge,
+    orientation_agreement,
+)
 from emblemcheck.scanning import Scanner
 from emblemcheck.svg import render_svg
-from pictures import photo_like, rendered
 
 ROOT = Path(__file__).resolve().parent.parent
 SIBLINGS = {"gc-signature-en", "gc-signature-fr", "canada-wordmark"}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from pictures import photo_like, rendered
 from PIL import Image
 from typer.testing import CliRunner
 
 from emblemcheck.cli import app
 from emblemcheck.detection import Detection
 from emblemcheck.explain import PANEL_HEIGHT, draw_explanation
-from pictures import photo_like, rendered
 
 
 def embedded(built_home, tmp_path):

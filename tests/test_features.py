@@ -7,8 +7,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from emblemcheck.errors import UsageError
-from emblemcheck.features import (MIN_REFERENCE_KEYPOINTS, ReferenceFeatures, detectability_warning,
-                                  is_detectable, prepare_reference)
+from emblemcheck.features import (
+    MIN_REFERENCE_KEYPOINTS,
+    ReferenceFeatures,
+    detectability_warning,
+    is_detectable,
+    prepare_reference,
+)
 
 
 def badge(size: int = 400) -> np.ndarray:

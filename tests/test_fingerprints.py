@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from pictures import photo_like
 from PIL import Image
 
 from emblemcheck.errors import UsageError
@@ -13,8 +14,6 @@ from emblemcheck.fingerprints import PdqHash, fingerprint, phash_from_hex
 from emblemcheck.imaging import decode
 from emblemcheck.matching import FingerprintIndex
 from emblemcheck.models import Rendering
-
-from pictures import photo_like
 
 
 def _shield(size=400, colour=(20, 60, 160)) -> np.ndarray:

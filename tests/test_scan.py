@@ -8,6 +8,7 @@ import zlib
 
 import jsonschema
 import pytest
+from pictures import jpeg, photo_like, rendered
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -15,8 +16,6 @@ from emblemcheck import scan_image
 from emblemcheck.cli import app
 from emblemcheck.resources import data_dir
 from emblemcheck.scanning import exit_code
-
-from pictures import jpeg, photo_like, rendered
 
 runner = CliRunner()
 SCHEMA = json.loads((data_dir() / "scan-output.schema.json").read_text())

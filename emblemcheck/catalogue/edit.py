@@ -14,9 +14,9 @@ from ..errors import CatalogueError, ImageError, ManifestError, UnknownEmblem
 from ..home import Home
 from ..imaging import is_svg, read_file
 from .build import rendering_rows, rewrite
-from .store import insert_renderings
 from .manifest import Artwork, load_manifest, load_user_manifest, parse_emblem, save_user_manifest
 from .sources import sha256
+from .store import insert_renderings
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "SVG")
 

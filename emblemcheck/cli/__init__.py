@@ -6,8 +6,13 @@ import sys
 
 # Each command module registers its command on `app` when imported, in this
 # order in `--help`: the everyday command first.
-from . import scan  # noqa: F401, I001
-from . import catalogue, baseline, explain, browse  # noqa: F401
+from . import (  # noqa: F401
+    baseline,
+    browse,
+    catalogue,
+    explain,
+    scan,  # noqa: F401, I001
+)
 from .app import app
 
 app.add_typer(catalogue.app, name="catalogue")

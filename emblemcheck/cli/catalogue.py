@@ -6,7 +6,7 @@ import enum
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -29,7 +29,7 @@ app = make_typer(help="Build, inspect and extend the catalogue of emblems.")
 
 @app.command()
 def build(
-    from_dir: Annotated[Optional[Path], typer.Option(
+    from_dir: Annotated[Path | None, typer.Option(
         "--from", exists=True, file_okay=False,
         help="Take the official SVG files from this folder instead of running `npm pack`.")] = None,
     home: HomeOption = None,
@@ -94,12 +94,12 @@ def show(emblem_id: Annotated[str, typer.Argument(metavar="ID")], format: Format
 @app.command()
 def add(
     file: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF or SVG artwork.")],
-    emblem_id: Annotated[Optional[str], typer.Option("--id", help="Emblem to attach the artwork to, or the new emblem's id.")] = None,
-    name: Annotated[Optional[str], typer.Option(help="Name of a new emblem.")] = None,
-    agency: Annotated[Optional[str], typer.Option(help="Agency of a new emblem.")] = None,
-    kind: Annotated[Optional[str], typer.Option(help=f"Kind of a new emblem: {', '.join(KINDS)}.")] = None,
-    restriction: Annotated[Optional[Restriction], typer.Option(help="Restriction of a new emblem.")] = None,
-    notes: Annotated[Optional[str], typer.Option(help="Notes on a new emblem.")] = None,
+    emblem_id: Annotated[str | None, typer.Option("--id", help="Emblem to attach the artwork to, or the new emblem's id.")] = None,
+    name: Annotated[str | None, typer.Option(help="Name of a new emblem.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Agency of a new emblem.")] = None,
+    kind: Annotated[str | None, typer.Option(help=f"Kind of a new emblem: {', '.join(KINDS)}.")] = None,
+    restriction: Annotated[Restriction | None, typer.Option(help="Restriction of a new emblem.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Notes on a new emblem.")] = None,
     home: HomeOption = None,
 ) -> None:
     """Add artwork: attach it to an existing emblem (--id), or create a new emblem.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from PIL import Image
@@ -17,7 +17,7 @@ from .options import HomeOption, home_of
 def explain(
     image: Annotated[Path, typer.Argument(help="The image to explain.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")],
-    emblem: Annotated[Optional[str], typer.Option("--emblem", help="Only look for this emblem id.")] = None,
+    emblem: Annotated[str | None, typer.Option("--emblem", help="Only look for this emblem id.")] = None,
     home: HomeOption = None,
 ) -> None:
     """Draw what was found: the image with the matched outline and label, beside the
