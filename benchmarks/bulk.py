@@ -54,7 +54,8 @@ def main() -> None:
         started = time.perf_counter()
         result = scan_tree([out / "tree"], home_root=home.root, options=BulkOptions(workers=workers))
         timings[workers] = time.perf_counter() - started
-        print(f"first scan, {workers} worker(s): {timings[workers]:.1f} s, {timings[workers] / files * 1000:.1f} ms/file, "
+        print(f"first scan, {workers} worker(s): {timings[workers]:.1f} s, "
+              f"{timings[workers] / files * 1000:.1f} ms/file, "
               f"{result.counts}")
     started = time.perf_counter()
     again = scan_tree([out / "tree"], home_root=home.root, options=BulkOptions(workers=2))
@@ -70,7 +71,8 @@ def main() -> None:
         "",
         f"Run: `python benchmarks/bulk.py --originals {args.originals}` on {time.strftime('%Y-%m-%d')}; "
         f"{os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}.",
-        f"Generated WordPress-like tree: {args.originals} originals (1200x900 JPEG, ~3% the drawn test badge), each with",
+        f"Generated WordPress-like tree: {args.originals} originals (1200x900 JPEG, ~3% the drawn test badge), "
+        "each with",
         f"-300x200, -150x150 and -1024x768.webp copies, plus 2 bad files: {files} files.",
         "",
         "| measure | result | target |",
@@ -78,7 +80,8 @@ def main() -> None:
         f"| first scan, 1 worker | {timings[1]:.1f} s ({timings[1] / files * 1000:.0f} ms/file) | |",
         f"| first scan, 2 workers | {timings[2]:.1f} s ({timings[2] / files * 1000:.0f} ms/file) | |",
         f"| speed-up 2 vs 1 workers | {speedup:.2f}x | >= 1.8x: {'met' if speedup >= 1.8 else 'NOT MET'} |",
-        f"| unchanged re-scan, {again.unchanged} files | {rescan:.2f} s | < 2 s: {'met' if rescan < 2 else 'NOT MET'} |",
+        f"| unchanged re-scan, {again.unchanged} files | {rescan:.2f} s | < 2 s: "
+        f"{'met' if rescan < 2 else 'NOT MET'} |",
         f"| peak memory | main {own:.0f} MB, largest worker {kids:.0f} MB | < 500 MB: "
         f"{'met' if max(own, kids) < 500 else 'NOT MET'} |",
     ]))

@@ -135,7 +135,9 @@ def foreign_flags() -> list[Image.Image]:
     """Other countries' flags, drawn from their simple geometry (none has a maple leaf)."""
     out = []
     def flag(w, h, draw):
-        im = Image.new("RGB", (w, h), "white"); draw(ImageDraw.Draw(im), w, h); out.append(im)
+        im = Image.new("RGB", (w, h), "white")
+        draw(ImageDraw.Draw(im), w, h)
+        out.append(im)
     flag(900, 600, lambda d, w, h: d.ellipse([w / 2 - h * 0.3, h * 0.2, w / 2 + h * 0.3, h * 0.8], fill=(188, 0, 45)))
     flag(900, 600, lambda d, w, h: (d.rectangle([0, 0, w / 3, h], fill=(0, 85, 164)),
                                     d.rectangle([2 * w / 3, 0, w, h], fill=(239, 65, 53))))
@@ -158,7 +160,8 @@ def foreign_flags() -> list[Image.Image]:
 def look_alike_texts() -> list[Image.Image]:
     """"Government of Canada" and "Canada" typed in another font, without the flag symbol."""
     out = []
-    for lines, size in ((("Government", "of Canada"), 90), (("Government   Gouvernement", "of Canada      du Canada"), 70),
+    for lines, size in ((("Government", "of Canada"), 90),
+                        (("Government   Gouvernement", "of Canada      du Canada"), 70),
                         (("Canada",), 200), (("Gouvernement", "du Canada"), 90)):
         f = font(size)
         w = int(max(f.getlength(t) for t in lines)) + 40
@@ -589,7 +592,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}, OpenCV {cv2.__version__}"
+    return (f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, OpenCV {cv2.__version__}")
 
 
 def write_results_md(summary: dict, path: Path, args) -> None:
@@ -632,7 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     home, sources, flag = setup_home(args.out)
     cases = make_corpus(args.out, sources, flag, photos(), args.per_class, args.seed)
     catalogue = Catalogue.open(home.catalogue_db)
-    print(f"corpus: {len(cases)} images in {args.out / 'corpus'} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    print(f"corpus: {len(cases)} images in {args.out / 'corpus'} ({time.perf_counter() - started:.0f} s)",
+          file=sys.stderr)
     seconds = run_engines(cases, catalogue)
     summary = summarise(cases, seconds, {k: v.restriction for k, v in catalogue.emblems.items()})
     summary["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -67,11 +67,14 @@ def load_baseline(path: Path | str) -> tuple[BaselineEntry, ...]:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise BaselineError(f"{path}: no such baseline file; create one with `emblemcheck baseline PATH -o {path}`") from None
+        raise BaselineError(f"{path}: no such baseline file; "
+                            f"create one with `emblemcheck baseline PATH -o {path}`") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"{path}: not a readable JSON baseline ({exc})") from None
-    if not isinstance(raw, dict) or raw.get("emblemcheck_baseline") != FORMAT or not isinstance(raw.get("entries"), list):
-        raise BaselineError(f"{path}: not an emblemcheck baseline (expected \"emblemcheck_baseline\": {FORMAT} and \"entries\")")
+    if (not isinstance(raw, dict) or raw.get("emblemcheck_baseline") != FORMAT
+            or not isinstance(raw.get("entries"), list)):
+        raise BaselineError(f"{path}: not an emblemcheck baseline "
+                            f"(expected \"emblemcheck_baseline\": {FORMAT} and \"entries\")")
     return tuple(_entry(item, path, n) for n, item in enumerate(raw["entries"], 1))
 
 

@@ -357,7 +357,8 @@ def _finding(row: dict) -> Finding:
         emblem_id=row["emblem_id"], name=row["name"], restriction=Restriction(row["restriction"]),
         score=row["score"], method=row["method"],
         box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
-        rendering_id=row["rendering_id"] or "", rule=row["rule"] or "", distance=row["distance"], threshold=row["threshold"],
+        rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
+        distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
     )
 

@@ -97,7 +97,8 @@ def display_width(data: bytes, box: tuple[int, int]) -> int | None:
 
 
 def _img(src: str, alt: str, width: int) -> str:
-    return f'<img class="emblemcheck-thumbnail" src="{markupsafe.escape(src)}" alt="{markupsafe.escape(alt)}" width="{width}">'
+    return (f'<img class="emblemcheck-thumbnail" src="{markupsafe.escape(src)}" '
+            f'alt="{markupsafe.escape(alt)}" width="{width}">')
 
 
 def _alt_text(row, column: str) -> str:

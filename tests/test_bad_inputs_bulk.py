@@ -80,7 +80,8 @@ def test_every_bad_input_is_reported_in_each_format(home, bad_tree, fmt, tmp_pat
         errors = {Path(d["path"]).name: d["error"] for d in map(json.loads, text.splitlines())
                   if d.get("status") == "error"}
     elif fmt == "csv":
-        errors = {Path(r["path"]).name: r["reason"] for r in csv.DictReader(io.StringIO(text)) if r["status"] == "error"}
+        errors = {Path(r["path"]).name: r["reason"] for r in csv.DictReader(io.StringIO(text))
+                  if r["status"] == "error"}
         assert len(text.splitlines()) == len(list(csv.DictReader(io.StringIO(text)))) + 1  # no record spans lines
     elif fmt == "sarif":
         notes = json.loads(text)["runs"][0]["invocations"][0]["toolExecutionNotifications"]

@@ -55,8 +55,10 @@ def test_unused_entries_in_json(home, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("not json", "not a readable JSON baseline"),
     ('{"entries": []}', "not an emblemcheck baseline"),
-    ('{"emblemcheck_baseline": 1, "entries": [{"sha256": "xyz", "emblem_id": "a", "reason": "r"}]}', "64 lowercase hex"),
-    ('{"emblemcheck_baseline": 1, "entries": [{"sha256": "' + "a" * 64 + '", "emblem_id": "a", "reason": ""}]}', "give a reason"),
+    ('{"emblemcheck_baseline": 1, "entries": [{"sha256": "xyz", "emblem_id": "a", "reason": "r"}]}',
+     "64 lowercase hex"),
+    ('{"emblemcheck_baseline": 1, "entries": [{"sha256": "' + "a" * 64 + '", "emblem_id": "a", "reason": ""}]}',
+     "give a reason"),
 ])
 def test_malformed_baseline_is_a_usage_error(home, tmp_path, content, message):
     path = tmp_path / "b.json"

@@ -48,7 +48,8 @@ def test_explain_unknown_emblem_is_a_usage_error(built_home, tmp_path):
 def test_unreadable_image_exits_3(built_home, tmp_path):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"not an image")
-    result = CliRunner().invoke(app, ["explain", str(bad), "-o", str(tmp_path / "x.png"), "--home", str(built_home.root)])
+    result = CliRunner().invoke(app, ["explain", str(bad), "-o", str(tmp_path / "x.png"),
+                                      "--home", str(built_home.root)])
     assert result.exit_code == 3, result.output
 
 

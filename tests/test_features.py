@@ -116,7 +116,8 @@ def test_catalogue_add_warns_about_flat_artwork_and_stores_features(home, tmp_pa
                         "join features f on f.rendering_id = r.id where r.emblem_id = 'flat-thing'"))
     assert row == {"keypoints": 0, "detectable": 0, "stored": 0}
     # Every rendering of the built catalogue has its features stored.
-    assert db.execute("select count(*) from renderings where id not in (select rendering_id from features)").fetchone()[0] == 0
+    assert db.execute("select count(*) from renderings "
+                      "where id not in (select rendering_id from features)").fetchone()[0] == 0
 
 
 def test_blob_keeps_the_colour_thumbnail():

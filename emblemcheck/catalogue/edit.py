@@ -76,7 +76,8 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
             user["emblems"].append({k: v for k, v in fields.items() if v not in (None, "")})
         user["artwork"].append({"emblem_id": emblem_id, "file": stored, "sha256": digest, "original": file.name})
         save_user_manifest(home.user_manifest, user)
-    return Added(emblem_id, created, tuple(r["id"] for r in rows), tuple(r["warning"] for r in rows if r.get("warning")))
+    return Added(emblem_id, created, tuple(r["id"] for r in rows),
+                 tuple(r["warning"] for r in rows if r.get("warning")))
 
 
 def _emblem_row(emblem) -> dict:
@@ -95,7 +96,8 @@ def remove(home: Home, emblem_id: str) -> str:
     if not shipped and not mine:
         raise UnknownEmblem(f"no emblem {emblem_id!r} was added by you; see `emblemcheck catalogue list`")
     if shipped and not attached:
-        raise CatalogueError(f"{emblem_id} is a shipped entry with no artwork of yours; edit assets/catalogue.toml to change it")
+        raise CatalogueError(f"{emblem_id} is a shipped entry with no artwork of yours; "
+                             "edit assets/catalogue.toml to change it")
     with rewrite(home) as db:
         for art in attached:
             stem = art["sha256"][:8]
@@ -104,7 +106,8 @@ def remove(home: Home, emblem_id: str) -> str:
             db.table("emblems").delete(emblem_id)
         else:
             count = db.execute("select count(*) from renderings where emblem_id = ?", [emblem_id]).fetchone()[0]
-            db.table("emblems").update(emblem_id, {"renderings": count, "artwork": "ready" if count else "needs artwork"})
+            db.table("emblems").update(emblem_id, {"renderings": count,
+                                                   "artwork": "ready" if count else "needs artwork"})
         user["emblems"] = [e for e in user["emblems"] if e["id"] != emblem_id]
         user["artwork"] = [a for a in user["artwork"] if a["emblem_id"] != emblem_id]
         save_user_manifest(home.user_manifest, user)

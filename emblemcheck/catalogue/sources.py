@@ -133,4 +133,5 @@ def user_file(artwork_dir: Path, artwork: Artwork) -> bytes:
     try:
         return _checked(path.read_bytes(), artwork, str(path))
     except OSError:
-        raise ArtworkSourceError(f"{path}: attached artwork is missing; run `catalogue remove` and add it again") from None
+        raise ArtworkSourceError(f"{path}: attached artwork is missing; "
+                                 "run `catalogue remove` and add it again") from None

@@ -16,8 +16,11 @@ from .options import HomeOption, home_of
 
 @app.command()
 def baseline(
-    paths: Annotated[list[Path], typer.Argument(help="Images or folders whose current findings to accept.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="Baseline file to write (merged if it exists).")] = Path(".emblemcheck-baseline.json"),
+    paths: Annotated[list[Path], typer.Argument(
+        help="Images or folders whose current findings to accept.", show_default=False)],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", dir_okay=False,
+        help="Baseline file to write (merged if it exists).")] = Path(".emblemcheck-baseline.json"),
     reason: Annotated[str, typer.Option(help="Why these findings are accepted; recorded with each entry.")] = "",
     workers: Annotated[int, typer.Option(min=0, help="Worker processes; 0 means one per core.")] = 0,
     home: HomeOption = None,

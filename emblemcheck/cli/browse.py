@@ -13,7 +13,8 @@ from .options import HomeOption, home_of
 
 @app.command()
 def browse(
-    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1; 0 picks a free one.")] = browsing.DEFAULT_PORT,
+    port: Annotated[int, typer.Option(
+        "--port", "-p", help="Port on 127.0.0.1; 0 picks a free one.")] = browsing.DEFAULT_PORT,
     open_: Annotated[bool, typer.Option("--open", help="Open the flagged files page in your web browser.")] = False,
     home: HomeOption = None,
 ) -> None:

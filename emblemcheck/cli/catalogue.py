@@ -94,7 +94,8 @@ def show(emblem_id: Annotated[str, typer.Argument(metavar="ID")], format: Format
 @app.command()
 def add(
     file: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF or SVG artwork.")],
-    emblem_id: Annotated[str | None, typer.Option("--id", help="Emblem to attach the artwork to, or the new emblem's id.")] = None,
+    emblem_id: Annotated[str | None, typer.Option(
+        "--id", help="Emblem to attach the artwork to, or the new emblem's id.")] = None,
     name: Annotated[str | None, typer.Option(help="Name of a new emblem.")] = None,
     agency: Annotated[str | None, typer.Option(help="Agency of a new emblem.")] = None,
     kind: Annotated[str | None, typer.Option(help=f"Kind of a new emblem: {', '.join(KINDS)}.")] = None,
@@ -104,9 +105,11 @@ def add(
 ) -> None:
     """Add artwork: attach it to an existing emblem (--id), or create a new emblem.
 
+    \b
     Examples:
       emblemcheck catalogue add badge.png --id cbsa-badge
-      emblemcheck catalogue add crest.svg --id my-crest --name "My crest" --agency "My agency" --kind badge --restriction restricted
+      emblemcheck catalogue add crest.svg --id my-crest --name "My crest" \\
+        --agency "My agency" --kind badge --restriction restricted
     """
     new = any(v is not None for v in (name, agency, kind, restriction))
     if new:

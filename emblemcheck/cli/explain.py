@@ -31,5 +31,6 @@ def explain(
         typer.echo(f"nothing found in {image}; wrote {output}")
         return
     for found in result.findings:
-        typer.echo(f"{found.emblem_id}: score {found.score:.2f}, {found.inliers} matched points, box {list(result.original_box(found))}")
+        typer.echo(f"{found.emblem_id}: score {found.score:.2f}, {found.inliers} matched points, "
+                   f"box {list(result.original_box(found))}")
     typer.echo(f"wrote {output}")

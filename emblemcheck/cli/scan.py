@@ -46,15 +46,21 @@ EXIT_INTERRUPTED = 130
 def scan(
     images: Annotated[list[Path], typer.Argument(help="Image files or folders to check.", show_default=False)],
     format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
-    fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at or above this restriction.")] = FailOn.restricted,
-    output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, help="Write the report to this file.")] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        help="Exit 1 when a finding is at or above this restriction.")] = FailOn.restricted,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False, help="Write the report to this file.")] = None,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes for folders; 0 means one per core.")] = 0,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds one file may take before it is reported as an error.")] = DEFAULT_TIMEOUT,
+    timeout: Annotated[float, typer.Option(
+        min=1, help="Seconds one file may take before it is reported as an error.")] = DEFAULT_TIMEOUT,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    rescan: Annotated[bool, typer.Option(help="Scan every file again, even those unchanged since the last scan.")] = False,
-    exclude: Annotated[list[str] | None, typer.Option(help="Leave out paths matching this glob (repeatable), e.g. 'cache/*'.")] = None,
+    rescan: Annotated[bool, typer.Option(
+        help="Scan every file again, even those unchanged since the last scan.")] = False,
+    exclude: Annotated[list[str] | None, typer.Option(
+        help="Leave out paths matching this glob (repeatable), e.g. 'cache/*'.")] = None,
     no_gitignore: Annotated[bool, typer.Option("--no-gitignore", help="Scan files .gitignore excludes too.")] = False,
-    baseline: Annotated[Path | None, typer.Option(dir_okay=False, help="Accepted findings (see `emblemcheck baseline`).")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        dir_okay=False, help="Accepted findings (see `emblemcheck baseline`).")] = None,
     report_unused_baseline: Annotated[bool, typer.Option(help="List baseline entries that matched nothing.")] = False,
     exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when something is found or unreadable.")] = False,
     home: HomeOption = None,

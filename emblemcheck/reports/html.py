@@ -60,7 +60,8 @@ def _finding(finding: Finding, context: ScanContext) -> str:
     rule_ = rule(finding.rule)
     if rule_ is not None:
         parts.append(f"<blockquote>“{_e(rule_.quote)}”<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
-                     f"{', ' + _e(rule_.published) if rule_.published else ''}. {_e(rule_.status)}</small></blockquote>")
+                     f"{', ' + _e(rule_.published) if rule_.published else ''}. "
+                     f"{_e(rule_.status)}</small></blockquote>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -72,7 +73,8 @@ def _group(group: ResultGroup, context: ScanContext) -> str:
     title = _e(context.shown(group.original))
     note = "" if group.present else " <small>(original not in the folder; found through its copies)</small>"
     copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(c.status)}</li>" for c in group.copies)
-    return (f'<section class="group" data-status="flagged"><div>{_img(preview, "preview of " + context.shown(head.path), "preview")}</div>'
+    return (f'<section class="group" data-status="flagged">'
+            f'<div>{_img(preview, "preview of " + context.shown(head.path), "preview")}</div>'
             f"<div><h3><code>{title}</code>{note}</h3>"
             + "".join(_finding(f, context) for f in group.findings)
             + (f"<p>Copies ({len(group.copies)}):</p><ul class=\"copies\">{copies}</ul>" if group.copies else "")
