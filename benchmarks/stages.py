@@ -32,7 +32,7 @@ from results import replace_section  # noqa: E402
 
 from emblemcheck import regions  # noqa: E402
 from emblemcheck.catalogue.store import load_features  # noqa: E402
-from emblemcheck.detection import NEIGHBOURS, DetectionIndex  # noqa: E402
+from emblemcheck.detection import FLANN_CHECKS, NEIGHBOURS, DetectionIndex  # noqa: E402
 from emblemcheck.features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, TINT_SIDE, extract, grey, shrink  # noqa: E402
 from emblemcheck.fingerprints import fingerprint  # noqa: E402
 from emblemcheck.imaging import decode  # noqa: E402
@@ -60,7 +60,7 @@ def stages(index: DetectionIndex, data: bytes, name: str) -> dict[str, float]:
     timed(f"ORB at {FEATURE_SIDE} px", lambda: orb.detectAndCompute(work, None))
     if index._flann is not None and len(descriptors):
         timed("pooled FLANN search", lambda: index._flann.knnSearch(descriptors.astype(np.float32), NEIGHBOURS,
-                                                                    params={"checks": 64}))
+                                                                    params={"checks": FLANN_CHECKS}))
     timed(f"colour search at {TINT_SIDE} px (used)", lambda: index._tinted(colour, None))
     timed("whole detection (used)", lambda: index.detect(rgb))
     return times

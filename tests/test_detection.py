@@ -274,3 +274,13 @@ def test_similarity_fallback_places_a_faint_watermark_from_a_few_matches(built_h
 def test_similarity_fallback_refuses_the_same_matches_over_texture_alone(built_home, index):
     ref, points, pairs, work = _similarity_case(built_home, index, opacity=0.0)
     assert index._similarity(ref, points, pairs, work) is None
+
+
+def test_same_picture_same_evidence_whatever_the_process_built_before(built_home):
+    # FLANN's KD-trees are randomised; the index seeds them, so the matches
+    # behind a finding do not depend on which indexes were built earlier.
+    rgb = jpeg_round_trip(place(photo_like(1000, 700), rendered(built_home, "gc-signature-en", "colour"), 420))
+    first = DetectionIndex.build(load_features(built_home.catalogue_db)).detect(rgb)
+    cv2.flann_Index(np.random.default_rng(1).random((500, 128), np.float32), {"algorithm": 1, "trees": 4})
+    again = DetectionIndex.build(load_features(built_home.catalogue_db)).detect(rgb)
+    assert first and [d.matches for d in first] == [d.matches for d in again]
