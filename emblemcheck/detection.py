@@ -17,7 +17,10 @@ edge maps, or for a clean fit gradient directions along the reference's own
 edges). Overlapping detections are merged so each region is reported once,
 as the emblem that explains it best. Small emblems on a plain ground (a
 header badge 36-60 px tall, too small for a homography) are also looked for
-by shape and colour (regions.py), and go through the same merge.
+by shape and colour (regions.py), and emblems coloured throughout are
+searched a second time in the picture's blue-yellow channel, where a grey
+photo seen through a translucent watermark has no edges (features.tint_channel);
+both go through the same merge.
 
 Thresholds were chosen on ``python benchmarks/detection.py`` (see
 benchmarks/RESULTS.md); each says below what it guards against.
@@ -284,7 +287,7 @@ class DetectionIndex:
         """Coloured emblems located in the picture's tint channel, at TINT_SIDE, in working pixels.
 
         A translucent coloured watermark over a photo keeps 5-6 consistent
-        SIFT matches in luminance, where the photo shows through it, and 35-66
+        SIFT matches in luminance, where the photo shows through it, and 28-49
         in colour, where a grey photo has no edges (benchmark, seed 11).
         """
         if self.tints is None:
@@ -418,7 +421,6 @@ class DetectionIndex:
             return None
         keep = mask.ravel().astype(bool)
         return _detection(ref, outline, score, src[keep, 0], dst[keep, 0], work.shape, self.methods[0])
-
 
     def _colours_agree(self, work: np.ndarray, homography: np.ndarray, ref: _Reference) -> bool:
         """In colour, whether the region's tints agree with the reference's (always true in luminance)."""

@@ -1,5 +1,8 @@
 """Local features: SIFT keypoints and descriptors of references and scanned pictures.
 
+References are described twice: in luminance, and in their blue-yellow tint
+channel (see tint_channel) when they carry enough colour to describe.
+
 Pure core: an RGB ``uint8`` array in, a :class:`ReferenceFeatures` value out.
 SIFT (Lowe 2004) is the reference detector; its descriptors are integers
 0-255 stored in float32, so they are kept as ``uint8`` (a quarter of the
