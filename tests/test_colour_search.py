@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pictures import shield, stones
 from PIL import Image, ImageDraw
-from test_detection import SIBLINGS
+from test_detection import SIBLINGS, place
 
 from emblemcheck.catalogue.store import load_features
 from emblemcheck.detection import TINT_METHODS, DetectionIndex
@@ -18,13 +18,9 @@ def shield_index() -> DetectionIndex:
     return DetectionIndex.build([("shield/original", "shield", prepare_reference(shield()))])
 
 
-def watermark(background: Image.Image, emblem: np.ndarray, width: int, opacity: float, xy=(200, 150)) -> np.ndarray:
-    """``emblem`` ``width`` px wide blended at ``opacity`` over ``background`` at ``xy``."""
-    em = Image.fromarray(emblem)
-    em = em.resize((width, round(em.height * width / em.width)), Image.Resampling.LANCZOS)
-    pic = background.copy()
-    pic.paste(Image.blend(pic.crop((*xy, xy[0] + em.width, xy[1] + em.height)), em, opacity), xy)
-    return np.asarray(pic)
+def watermark(background: Image.Image, emblem: np.ndarray, opacity: float) -> np.ndarray:
+    """``emblem`` 380 px wide blended at ``opacity`` over ``background`` at (200, 150)."""
+    return place(background, Image.fromarray(emblem), 380, xy=(200, 150), opacity=opacity)
 
 
 def test_tint_channel_leaves_grey_neutral_and_colour_apart():
@@ -37,7 +33,7 @@ def test_tint_channel_leaves_grey_neutral_and_colour_apart():
 @pytest.mark.parametrize("opacity", [0.45, 0.55, 0.7])
 @pytest.mark.parametrize("seed", [0, 2])
 def test_translucent_shield_over_grey_stones_is_found_in_colour(shield_index, opacity, seed):
-    rgb = watermark(stones(seed=seed), shield(), 380, opacity)
+    rgb = watermark(stones(seed=seed), shield(), opacity)
     found = shield_index.detect(rgb)
     assert [d.emblem_id for d in found] == ["shield"]
     assert found[0].method in TINT_METHODS and found[0].inliers >= 20
@@ -55,7 +51,7 @@ def test_shield_in_other_colours_is_not_found_in_colour(shield_index):
     recoloured = shield().copy()
     blue = np.all(recoloured == (25, 60, 150), axis=2)
     recoloured[blue] = (170, 30, 40)
-    found = shield_index.detect(watermark(stones(seed=0), recoloured, 380, 0.55))
+    found = shield_index.detect(watermark(stones(seed=0), recoloured, 0.55))
     assert not [d for d in found if d.method in TINT_METHODS]
 
 
