@@ -42,6 +42,7 @@ from .features import (
     ReferenceFeatures,
     edge_map,
     extract,
+    extract_at,
     grey,
     parts,
     shrink,
@@ -452,11 +453,8 @@ def _small_scale(features: ReferenceFeatures) -> ReferenceFeatures:
     (from the stored template) are indexed as their own entry, so the ratio
     test does not pit them against their large-scale twins.
     """
-    small = shrink(features.template, SMALL_REFERENCE_SIDE)
-    points, descriptors = extract(small, MAX_QUERY_KEYPOINTS)
-    factor = features.width / small.shape[1]
-    points = points.copy()
-    points[:, :3] *= factor
+    points, descriptors = extract_at(features.template, SMALL_REFERENCE_SIDE, MAX_QUERY_KEYPOINTS)
+    points[:, :3] *= features.width / features.template.shape[1]  # template pixels -> the reference's own
     return ReferenceFeatures(points, descriptors, features.width, features.height, features.template, features.colour)
 
 

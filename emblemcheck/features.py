@@ -134,16 +134,16 @@ class ReferenceFeatures:
         kp_end = start + count * 16
         desc_end = kp_end + count * 128
         template_end = desc_end + th * tw
-        colour_end = template_end + ch * cw * 3
+        end = template_end + ch * cw * 3
         tint = None
         if fmt >= 3:
-            if len(blob) < colour_end + _TINT_HEADER.size:
+            if len(blob) < end + _TINT_HEADER.size:
                 raise truncated
-            (size,) = _TINT_HEADER.unpack_from(blob, colour_end)
-            colour_end += _TINT_HEADER.size
-            tint = cls.from_bytes(blob[colour_end:colour_end + size]) if size else None
-            colour_end += size
-        if len(blob) != colour_end:
+            (size,) = _TINT_HEADER.unpack_from(blob, end)
+            end += _TINT_HEADER.size
+            tint = cls.from_bytes(blob[end:end + size]) if size else None
+            end += size
+        if len(blob) != end:
             raise truncated
         keypoints = np.frombuffer(blob, "<f4", count * 4, start).reshape(count, 4).astype(np.float32)
         descriptors = np.frombuffer(blob, np.uint8, count * 128, kp_end).reshape(count, 128).copy()
@@ -154,9 +154,13 @@ class ReferenceFeatures:
 
 def grey(rgb: np.ndarray) -> np.ndarray:
     """Luminance of an RGB ``uint8`` array (channel order RGB, not OpenCV's BGR)."""
+    return cv2.cvtColor(_checked_rgb(rgb), cv2.COLOR_RGB2GRAY)
+
+
+def _checked_rgb(rgb: np.ndarray) -> np.ndarray:
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise UsageError("expected an RGB uint8 array of shape (height, width, 3)")
-    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    return np.ascontiguousarray(rgb)
 
 
 def extract(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +177,14 @@ def extract(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.
     return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
 
 
+def extract_at(image: np.ndarray, side: int, max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
+    """SIFT features of ``image`` seen at most ``side`` px long, with keypoints (x, y, size) in ``image``'s pixels."""
+    small = shrink(image, side)
+    points, descriptors = extract(small, max_keypoints)
+    points[:, :3] *= image.shape[1] / small.shape[1]
+    return points, descriptors
+
+
 def tint_channel(rgb: np.ndarray) -> np.ndarray:
     """The blue-yellow opponent channel (CIELAB b*) of an RGB ``uint8`` array, doubled around neutral.
 
@@ -183,9 +195,7 @@ def tint_channel(rgb: np.ndarray) -> np.ndarray:
     gold and blue all sit far from neutral on it) and the greens and browns of
     photos least. Doubled because b* of real inks spans about +-64 of its 255.
     """
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise UsageError("expected an RGB uint8 array of shape (height, width, 3)")
-    b = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)[..., 2].astype(np.int16)
+    b = cv2.cvtColor(_checked_rgb(rgb), cv2.COLOR_RGB2LAB)[..., 2].astype(np.int16)
     return np.clip((b - 128) * 2 + 128, 0, 255).astype(np.uint8)
 
 
@@ -202,11 +212,9 @@ def _tint_features(rgb: np.ndarray) -> ReferenceFeatures | None:
     """Features of the rendering's tint channel at TINT_REFERENCE_SIDE, in the rendering's pixels; ``None``
     when colour alone describes too little of it (black artwork, or a few coloured details)."""
     channel = tint_channel(rgb)
-    small = shrink(channel, TINT_REFERENCE_SIDE)
-    points, descriptors = extract(small, MAX_REFERENCE_KEYPOINTS)
+    points, descriptors = extract_at(channel, TINT_REFERENCE_SIDE, MAX_REFERENCE_KEYPOINTS)
     if len(points) < MIN_REFERENCE_KEYPOINTS:
         return None
-    points[:, :3] *= rgb.shape[1] / small.shape[1]
     return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]),
                              shrink(channel, TEMPLATE_SIDE))
 
