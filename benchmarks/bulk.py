@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bulk_tree import badge, make_home, photo, save  # noqa: E402
 from results import replace_section  # noqa: E402
 
-from emblemcheck.bulk import BulkOptions, scan_tree  # noqa: E402
+from emblemcheck.scan.folder import BulkOptions, scan_tree  # noqa: E402
 
 
 def make_tree(root: Path, originals: int) -> int:

@@ -43,10 +43,10 @@ from results import replace_section  # noqa: E402
 from emblemcheck.catalogue import build_catalogue  # noqa: E402
 from emblemcheck.catalogue.store import Catalogue  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
-from emblemcheck.imaging import decode  # noqa: E402
+from emblemcheck.media.decode import decode  # noqa: E402
+from emblemcheck.media.svg import render_svg  # noqa: E402
 from emblemcheck.models import Restriction  # noqa: E402
-from emblemcheck.scanning import Scanner  # noqa: E402
-from emblemcheck.svg import render_svg  # noqa: E402
+from emblemcheck.scan.scanner import Scanner  # noqa: E402
 
 POSITIVE_CLASSES = ("copy", "degraded", "crop-pad-rotate", "embedded-large", "embedded-small",
                     "perspective", "watermark", "screenshot")

@@ -30,12 +30,19 @@ sys.path.insert(0, str(ROOT))
 from detection import machine  # noqa: E402
 from results import replace_section  # noqa: E402
 
-from emblemcheck import regions  # noqa: E402
 from emblemcheck.catalogue.store import load_features  # noqa: E402
-from emblemcheck.detection import FLANN_CHECKS, NEIGHBOURS, DetectionIndex  # noqa: E402
-from emblemcheck.features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, TINT_SIDE, extract, grey, shrink  # noqa: E402
-from emblemcheck.fingerprints import fingerprint  # noqa: E402
-from emblemcheck.imaging import decode  # noqa: E402
+from emblemcheck.engine import regions  # noqa: E402
+from emblemcheck.engine.detector import FLANN_CHECKS, NEIGHBOURS, DetectionIndex  # noqa: E402
+from emblemcheck.engine.features import (  # noqa: E402
+    FEATURE_SIDE,
+    MAX_QUERY_KEYPOINTS,
+    TINT_SIDE,
+    extract,
+    grey,
+    shrink,
+)
+from emblemcheck.engine.fingerprints import fingerprint  # noqa: E402
+from emblemcheck.media.decode import decode  # noqa: E402
 
 
 def stages(index: DetectionIndex, data: bytes, name: str) -> dict[str, float]:

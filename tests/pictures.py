@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw
 from emblemcheck.catalogue.manifest import load_manifest
 from emblemcheck.catalogue.sources import cache_path
 from emblemcheck.home import Home
-from emblemcheck.imaging import BACKGROUNDS
-from emblemcheck.svg import render_svg
+from emblemcheck.media.decode import BACKGROUNDS
+from emblemcheck.media.svg import render_svg
 
 
 def official_svg(home: Home, emblem_id: str) -> bytes:

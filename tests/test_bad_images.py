@@ -10,9 +10,9 @@ from pictures import png_bytes
 from PIL import Image
 
 from emblemcheck.catalogue.store import Catalogue, load_features
-from emblemcheck.detection import DetectionIndex
-from emblemcheck.imaging import decode
-from emblemcheck.scanning import Scanner
+from emblemcheck.engine.detector import DetectionIndex
+from emblemcheck.media.decode import decode
+from emblemcheck.scan.scanner import Scanner
 
 #: Generous bound on one picture (about 0.5 s on the 2-core benchmark machine).
 SECONDS = 10

@@ -106,7 +106,7 @@ def test_unreadable_file_is_reported(home, tmp_path):
 
 
 def test_file_deleted_during_the_scan_is_reported(home, tmp_path):
-    from emblemcheck.bulk import BulkOptions, scan_tree
+    from emblemcheck.scan.folder import BulkOptions, scan_tree
 
     save(photo(1), tmp_path / "a.png")
     doomed = save(photo(2), tmp_path / "b.png")

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 from bulk_tree import badge, cli, make_home, save
 
-from emblemcheck.baseline import BaselineError, load_baseline
+from emblemcheck.scan.baseline import BaselineError, load_baseline
 
 
 @pytest.fixture(scope="module")

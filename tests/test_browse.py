@@ -15,17 +15,13 @@ pytest.importorskip("datasette", reason="the browse extra is not installed")
 
 from pictures import flagged_paths  # noqa: E402
 
-from emblemcheck import browse, datasette_plugin, history  # noqa: E402
+from emblemcheck.browse import app as browse  # noqa: E402
+from emblemcheck.browse import plugin as datasette_plugin  # noqa: E402
 from emblemcheck.catalogue import store  # noqa: E402
-from emblemcheck.errors import (  # noqa: E402
-    BrowseExtraMissing,
-    CatalogueMissing,
-    PortInUse,
-    ScansMissing,
-    UsageError,
-)
+from emblemcheck.errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.models import FileResult, Finding, Restriction  # noqa: E402
+from emblemcheck.scan import history  # noqa: E402
 
 
 def _picture(fmt: str, colour: tuple[int, int, int], box: bool = False) -> bytes:

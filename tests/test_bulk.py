@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 from bulk_tree import EMBLEM_ID, cli, make_home, photo, save, wordpress_tree
 
-from emblemcheck.bulk import BATCH_SIZE, BulkOptions, WorkerPool, scan_tree
+from emblemcheck.scan.folder import BATCH_SIZE, BulkOptions, WorkerPool, scan_tree
 
 
 @pytest.fixture(scope="module")

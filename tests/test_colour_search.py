@@ -9,8 +9,8 @@ from PIL import Image, ImageDraw
 from test_detection import SIBLINGS, place
 
 from emblemcheck.catalogue.store import load_features
-from emblemcheck.detection import TINT_METHODS, DetectionIndex
-from emblemcheck.features import prepare_reference, tint_channel
+from emblemcheck.engine.detector import TINT_METHODS, DetectionIndex
+from emblemcheck.engine.features import prepare_reference, tint_channel
 
 
 @pytest.fixture(scope="module")

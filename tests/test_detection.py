@@ -13,7 +13,7 @@ from pictures import photo_like, rendered
 from PIL import Image, ImageDraw, ImageFont
 
 from emblemcheck.catalogue.store import Catalogue, load_features
-from emblemcheck.detection import (
+from emblemcheck.engine.detector import (
     MIN_ORIENTATION,
     Detection,
     DetectionIndex,
@@ -22,8 +22,8 @@ from emblemcheck.detection import (
     merge,
     orientation_agreement,
 )
-from emblemcheck.scanning import Scanner
-from emblemcheck.svg import render_svg
+from emblemcheck.media.svg import render_svg
+from emblemcheck.scan.scanner import Scanner
 
 ROOT = Path(__file__).resolve().parent.parent
 SIBLINGS = {"gc-signature-en", "gc-signature-fr", "canada-wordmark"}

@@ -8,8 +8,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from emblemcheck.cli import app
-from emblemcheck.detection import Detection
-from emblemcheck.explain import PANEL_HEIGHT, draw_explanation
+from emblemcheck.engine.detector import Detection
+from emblemcheck.reports.explain import PANEL_HEIGHT, draw_explanation
 
 
 def embedded(built_home, tmp_path):

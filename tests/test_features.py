@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from emblemcheck.errors import UsageError
-from emblemcheck.features import (
+from emblemcheck.engine.features import (
     MIN_REFERENCE_KEYPOINTS,
     ReferenceFeatures,
     detectability_warning,
     is_detectable,
     prepare_reference,
 )
+from emblemcheck.errors import UsageError
 
 
 def badge(size: int = 400) -> np.ndarray:

@@ -9,10 +9,10 @@ import pytest
 from pictures import photo_like
 from PIL import Image
 
+from emblemcheck.engine.fingerprints import PdqHash, fingerprint, phash_from_hex
+from emblemcheck.engine.matching import FingerprintIndex
 from emblemcheck.errors import UsageError
-from emblemcheck.fingerprints import PdqHash, fingerprint, phash_from_hex
-from emblemcheck.imaging import decode
-from emblemcheck.matching import FingerprintIndex
+from emblemcheck.media.decode import decode
 from emblemcheck.models import Rendering
 
 

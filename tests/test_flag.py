@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from emblemcheck.catalogue.flag import flag_svg, leaf_outline
+from emblemcheck.media.svg import render_svg
 from emblemcheck.resources import assets_dir
-from emblemcheck.svg import render_svg
 
 
 def test_the_committed_svg_is_what_the_code_draws():

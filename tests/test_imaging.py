@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from emblemcheck.errors import ImageError, ImageTooLarge
-from emblemcheck.imaging import WORK_SIDE, decode
+from emblemcheck.media.decode import WORK_SIDE, decode
 
 
 def _encode(image: Image.Image, fmt: str, **kwargs) -> bytes:

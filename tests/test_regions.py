@@ -9,9 +9,9 @@ from test_detection import SIBLINGS, national_flag
 from test_features import badge
 
 from emblemcheck.catalogue.store import load_features
-from emblemcheck.detection import DetectionIndex
-from emblemcheck.features import prepare_reference
-from emblemcheck.regions import METHOD, RegionReference, blobs, find
+from emblemcheck.engine.detector import DetectionIndex
+from emblemcheck.engine.features import prepare_reference
+from emblemcheck.engine.regions import METHOD, RegionReference, blobs, find
 
 
 def header_page(emblem: np.ndarray, height: int, header=(255, 255, 255)) -> np.ndarray:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from emblemcheck import scan_image
 from emblemcheck.cli import app
 from emblemcheck.resources import data_dir
-from emblemcheck.scanning import exit_code
+from emblemcheck.scan.scanner import exit_code
 
 runner = CliRunner()
 SCHEMA = json.loads((data_dir() / "scan-output.schema.json").read_text())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emblemcheck.errors import UnsafeSvg
-from emblemcheck.svg import check_svg, render_svg
+from emblemcheck.media.svg import check_svg, render_svg
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="20">'
 

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 from bulk_tree import photo, save
 
-from emblemcheck.walk import Excludes, ImageFile, Skip, printable, sniff, walk
+from emblemcheck.scan.walk import Excludes, ImageFile, Skip, sniff, walk
+from emblemcheck.text import printable
 
 
 def _walk(root, **kwargs):

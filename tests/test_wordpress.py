@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emblemcheck.models import FileResult, Finding, Restriction
-from emblemcheck.wordpress import Group, group, group_results, original_of
+from emblemcheck.scan.wordpress import Group, group, group_results, original_of
 
 
 @pytest.mark.parametrize("copy", ["photo-300x200.jpg", "photo-scaled.jpg", "photo-rotated.jpg",

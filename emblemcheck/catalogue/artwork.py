@@ -9,8 +9,8 @@ import numpy as np
 from PIL import Image
 
 from ..errors import ArtworkSourceError
-from ..imaging import BACKGROUNDS, is_svg, open_image, to_rgb
-from ..svg import render_svg
+from ..media.decode import BACKGROUNDS, is_svg, open_image, to_rgb
+from ..media.svg import render_svg
 from .manifest import ORIGINAL, Artwork, Variant
 
 #: Longest side of a stored reference. Large enough for local features of the

@@ -21,11 +21,11 @@ from pathlib import Path
 import sqlite_utils
 
 from .. import __version__
+from ..engine.features import detectability_warning, is_detectable, prepare_reference
+from ..engine.fingerprints import fingerprint
 from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
-from ..features import detectability_warning, is_detectable, prepare_reference
-from ..fingerprints import fingerprint
 from ..home import Home
-from ..thumbnails import png_thumbnail
+from ..media.thumbnails import png_thumbnail
 from . import sources
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user

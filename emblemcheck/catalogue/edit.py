@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import CatalogueError, ImageError, ManifestError, UnknownEmblem
 from ..home import Home
-from ..imaging import is_svg, read_file
+from ..media.decode import is_svg, read_file
 from .build import rendering_rows, rewrite
 from .manifest import Artwork, load_manifest, load_user_manifest, parse_emblem, save_user_manifest
 from .sources import sha256
@@ -34,7 +34,7 @@ class Added:
 def _sniff_format(data: bytes, name: str) -> str:
     if is_svg(data):
         return "SVG"
-    from ..imaging import open_image
+    from ..media.decode import open_image
 
     fmt = open_image(data, name).format or ""
     if fmt not in ACCEPTED_FORMATS:

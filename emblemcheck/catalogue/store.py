@@ -242,7 +242,7 @@ def load_features(path) -> list[tuple]:
 
     A catalogue built before features were stored gets them computed here (slower, same result).
     """
-    from ..features import ReferenceFeatures, prepare_reference
+    from ..engine.features import ReferenceFeatures, prepare_reference
 
     if not Path(path).is_file():
         return []

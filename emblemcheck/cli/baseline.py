@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..baseline import dump_baseline, entries_for, load_baseline
-from ..bulk import BulkOptions, scan_folder
+from ..scan.baseline import dump_baseline, entries_for, load_baseline
+from ..scan.folder import BulkOptions, scan_folder
 from .app import app
 from .options import HomeOption, home_of
 

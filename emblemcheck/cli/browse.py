@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .. import browse as browsing
+from ..browse import app as browsing
 from .app import app
 from .options import HomeOption, home_of
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from PIL import Image
 
-from ..explain import explain_image
+from ..reports.explain import explain_image
 from .app import app
 from .options import HomeOption, home_of
 

@@ -11,15 +11,15 @@ from typing import Annotated
 
 import typer
 
-from ..bulk import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..models import Restriction
-from ..progress import ScanProgress, wanted
 from ..reports import jsonl as jsonl_report
 from ..reports import render
-from ..scanning import EXIT_CLEAN, exit_code
-from ..walk import printable
+from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
+from ..scan.scanner import EXIT_CLEAN, exit_code
+from ..text import printable
 from .app import app
 from .options import HomeOption, home_of
+from .progress import ScanProgress, wanted
 
 
 class Format(str, enum.Enum):

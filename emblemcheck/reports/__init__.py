@@ -6,9 +6,9 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..baseline import Accepted, BaselineEntry
 from ..models import FileResult
-from ..walk import Skip
+from ..scan.baseline import Accepted, BaselineEntry
+from ..scan.walk import Skip
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import io
 from collections.abc import Sequence
 
 from ..models import FileResult
-from ..walk import printable
-from ..wordpress import group_results
+from ..scan.wordpress import group_results
+from ..text import printable
 from . import ScanContext
 
 COLUMNS = ("path", "original", "status", "sha256", "width", "height", "emblem_id", "emblem", "restriction",

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
-from ..walk import printable
-from ..wordpress import ResultGroup, group_results
+from ..scan.wordpress import ResultGroup, group_results
+from ..text import printable
 from . import ScanContext, context_summary
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"

@@ -9,8 +9,8 @@ from dataclasses import asdict
 from .. import __version__
 from ..models import FileResult, Finding
 from ..rules import rule
-from ..walk import printable
-from ..wordpress import group_results
+from ..scan.wordpress import group_results
+from ..text import printable
 from . import ScanContext, context_summary, summarise
 
 #: Bump only with a schema change; consumers can check it.

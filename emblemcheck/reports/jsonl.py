@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 
 from ..models import FileResult
-from ..walk import printable
+from ..text import printable
 from . import ScanContext, context_summary
 from .json import file_dict
 

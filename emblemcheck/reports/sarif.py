@@ -21,7 +21,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
-from ..walk import printable
+from ..text import printable
 from . import ScanContext, context_summary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule
-from ..walk import printable
-from ..wordpress import ResultGroup, group_results
+from ..scan.wordpress import ResultGroup, group_results
+from ..text import printable
 from . import ScanContext, context_summary
 
 #: Clean files are listed by name in scans of at most this many files (a few

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import ImageError, ImageTooLarge
-from .imaging import MAX_PIXELS, WORK_SIDE, LoadedImage, decode, is_svg, open_image, to_rgb
+from ..errors import ImageError, ImageTooLarge
+from .decode import MAX_PIXELS, WORK_SIDE, LoadedImage, decode, is_svg, open_image, to_rgb
 
 #: Animations with more frames than this are sampled (see the module docstring).
 MAX_ANIMATION_FRAMES = 16

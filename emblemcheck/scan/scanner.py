@@ -8,17 +8,17 @@ from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
 
-from .catalogue.store import Catalogue, load_features
-from .detection import DetectionIndex
-from .errors import ImageError
-from .fingerprints import fingerprint
-from .frames import iter_frames
-from .home import Home, resolve_home
-from .imaging import MAX_PIXELS, LoadedImage, read_file
-from .matching import FingerprintIndex, FingerprintMatch
-from .models import FileResult, Finding, Restriction
-from .thumbnails import preview_jpeg
-from .walk import printable
+from ..catalogue.store import Catalogue, load_features
+from ..engine.detector import DetectionIndex
+from ..engine.fingerprints import fingerprint
+from ..engine.matching import FingerprintIndex, FingerprintMatch
+from ..errors import ImageError
+from ..home import Home, resolve_home
+from ..media.decode import MAX_PIXELS, LoadedImage, read_file
+from ..media.frames import iter_frames
+from ..media.thumbnails import preview_jpeg
+from ..models import FileResult, Finding, Restriction
+from ..text import printable
 
 
 class Scanner:

@@ -13,7 +13,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from .errors import UsageError
+from ..errors import UsageError
 from .features import shrink
 
 #: Longest side the hashes read: PDQ's reference implementation works on an

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import resvg_py
 from PIL import Image
 
-from .errors import UnsafeSvg
+from ..errors import UnsafeSvg
 
 # url(...) in a style that is not a same-document fragment: url(#id) is fine.
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?(?!#)", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """emblemcheck's Datasette plugin: thumbnails as pictures, ``hamming()`` in SQL.
 
 Registered through the ``datasette`` entry point in pyproject.toml, and by
-:func:`emblemcheck.browse.build_datasette` when the package is not installed.
+:func:`emblemcheck.browse.app.build_datasette` when the package is not installed.
 
 Every hook here returns ``None`` for a value it does not handle, so Datasette
 renders it as it would without the plugin; none of them raises.

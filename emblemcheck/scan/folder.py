@@ -2,7 +2,7 @@
 
 The shape, from the outside in:
 
-* the walk (:mod:`emblemcheck.walk`) is a generator, consumed only as fast
+* the walk (:mod:`emblemcheck.scan.walk`) is a generator, consumed only as fast
   as workers free up, so memory does not grow with the folder;
 * each worker process loads the catalogue once and scans one file at a time;
   at most one job per worker is in flight, and a worker that passes the
@@ -29,11 +29,12 @@ from pathlib import Path
 
 import cv2
 
-from .errors import EmblemcheckError, UsageError
-from .imaging import MAX_PIXELS
-from .models import FileResult, Finding, Restriction
-from .scanning import Scanned, open_scanner
-from .walk import Entry, Excludes, ImageFile, Skip, printable, walk
+from ..errors import EmblemcheckError, UsageError
+from ..media.decode import MAX_PIXELS
+from ..models import FileResult, Finding, Restriction
+from ..text import printable
+from .scanner import Scanned, open_scanner
+from .walk import Entry, Excludes, ImageFile, Skip, walk
 
 #: Seconds one file may take before its worker is killed and the file reported.
 #: The slowest legitimate case measured is a 100-megapixel JPEG (about 6 s).
@@ -421,9 +422,9 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     ``pictures`` loads previews of flagged files and the catalogue's emblem
     thumbnails (for the HTML report).
     """
+    from ..reports import ScanContext
     from . import history
     from .baseline import apply_baseline, load_baseline
-    from .reports import ScanContext
 
     entries = load_baseline(baseline) if baseline else ()
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models import Rendering
 from .fingerprints import Fingerprints
-from .models import Rendering
 
 #: PDQ match threshold, 31 of 256 bits: the value Meta's ThreatExchange PDQ
 #: documentation recommends for near-duplicate matching.

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .models import Box
+from ..models import Box
 
 #: Catalogue thumbnails stay well under the 100 KB the catalogue promises.
 THUMBNAIL_SIDE = 256

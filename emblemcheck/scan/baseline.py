@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import UsageError
-from .models import FileResult
+from ..errors import UsageError
+from ..models import FileResult
 
 #: Version of the baseline file's layout.
 FORMAT = 1

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .imaging import is_svg
+from ..media.decode import is_svg
 
 #: File name endings people give images; a file with one of these whose
 #: content is not an image is reported as an error, not skipped quietly.
@@ -89,19 +89,6 @@ def sniff(head: bytes) -> str | None:
     if is_svg(head):
         return "SVG"
     return None
-
-
-def printable(path: str) -> str:
-    """``path`` as text safe for a terminal, a CSV cell or a database key.
-
-    Bytes that are not UTF-8 become ``\\xNN`` and control characters
-    (newline, tab, escape) become their backslash escapes, so one file is one
-    line and two different names never print the same.
-    """
-    text = os.fsencode(path).decode("utf-8", "backslashreplace")
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class Excludes:

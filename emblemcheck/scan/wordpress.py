@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import FileResult, Finding
+from ..models import FileResult, Finding
 
 # One derived-copy marker at the end of a stem; stripped repeatedly, since
 # WordPress chains them (photo-scaled-1024x683, photo-e1700000000000-300x200).

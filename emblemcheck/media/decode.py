@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageError, ImageTooLarge
+from ..errors import ImageError, ImageTooLarge
 from .svg import render_svg
 
 #: Largest image accepted, in pixels (width x height). 100 megapixels covers

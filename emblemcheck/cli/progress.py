@@ -13,7 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .models import FileResult
+from ..models import FileResult
 
 MACHINE_FORMATS = frozenset({"json", "jsonl", "csv", "sarif"})
 

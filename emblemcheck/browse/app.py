@@ -23,10 +23,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import history
-from .errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError
-from .home import Home
-from .rules import rules
+from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError
+from ..home import Home
+from ..rules import rules
+from ..scan import history
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -138,7 +138,7 @@ def _import_datasette():
             "Datasette is not installed: install the 'browse' extra with "
             "pip install 'emblemcheck[browse]'"
         ) from None
-    from . import datasette_plugin
+    from . import plugin as datasette_plugin
 
     # The entry point registers the plugin in an installed emblemcheck; a
     # source checkout on PYTHONPATH has no entry point, so register it here.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .errors import UsageError
+from ..errors import UsageError
 
 #: Keypoints kept per catalogue reference. The shipped references are at most
 #: 1024 px on their longest side and yield 170-450 SIFT keypoints (measured on

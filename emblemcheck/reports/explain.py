@@ -13,11 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .catalogue.store import Catalogue, load_features
-from .detection import Detection, DetectionIndex
-from .home import Home
-from .imaging import load_image
-from .scanning import Scanner
+from ..catalogue.store import Catalogue, load_features
+from ..engine.detector import Detection, DetectionIndex
+from ..home import Home
+from ..media.decode import load_image
+from ..scan.scanner import Scanner
 
 #: Each half of the picture is scaled to fit a panel of this size, keeping its
 #: proportions: a wide signature stays readable without making the file huge.

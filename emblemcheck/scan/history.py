@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from .models import FileResult
+from ..models import FileResult
 
 migrations = Migrations("emblemcheck.scans")
 

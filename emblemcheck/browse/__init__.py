@@ -1,0 +1,6 @@
+"""``emblemcheck browse``: the catalogue and the scan history in a local Datasette.
+
+``app`` builds and serves the Datasette, ``metadata`` generates its titles,
+descriptions and canned queries, and ``plugin`` is the Datasette plugin
+(thumbnails, previews, the ``hamming()`` SQL function).
+"""

@@ -1,0 +1,8 @@
+"""Media: the only code that opens and decodes files.
+
+Every medium yields :class:`~emblemcheck.media.frames.Frame` values (a decoded
+picture with its index among the file's frames or pages), so the scanner
+does not care whether a picture came from a PNG, page 3 of a TIFF or frame 40
+of a GIF. A new medium (PDF pages, video frames) goes here as a module that
+yields Frames, and ``frames.iter_frames`` dispatches to it by content.
+"""
