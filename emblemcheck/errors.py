@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from .exitcodes import ExitCode
+
 
 class EmblemcheckError(Exception):
     """Base of every error emblemcheck raises on purpose."""
 
     #: Exit code the CLI uses when this error ends a command.
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.USAGE
 
 
 class ImageError(EmblemcheckError):
     """An input could not be read as an image (missing, not an image, truncated, too large)."""
 
-    exit_code = 3
+    exit_code = ExitCode.UNREADABLE
 
 
 class ImageTooLarge(ImageError):

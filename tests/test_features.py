@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from emblemcheck.catalogue import blobs
+from emblemcheck.catalogue.blobs import FeaturesBlobError
 from emblemcheck.engine.features import (
     MIN_REFERENCE_KEYPOINTS,
-    ReferenceFeatures,
     detectability_warning,
     is_detectable,
     prepare_reference,
@@ -41,20 +42,20 @@ def test_prepare_reference_records_size_and_keypoints():
 
 def test_blob_round_trip_is_exact():
     features = prepare_reference(badge())
-    again = ReferenceFeatures.from_bytes(features.to_bytes())
+    again = blobs.decode(blobs.encode(features))
     assert again.keypoint_count == features.keypoint_count
     assert np.array_equal(again.keypoints, features.keypoints)
     assert np.array_equal(again.descriptors, features.descriptors)
     assert np.array_equal(again.template, features.template)
     # uint8 descriptors: about a quarter of float32 storage.
     tint = features.tint
-    assert len(features.to_bytes()) < ((features.keypoint_count + tint.keypoint_count) * (128 + 16)
+    assert len(blobs.encode(features)) < ((features.keypoint_count + tint.keypoint_count) * (128 + 16)
                                        + 2 * 256 * 256 + 64 * 64 * 3 + 128)
 
 
 def test_blob_keeps_the_tint_features():
     features = prepare_reference(badge())
-    again = ReferenceFeatures.from_bytes(features.to_bytes())
+    again = blobs.decode(blobs.encode(features))
     assert again.tint is not None and again.tint.tint is None
     assert np.array_equal(again.tint.keypoints, features.tint.keypoints)
     assert np.array_equal(again.tint.descriptors, features.tint.descriptors)
@@ -67,13 +68,13 @@ def test_black_artwork_has_no_tint_features():
     black = np.asarray(Image.fromarray(badge()).convert("L").convert("RGB"))
     features = prepare_reference(black)
     assert features.tint is None
-    assert ReferenceFeatures.from_bytes(features.to_bytes()).tint is None
+    assert blobs.decode(blobs.encode(features)).tint is None
 
 
-@pytest.mark.parametrize("blob", [b"", b"XXXX" + bytes(20), prepare_reference(badge()).to_bytes()[:-5]])
+@pytest.mark.parametrize("blob", [b"", b"XXXX" + bytes(20), blobs.encode(prepare_reference(badge()))[:-5]])
 def test_foreign_or_truncated_blob_raises(blob):
-    with pytest.raises(UsageError, match="rebuild"):
-        ReferenceFeatures.from_bytes(blob)
+    with pytest.raises(FeaturesBlobError, match="rebuild"):
+        blobs.decode(blob)
 
 
 def test_flat_artwork_gets_a_warning():
@@ -122,7 +123,7 @@ def test_catalogue_add_warns_about_flat_artwork_and_stores_features(home, tmp_pa
 
 def test_blob_keeps_the_colour_thumbnail():
     features = prepare_reference(badge())
-    again = ReferenceFeatures.from_bytes(features.to_bytes())
+    again = blobs.decode(blobs.encode(features))
     assert again.colour.shape == (64, 64, 3) and np.array_equal(again.colour, features.colour)
 
 
@@ -133,7 +134,7 @@ def test_format_1_blob_still_loads_without_colour():
     th, tw = features.template.shape
     old = (struct.pack("<4sBIIIHH", b"EMBF", 1, features.keypoint_count, 400, 400, th, tw)
            + features.keypoints.astype("<f4").tobytes() + features.descriptors.tobytes() + features.template.tobytes())
-    again = ReferenceFeatures.from_bytes(old)
+    again = blobs.decode(old)
     assert again.colour.size == 0 and np.array_equal(again.descriptors, features.descriptors)
 
 
@@ -146,5 +147,5 @@ def test_format_2_blob_still_loads_without_tint():
            + struct.pack("<HH", *features.colour.shape[:2])
            + features.keypoints.astype("<f4").tobytes() + features.descriptors.tobytes() + features.template.tobytes()
            + features.colour.tobytes())
-    again = ReferenceFeatures.from_bytes(old)
+    again = blobs.decode(old)
     assert again.tint is None and np.array_equal(again.colour, features.colour)

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from emblemcheck import scan_image
 from emblemcheck.cli import app
+from emblemcheck.exitcodes import exit_code
 from emblemcheck.resources import data_dir
-from emblemcheck.scan.scanner import exit_code
 
 runner = CliRunner()
 SCHEMA = json.loads((data_dir() / "scan-output.schema.json").read_text())

@@ -16,8 +16,10 @@ import sqlite_utils
 from PIL import Image
 from sqlite_utils import Migrations
 
+from ..engine.features import prepare_reference
 from ..errors import CatalogueMissing, UnknownEmblem
 from ..models import Emblem, Rendering, Restriction
+from . import blobs
 
 migrations = Migrations("emblemcheck.catalogue")
 
@@ -226,10 +228,10 @@ def m002_features(db: sqlite_utils.Database) -> None:
 def insert_renderings(db: sqlite_utils.Database, rows: list[dict]) -> None:
     """Write rendering rows; each row's ``features`` (a ReferenceFeatures) goes to the features table."""
     db["renderings"].insert_all({k: v for k, v in row.items() if k != "features"} for row in rows)
-    blobs = [(row["id"], row["emblem_id"], row["features"].keypoint_count, row["features"].to_bytes())
-             for row in rows]
+    stored = [(row["id"], row["emblem_id"], row["features"].keypoint_count, blobs.encode(row["features"]))
+              for row in rows]
     db["features"].insert_all({"rendering_id": rid, "emblem_id": eid, "keypoints": count, "bytes": len(blob),
-                               "blob": blob} for rid, eid, count, blob in blobs)
+                               "blob": blob} for rid, eid, count, blob in stored)
 
 
 def prune_features(db: sqlite_utils.Database) -> None:
@@ -242,7 +244,6 @@ def load_features(path) -> list[tuple]:
 
     A catalogue built before features were stored gets them computed here (slower, same result).
     """
-    from ..engine.features import ReferenceFeatures, prepare_reference
 
     if not Path(path).is_file():
         return []
@@ -252,7 +253,7 @@ def load_features(path) -> list[tuple]:
             return [(row["id"], row["emblem_id"],
                      prepare_reference(np.asarray(Image.open(io.BytesIO(row["image"])).convert("RGB"))))
                     for row in db.query("select id, emblem_id, image from renderings order by id")]
-        return [(row["rendering_id"], row["emblem_id"], ReferenceFeatures.from_bytes(row["blob"]))
+        return [(row["rendering_id"], row["emblem_id"], blobs.decode(row["blob"]))
                 for row in db.query("select rendering_id, emblem_id, blob from features order by rendering_id")]
     finally:
         db.close()

@@ -11,11 +11,11 @@ from typing import Annotated
 
 import typer
 
+from ..exitcodes import ExitCode, exit_code
 from ..models import Restriction
 from ..reports import jsonl as jsonl_report
 from ..reports import render
 from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
-from ..scan.scanner import EXIT_CLEAN, exit_code
 from ..text import printable
 from .app import app
 from .options import HomeOption, home_of
@@ -36,10 +36,6 @@ class FailOn(str, enum.Enum):
     caution = "caution"
     permitted = "permitted"
     never = "never"
-
-
-#: Exit code after Ctrl-C or SIGTERM: the report covers what was done; the next run resumes.
-EXIT_INTERRUPTED = 130
 
 
 @app.command()
@@ -84,12 +80,12 @@ def scan(
                  report_unused_baseline=report_unused_baseline,
                  options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
                                      excludes=tuple(exclude or ()), gitignore=not no_gitignore))
-    raise typer.Exit(EXIT_CLEAN if exit_zero and code in (1, 3) else code)
+    raise typer.Exit(ExitCode.CLEAN if exit_zero and code in (ExitCode.FOUND, ExitCode.UNREADABLE) else code)
 
 
 def _scan(images: list[Path], fmt: str, output: Path | None, home: Path | None,
           threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
-          report_unused_baseline: bool, options: BulkOptions) -> int:
+          report_unused_baseline: bool, options: BulkOptions) -> ExitCode:
     show = wanted(quiet=quiet, fmt=fmt, to_stdout=output is None)
     with ExitStack() as stack:
         stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
@@ -117,7 +113,7 @@ def _scan(images: list[Path], fmt: str, output: Path | None, home: Path | None,
                 typer.echo(f"error: {printable(result.path)}: {result.error}", err=True)
     if folder.context.interrupted:
         typer.echo("interrupted: the report covers what was scanned; run again to resume", err=True)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     return exit_code(folder.results, threshold)
 
 

@@ -11,7 +11,6 @@ size) and widened back to float32 for the index.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
 import cv2
@@ -47,12 +46,6 @@ TILES = 6
 
 #: ThreatExchange's PDQ documentation treats quality below 50 as too flat to hash.
 MIN_PDQ_QUALITY = 50
-
-_MAGIC = b"EMBF"
-_FORMAT = 3
-_HEADER = struct.Struct("<4sBIIIHH")  # magic, format, keypoints, width, height, template h, w
-_COLOUR_HEADER = struct.Struct("<HH")  # format 2 adds the colour thumbnail's h, w after the template
-_TINT_HEADER = struct.Struct("<I")  # format 3 adds the byte length of the tint features (0: none) at the end
 
 #: Longest side of the colour thumbnail kept for the region check (see
 #: regions.py): it compares pictures of emblems 20-400 px across at 48 px.
@@ -102,54 +95,6 @@ class ReferenceFeatures:
     @property
     def keypoint_count(self) -> int:
         return int(self.keypoints.shape[0])
-
-    def to_bytes(self) -> bytes:
-        """A compact blob for SQLite: header, float32 keypoints, uint8 descriptors, grey template, colour
-        thumbnail, then the tint features as a blob of their own."""
-        th, tw = self.template.shape
-        header = _HEADER.pack(_MAGIC, _FORMAT, self.keypoint_count, self.width, self.height, th, tw)
-        colour = _COLOUR_HEADER.pack(*self.colour.shape[:2])
-        tint = b"" if self.tint is None else self.tint.to_bytes()
-        return (header + colour + self.keypoints.astype("<f4").tobytes() + self.descriptors.astype(np.uint8).tobytes()
-                + self.template.astype(np.uint8).tobytes() + self.colour.astype(np.uint8).tobytes()
-                + _TINT_HEADER.pack(len(tint)) + tint)
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> ReferenceFeatures:
-        """Inverse of :meth:`to_bytes`; raises :class:`UsageError` on a foreign or truncated blob."""
-        if len(blob) < _HEADER.size:
-            raise UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
-        magic, fmt, count, width, height, th, tw = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or fmt not in (1, 2, _FORMAT):
-            raise UsageError("features blob has an unknown format; rebuild with `emblemcheck catalogue build`")
-        truncated = UsageError("features blob is truncated; rebuild with `emblemcheck catalogue build`")
-        start, ch, cw = _HEADER.size, 0, 0
-        # Older formats still load: format 1 without the colour thumbnail (the
-        # region check skips it), formats 1-2 without tint features (no colour search).
-        if fmt >= 2:
-            if len(blob) < start + _COLOUR_HEADER.size:
-                raise truncated
-            ch, cw = _COLOUR_HEADER.unpack_from(blob, start)
-            start += _COLOUR_HEADER.size
-        kp_end = start + count * 16
-        desc_end = kp_end + count * 128
-        template_end = desc_end + th * tw
-        end = template_end + ch * cw * 3
-        tint = None
-        if fmt >= 3:
-            if len(blob) < end + _TINT_HEADER.size:
-                raise truncated
-            (size,) = _TINT_HEADER.unpack_from(blob, end)
-            end += _TINT_HEADER.size
-            tint = cls.from_bytes(blob[end:end + size]) if size else None
-            end += size
-        if len(blob) != end:
-            raise truncated
-        keypoints = np.frombuffer(blob, "<f4", count * 4, start).reshape(count, 4).astype(np.float32)
-        descriptors = np.frombuffer(blob, np.uint8, count * 128, kp_end).reshape(count, 128).copy()
-        template = np.frombuffer(blob, np.uint8, th * tw, desc_end).reshape(th, tw).copy()
-        colour = np.frombuffer(blob, np.uint8, ch * cw * 3, template_end).reshape(ch, cw, 3).copy()
-        return cls(keypoints, descriptors, width, height, template, colour, tint)
 
 
 def grey(rgb: np.ndarray) -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
@@ -17,7 +16,7 @@ from ..home import Home, resolve_home
 from ..media.decode import MAX_PIXELS, LoadedImage, read_file
 from ..media.frames import iter_frames
 from ..media.thumbnails import preview_jpeg
-from ..models import FileResult, Finding, Restriction
+from ..models import FileResult, Finding
 from ..text import printable
 
 
@@ -115,22 +114,30 @@ class Scanner:
                             findings=findings, near_miss=None if findings else near)
         return Scanned(result, preview=preview)
 
-    def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
-        """Scan the file at ``path``, with its size and mtime as read (stat first: if the file
-        changes in between, the record holds the older mtime and the next run scans it again)."""
+    def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS,
+                  stat: tuple[int, int] | None = None) -> Scanned:
+        """Scan the file at ``path``, with its size and mtime as read.
+
+        ``stat`` is ``(size, mtime_ns)`` when the caller has just read them
+        (a folder walk does), else the file is stat'ed here. Stat comes before
+        the read: if the file changes in between, the record holds the older
+        mtime and the next run scans it again.
+        """
         shown = printable(str(path))
-        try:
-            info = os.stat(path)
-        except FileNotFoundError:
-            return Scanned(FileResult(shown, "error", error="no such file (or it vanished during the scan)"))
-        except OSError as exc:
-            return Scanned(FileResult(shown, "error", error=f"cannot read ({exc.strerror or exc})"))
+        if stat is None:
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                return Scanned(FileResult(shown, "error", error="no such file (or it vanished during the scan)"))
+            except OSError as exc:
+                return Scanned(FileResult(shown, "error", error=f"cannot read ({exc.strerror or exc})"))
+            stat = (info.st_size, info.st_mtime_ns)
         try:
             data = read_file(path)
         except ImageError as exc:
             return Scanned(FileResult(shown, "error", error=_reason(exc, str(path))))
         scanned = self.scan_data(data, shown, max_pixels=max_pixels)
-        return replace(scanned, size=info.st_size, mtime_ns=info.st_mtime_ns)
+        return replace(scanned, size=stat[0], mtime_ns=stat[1])
 
 
 @dataclass(frozen=True)
@@ -160,19 +167,3 @@ def scan_image(path: Path | str, home: Home | Path | str | None = None) -> FileR
     """Scan one image file (every frame) against the catalogue in ``home``."""
     return open_scanner(home).scan_file(path).result
 
-
-#: Exit codes, as documented in the README and `emblemcheck scan --help`.
-EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
-
-
-def exit_code(results: Iterable[FileResult], fail_on: Restriction | None) -> int:
-    """3 if any input was unreadable, else 1 if a finding is at or above ``fail_on``, else 0.
-
-    An unreadable input wins: the verdict is incomplete. ``fail_on=None`` never fails on findings.
-    """
-    results = list(results)
-    if any(r.status == "error" for r in results):
-        return EXIT_UNREADABLE
-    if fail_on is not None and any(f.restriction.rank >= fail_on.rank for r in results for f in r.findings):
-        return EXIT_FOUND
-    return EXIT_CLEAN

@@ -1,0 +1,36 @@
+"""The exit codes of every emblemcheck command, as the README's table documents them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from .models import FileResult, Restriction
+
+
+class ExitCode(enum.IntEnum):
+    """What a command's exit status means."""
+
+    #: Nothing found at or above ``--fail-on``.
+    CLEAN = 0
+    #: Something found at or above ``--fail-on``.
+    FOUND = 1
+    #: A usage error: a bad option, an unknown emblem, a missing catalogue.
+    USAGE = 2
+    #: An input could not be read; the others were still scanned. Wins over FOUND: the verdict is incomplete.
+    UNREADABLE = 3
+    #: Ctrl-C or SIGTERM: the report covers what was scanned and the next run resumes.
+    INTERRUPTED = 130
+
+
+def exit_code(results: Iterable[FileResult], fail_on: Restriction | None) -> ExitCode:
+    """UNREADABLE if any input was unreadable, else FOUND if a finding is at or above ``fail_on``, else CLEAN.
+
+    An unreadable input wins: the verdict is incomplete. ``fail_on=None`` never fails on findings.
+    """
+    results = list(results)
+    if any(r.status == "error" for r in results):
+        return ExitCode.UNREADABLE
+    if fail_on is not None and any(f.restriction.rank >= fail_on.rank for r in results for f in r.findings):
+        return ExitCode.FOUND
+    return ExitCode.CLEAN
