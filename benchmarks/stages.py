@@ -32,7 +32,8 @@ from results import replace_section  # noqa: E402
 
 from emblemcheck.catalogue.store import load_features  # noqa: E402
 from emblemcheck.engine import regions  # noqa: E402
-from emblemcheck.engine.detector import FLANN_CHECKS, NEIGHBOURS, DetectionIndex  # noqa: E402
+from emblemcheck.engine.channels import Picture  # noqa: E402
+from emblemcheck.engine.detector import Detector  # noqa: E402
 from emblemcheck.engine.features import (  # noqa: E402
     FEATURE_SIDE,
     MAX_QUERY_KEYPOINTS,
@@ -45,7 +46,7 @@ from emblemcheck.engine.fingerprints import fingerprint  # noqa: E402
 from emblemcheck.media.decode import decode  # noqa: E402
 
 
-def stages(index: DetectionIndex, data: bytes, name: str) -> dict[str, float]:
+def stages(index: Detector, data: bytes, name: str) -> dict[str, float]:
     """Milliseconds of each stage on one picture."""
     times: dict[str, float] = {}
 
@@ -65,10 +66,11 @@ def stages(index: DetectionIndex, data: bytes, name: str) -> dict[str, float]:
     timed("SIFT at 640 px", lambda: extract(shrink(work, 640), MAX_QUERY_KEYPOINTS))
     orb = cv2.ORB_create(MAX_QUERY_KEYPOINTS)
     timed(f"ORB at {FEATURE_SIDE} px", lambda: orb.detectAndCompute(work, None))
-    if index._flann is not None and len(descriptors):
-        timed("pooled FLANN search", lambda: index._flann.knnSearch(descriptors.astype(np.float32), NEIGHBOURS,
-                                                                    params={"checks": FLANN_CHECKS}))
-    timed(f"colour search at {TINT_SIDE} px (used)", lambda: index._tinted(colour, None))
+    luminance, tint = index.search("luminance"), index.search("tint")
+    if luminance is not None and luminance.index.searchable and len(descriptors):
+        timed("pooled FLANN search", lambda: luminance.index.neighbours(descriptors))
+    if tint is not None:
+        timed(f"colour search at {TINT_SIDE} px (used)", lambda: tint.run(Picture(work, colour), None, 1.0))
     timed("whole detection (used)", lambda: index.detect(rgb))
     return times
 
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     pictures = sorted(args.corpus.iterdir())[::args.every]
     if not pictures:
         raise SystemExit(f"no pictures in {args.corpus}: run benchmarks/detection.py first")
-    index = DetectionIndex.build(load_features(args.corpus.parent / "home" / "catalogue.db"))
+    index = Detector.build(load_features(args.corpus.parent / "home" / "catalogue.db"))
     rows = [stages(index, p.read_bytes(), p.name) for p in pictures]
     medians = {label: statistics.median(r[label] for r in rows if label in r) for label in rows[0]}
     text = "\n".join([

@@ -10,7 +10,7 @@ from pictures import png_bytes
 from PIL import Image
 
 from emblemcheck.catalogue.store import Catalogue, load_features
-from emblemcheck.engine.detector import DetectionIndex
+from emblemcheck.engine.detector import Detector
 from emblemcheck.media.decode import decode
 from emblemcheck.scan.scanner import Scanner
 
@@ -19,8 +19,8 @@ SECONDS = 10
 
 
 @pytest.fixture(scope="module")
-def index(built_home) -> DetectionIndex:
-    return DetectionIndex.build(load_features(built_home.catalogue_db))
+def index(built_home) -> Detector:
+    return Detector.build(load_features(built_home.catalogue_db))
 
 
 def checkerboard_noise(height: int, width: int) -> np.ndarray:
@@ -62,7 +62,7 @@ def test_truncated_file_is_a_per_file_error(built_home):
 
 
 def test_empty_index_detects_nothing():
-    assert DetectionIndex.build([]).detect(np.zeros((100, 100, 3), np.uint8)) == []
+    assert Detector.build([]).detect(np.zeros((100, 100, 3), np.uint8)) == []
 
 
 def test_strip_decodes_to_a_bounded_working_size():

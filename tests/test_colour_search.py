@@ -9,13 +9,14 @@ from PIL import Image, ImageDraw
 from test_detection import SIBLINGS, place
 
 from emblemcheck.catalogue.store import load_features
-from emblemcheck.engine.detector import TINT_METHODS, DetectionIndex
+from emblemcheck.engine.channels import TINT
+from emblemcheck.engine.detector import Detector
 from emblemcheck.engine.features import prepare_reference, tint_channel
 
 
 @pytest.fixture(scope="module")
-def shield_index() -> DetectionIndex:
-    return DetectionIndex.build([("shield/original", "shield", prepare_reference(shield()))])
+def shield_index() -> Detector:
+    return Detector.build([("shield/original", "shield", prepare_reference(shield()))])
 
 
 def watermark(background: Image.Image, emblem: np.ndarray, opacity: float) -> np.ndarray:
@@ -36,7 +37,7 @@ def test_translucent_shield_over_grey_stones_is_found_in_colour(shield_index, op
     rgb = watermark(stones(seed=seed), shield(), opacity)
     found = shield_index.detect(rgb)
     assert [d.emblem_id for d in found] == ["shield"]
-    assert found[0].method in TINT_METHODS and found[0].inliers >= 20
+    assert found[0].method in TINT.methods and found[0].inliers >= 20
     # The box is in the picture's pixels: the shield is 380 x 437 at (200, 150).
     x, y, w, h = found[0].box
     assert abs(x - 200) <= 12 and abs(y - 150) <= 12 and abs(w - 380) <= 20 and abs(h - 437) <= 20
@@ -52,7 +53,7 @@ def test_shield_in_other_colours_is_not_found_in_colour(shield_index):
     blue = np.all(recoloured == (25, 60, 150), axis=2)
     recoloured[blue] = (170, 30, 40)
     found = shield_index.detect(watermark(stones(seed=0), recoloured, 0.55))
-    assert not [d for d in found if d.method in TINT_METHODS]
+    assert not [d for d in found if d.method in TINT.methods]
 
 
 def test_artwork_coloured_in_one_part_only_is_not_searched_in_colour():
@@ -66,10 +67,10 @@ def test_artwork_coloured_in_one_part_only_is_not_searched_in_colour():
     d.text((300, 100), "Words in black ink", font_size=60, fill="black", anchor="lm")
     features = prepare_reference(np.asarray(im))
     assert features.tint is not None  # enough colour keypoints to describe ...
-    assert DetectionIndex.build([("mixed/original", "mixed", features)]).tints is None  # ... but not everywhere
+    assert Detector.build([("mixed/original", "mixed", features)]).search("tint") is None  # ... but not everywhere
 
 
 def test_signatures_and_wordmark_are_not_searched_in_colour(built_home):
-    index = DetectionIndex.build(load_features(built_home.catalogue_db))
-    coloured = {r.emblem_id for r in index.tints.references} if index.tints else set()
+    tint = Detector.build(load_features(built_home.catalogue_db)).search("tint")
+    coloured = {r.emblem_id for r in tint.index.references} if tint else set()
     assert not coloured & SIBLINGS

@@ -13,15 +13,13 @@ from pictures import photo_like, rendered
 from PIL import Image, ImageDraw, ImageFont
 
 from emblemcheck.catalogue.store import Catalogue, load_features
-from emblemcheck.engine.detector import (
-    MIN_ORIENTATION,
-    Detection,
-    DetectionIndex,
-    _hough_cluster,
-    _matches_inside,
-    merge,
-    orientation_agreement,
-)
+from emblemcheck.engine.channels import LUMINANCE
+from emblemcheck.engine.detection import Detection
+from emblemcheck.engine.detector import Detector
+from emblemcheck.engine.fitting import MIN_ORIENTATION, fit_similarity, hough_cluster, matches_inside
+from emblemcheck.engine.index import Candidate
+from emblemcheck.engine.merge import merge
+from emblemcheck.engine.verification import orientation_agreement
 from emblemcheck.media.svg import render_svg
 from emblemcheck.scan.scanner import Scanner
 
@@ -30,8 +28,8 @@ SIBLINGS = {"gc-signature-en", "gc-signature-fr", "canada-wordmark"}
 
 
 @pytest.fixture(scope="module")
-def index(built_home) -> DetectionIndex:
-    return DetectionIndex.build(load_features(built_home.catalogue_db))
+def index(built_home) -> Detector:
+    return Detector.build(load_features(built_home.catalogue_db))
 
 
 def place(background: Image.Image, emblem: Image.Image, width: int, xy=(60, 80), opacity: float = 1.0) -> np.ndarray:
@@ -213,13 +211,13 @@ def test_hough_cluster_gathers_the_matches_of_one_transform():
     outliers = 40  # the last 40 matches point anywhere, at any scale and angle
     query[-outliers:] = np.column_stack([rng.uniform(0, 1000, outliers), rng.uniform(0, 800, outliers),
                                          rng.uniform(2, 20, outliers), rng.uniform(0, 360, outliers)])
-    cluster = set(_hough_cluster(reference, query, (400, 100)).tolist())
+    cluster = set(hough_cluster(reference, query, (400, 100)).tolist())
     assert len(cluster & set(range(20))) == 20
     assert len(cluster - set(range(20))) <= 4
 
 
 def test_orientation_agreement_sees_faint_ink_over_texture_and_nothing_in_texture_alone(built_home, index):
-    ref = next(r for r in index.references if r.emblem_id == "canada-wordmark" and not r.small)
+    ref = wordmark_reference(index)
     width, xy = 500, (100, 120)
     factor = width / ref.features.width
     homography = np.array([[factor, 0, xy[0]], [0, factor, xy[1]], [0, 0, 1]], np.float64)
@@ -236,14 +234,18 @@ def test_inlier_ratio_counts_only_matches_inside_the_outline():
     inside = np.array([[110, 60], [290, 90], [200, 70]], np.float64)
     outside = np.array([[20, 20], [400, 300], [600, 60], [150, 120]], np.float64)
     dst = np.concatenate([inside, outside]).reshape(-1, 1, 2)
-    assert _matches_inside(homography, dst, (400, 100)) == 3
+    assert matches_inside(homography, dst, (400, 100)) == 3
+
+
+def wordmark_reference(index: Detector):
+    """The wordmark's full-size luminance reference."""
+    search = index.search("luminance")
+    return next(r for r in search.index.references if r.emblem_id == "canada-wordmark" and not r.small)
 
 
 def _similarity_case(built_home, index, opacity):
     """Six true matches of the wordmark at half size plus twelve strays; the picture shows it at ``opacity``."""
-    position = next(i for i, r in enumerate(index.references) if r.emblem_id == "canada-wordmark" and not r.small)
-    ref = index.references[position]
-    offset = sum(len(r.features.keypoints) for r in index.references[:position])
+    ref = wordmark_reference(index)
     factor, xy, width = 0.5, (100.0, 120.0), round(ref.features.width * 0.5)
     background = photo_like(900, 600, seed=4)
     if opacity:
@@ -258,29 +260,28 @@ def _similarity_case(built_home, index, opacity):
     strays = np.column_stack([rng.uniform(0, 900, 12), rng.uniform(0, 600, 12), rng.uniform(2, 20, 12),
                               rng.uniform(0, 360, 12)]).astype(np.float32)
     points = np.concatenate([true, strays]).astype(np.float32)
-    pairs = np.column_stack([np.arange(18), np.concatenate([offset + chosen, offset + rng.choice(
-        len(ref.features.keypoints), 12)])]).astype(np.int64)
-    return ref, points, pairs, cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+    matched = ref.features.keypoints[np.concatenate([chosen, rng.choice(len(ref.features.keypoints), 12)])]
+    return Candidate(ref, np.arange(18), matched), points, cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
 
 
 def test_similarity_fallback_places_a_faint_watermark_from_a_few_matches(built_home, index):
-    ref, points, pairs, work = _similarity_case(built_home, index, opacity=0.5)
-    found = index._similarity(ref, points, pairs, work)
+    candidate, points, work = _similarity_case(built_home, index, opacity=0.5)
+    found = fit_similarity(candidate, points, work, LUMINANCE)
     assert found is not None and found.method == "sift-similarity" and found.inliers >= 6
     x, y, w, _h = found.box
-    assert abs(x - 100) <= 4 and abs(y - 120) <= 4 and abs(w - ref.features.width * 0.5) <= 6
+    assert abs(x - 100) <= 4 and abs(y - 120) <= 4 and abs(w - candidate.reference.features.width * 0.5) <= 6
 
 
 def test_similarity_fallback_refuses_the_same_matches_over_texture_alone(built_home, index):
-    ref, points, pairs, work = _similarity_case(built_home, index, opacity=0.0)
-    assert index._similarity(ref, points, pairs, work) is None
+    candidate, points, work = _similarity_case(built_home, index, opacity=0.0)
+    assert fit_similarity(candidate, points, work, LUMINANCE) is None
 
 
 def test_same_picture_same_evidence_whatever_the_process_built_before(built_home):
     # FLANN's KD-trees are randomised; the index seeds them, so the matches
     # behind a finding do not depend on which indexes were built earlier.
     rgb = jpeg_round_trip(place(photo_like(1000, 700), rendered(built_home, "gc-signature-en", "colour"), 420))
-    first = DetectionIndex.build(load_features(built_home.catalogue_db)).detect(rgb)
+    first = Detector.build(load_features(built_home.catalogue_db)).detect(rgb)
     cv2.flann_Index(np.random.default_rng(1).random((500, 128), np.float32), {"algorithm": 1, "trees": 4})
-    again = DetectionIndex.build(load_features(built_home.catalogue_db)).detect(rgb)
+    again = Detector.build(load_features(built_home.catalogue_db)).detect(rgb)
     assert first and [d.matches for d in first] == [d.matches for d in again]

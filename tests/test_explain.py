@@ -8,7 +8,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from emblemcheck.cli import app
-from emblemcheck.engine.detector import Detection
+from emblemcheck.engine.detection import Detection
 from emblemcheck.reports.explain import PANEL_HEIGHT, draw_explanation
 
 

@@ -9,7 +9,7 @@ from test_detection import SIBLINGS, national_flag
 from test_features import badge
 
 from emblemcheck.catalogue.store import load_features
-from emblemcheck.engine.detector import DetectionIndex
+from emblemcheck.engine.detector import Detector
 from emblemcheck.engine.features import prepare_reference
 from emblemcheck.engine.regions import METHOD, RegionReference, blobs, find
 
@@ -28,8 +28,8 @@ def header_page(emblem: np.ndarray, height: int, header=(255, 255, 255)) -> np.n
 
 
 @pytest.fixture(scope="module")
-def badge_index() -> DetectionIndex:
-    return DetectionIndex.build([("badge/original", "badge", prepare_reference(badge()))])
+def badge_index() -> Detector:
+    return Detector.build([("badge/original", "badge", prepare_reference(badge()))])
 
 
 @pytest.mark.parametrize("height", [36, 48, 60])
@@ -87,6 +87,6 @@ def test_text_report_gives_region_evidence_without_matched_points():
 
 @pytest.mark.parametrize("height", [24, 40, 60])
 def test_national_flag_in_a_header_is_never_a_signature_or_wordmark(built_home, height):
-    index = DetectionIndex.build(load_features(built_home.catalogue_db))
+    index = Detector.build(load_features(built_home.catalogue_db))
     found = {d.emblem_id for d in index.detect(header_page(np.asarray(national_flag(600)), height))}
     assert not found & SIBLINGS

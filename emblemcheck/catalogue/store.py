@@ -240,7 +240,7 @@ def prune_features(db: sqlite_utils.Database) -> None:
 
 
 def load_features(path) -> list[tuple]:
-    """``(rendering_id, emblem_id, ReferenceFeatures)`` of every rendering, for ``DetectionIndex.build``.
+    """``(rendering_id, emblem_id, ReferenceFeatures)`` of every rendering, for ``Detector.build``.
 
     A catalogue built before features were stored gets them computed here (slower, same result).
     """

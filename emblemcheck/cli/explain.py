@@ -32,5 +32,5 @@ def explain(
         return
     for found in result.findings:
         typer.echo(f"{found.emblem_id}: score {found.score:.2f}, {found.inliers} matched points, "
-                   f"box {list(result.original_box(found))}")
+                   f"box {list(found.box)}")
     typer.echo(f"wrote {output}")

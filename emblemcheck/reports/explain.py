@@ -13,11 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..catalogue.store import Catalogue, load_features
-from ..engine.detector import Detection, DetectionIndex
+from ..engine.detection import Detection
 from ..home import Home
 from ..media.decode import load_image
-from ..scan.scanner import Scanner
+from ..models import Finding
+from ..scan.scanner import open_scanner
 
 #: Each half of the picture is scaled to fit a panel of this size, keeping its
 #: proportions: a wide signature stays readable without making the file huge.
@@ -32,43 +32,48 @@ class Explanation:
     """What ``explain`` found and the picture that shows it."""
 
     picture: np.ndarray  # RGB uint8
-    findings: tuple[Detection, ...]  # geometry in working pixels
-    scale: float = 1.0  # working pixels per original pixel
-
-    def original_box(self, detection: Detection) -> tuple[int, ...]:
-        """A finding's box in the original image's pixels."""
-        return tuple(round(v / self.scale) for v in detection.box)
+    findings: tuple[Detection, ...]  # geometry in the original image's pixels
 
 
 def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) -> Explanation:
-    """Locate catalogued emblems in the image at ``path`` and draw the evidence for the best one."""
-    catalogue = Catalogue.open(home.catalogue_db)
+    """Locate catalogued emblems in the image at ``path`` and draw the evidence for the best one.
+
+    The scanner's own detections, with their matched points; a whole-image
+    copy is drawn as an outline around the whole picture.
+    """
+    scanner = open_scanner(home)
     if emblem_id is not None:
-        catalogue.emblem(emblem_id)  # raises UnknownEmblem with a hint
+        scanner.catalogue.emblem(emblem_id)  # raises UnknownEmblem with a hint
     image = load_image(path)
-    index = DetectionIndex.build(load_features(catalogue.path))
-    found = index.detect(image.rgb, emblem_ids=None if emblem_id is None else [emblem_id])
+    found = scanner.detections(image, None if emblem_id is None else [emblem_id])
     if not found:
-        found = [_whole_image(f, image.rgb.shape) for f in Scanner(catalogue).find(image)
-                 if emblem_id in (None, f.emblem_id)]
+        copy = scanner.copy_of(image)
+        found = [_whole_image(copy)] if copy is not None and emblem_id in (None, copy.emblem_id) else []
     if not found:
-        return Explanation(draw_nothing(image.rgb), (), image.scale)
+        return Explanation(draw_nothing(image.rgb), ())
     best = found[0]
-    label = f"{best.emblem_id} ({catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
-    picture = draw_explanation(image.rgb, best, catalogue.rendering_image(best.rendering_id), label)
-    return Explanation(picture, tuple(found), image.scale)
+    label = f"{best.emblem_id} ({scanner.catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
+    reference = scanner.catalogue.rendering_image(best.rendering_id)
+    return Explanation(draw_explanation(image.rgb, best, reference, label, scale=image.scale), tuple(found))
 
 
-def _whole_image(finding, shape) -> Detection:
-    """A whole-image fingerprint match drawn as an outline around the whole picture."""
-    h, w = shape[:2]
+def _whole_image(finding: Finding) -> Detection:
+    """A whole-image fingerprint match as a detection whose outline is the whole picture."""
+    x, y, w, h = finding.box
     outline = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
-    return Detection(finding.emblem_id, finding.rendering_id, (0, 0, w, h), outline, finding.score, 0, finding.method)
+    return Detection(finding.emblem_id, finding.rendering_id, finding.box, outline, finding.score, 0,
+                     finding.method)  # type: ignore[arg-type]
 
 
-def draw_explanation(picture: np.ndarray, detection: Detection, reference: np.ndarray, label: str) -> np.ndarray:
-    """The picture (left) with outline and label, the reference (right), matched points joined."""
+def draw_explanation(picture: np.ndarray, detection: Detection, reference: np.ndarray, label: str,
+                     scale: float = 1.0) -> np.ndarray:
+    """The picture (left) with outline and label, the reference (right), matched points joined.
+
+    ``scale`` is the picture's pixels per pixel of the detection's geometry
+    (the working copy's scale when the geometry is in the original's pixels).
+    """
     left, lscale = _fit(picture)
+    lscale *= scale
     right, rscale = _fit(reference)
     canvas = np.full((max(left.shape[0], right.shape[0]) + 40, left.shape[1] + right.shape[1] + 20, 3), 255, np.uint8)
     canvas[40:40 + left.shape[0], :left.shape[1]] = left

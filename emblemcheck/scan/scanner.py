@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
 
 from ..catalogue.store import Catalogue, load_features
-from ..engine.detector import DetectionIndex
+from ..engine.detection import Detection
+from ..engine.detector import Detector
 from ..engine.fingerprints import fingerprint
 from ..engine.matching import FingerprintIndex, FingerprintMatch
 from ..errors import ImageError
@@ -26,7 +28,7 @@ class Scanner:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         self.fingerprints = FingerprintIndex(catalogue.renderings)
-        self.detector = DetectionIndex.build(load_features(catalogue.path))
+        self.detector = Detector.build(load_features(catalogue.path))
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
         """Findings in a decoded picture, boxes in the original's pixels."""
@@ -64,19 +66,27 @@ class Scanner:
         )
 
     def locate(self, image: LoadedImage) -> tuple[Finding, ...]:
-        """Emblems found by local features, one per region, geometry mapped back to original pixels."""
-        back = 1.0 / (image.scale or 1.0)
-        findings = []
-        for found in self.detector.detect(image.rgb):
-            emblem = self.catalogue.emblem(found.emblem_id)
-            box = tuple(round(v * back) for v in found.box)
-            findings.append(Finding(
-                emblem_id=emblem.id, name=emblem.name, restriction=emblem.restriction, score=found.score,
-                method=found.method, box=box, rendering_id=found.rendering_id, rule=emblem.rule,
-                outline=tuple((round(x * back, 1), round(y * back, 1)) for x, y in found.outline),
-                inliers=found.inliers,
-            ))
-        return tuple(findings)
+        """Emblems found by local features, one per region, geometry in the original's pixels."""
+        return tuple(self._finding(d) for d in self.detections(image))
+
+    def detections(self, image: LoadedImage, emblem_ids: Iterable[str] | None = None) -> list[Detection]:
+        """The detector's evidence (matched points included), in the original's pixels: the one place
+        where working pixels become the original's."""
+        scale = image.width / image.rgb.shape[1] if image.width else 1.0
+        return self.detector.detect(image.rgb, emblem_ids=emblem_ids, scale=scale)
+
+    def copy_of(self, image: LoadedImage) -> Finding | None:
+        """The catalogue rendering ``image`` is a whole-image copy of, if any."""
+        match = self.fingerprints.query(fingerprint(image.rgb))
+        return None if match is None else self._whole_image(match, image)
+
+    def _finding(self, found: Detection) -> Finding:
+        emblem = self.catalogue.emblem(found.emblem_id)
+        return Finding(
+            emblem_id=emblem.id, name=emblem.name, restriction=emblem.restriction, score=found.score,
+            method=found.method, box=found.box, rendering_id=found.rendering_id, rule=emblem.rule,
+            outline=tuple((round(x, 1), round(y, 1)) for x, y in found.outline), inliers=found.inliers,
+        )
 
     def scan_data(self, data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
         """Scan every frame of image bytes (animation frames, TIFF pages).

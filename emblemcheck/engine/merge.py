@@ -1,0 +1,63 @@
+"""Merge: one detection per region, explained by the emblem that fits it best."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from .detection import Detection, Outline
+
+#: A detection whose area lies this much inside a verified larger one (at
+#: least CONTAINER_AREA times its area) is a part of it (the flag symbol
+#: inside a signature); two detections overlapping by this IoU are one region.
+#: Guesses, set with the first version of the engine and never tuned; every
+#: benchmark run since (benchmarks/RESULTS.md) has 0 sibling confusions with them.
+CONTAINED = 0.6
+CONTAINER_AREA = 1.5
+SAME_REGION_IOU = 0.3
+
+
+def merge(detections: Sequence[Detection]) -> list[Detection]:
+    """One detection per region: parts give way to the verified whole, overlaps to the better score.
+
+    The flag symbol inside a signature is part of the signature; the English-
+    and French-first signatures located on one region are one region, and the
+    better-verified one explains it.
+    """
+    ordered = sorted(detections, key=lambda d: (-area(d.outline), -d.score))
+    kept: list[Detection] = []
+    for candidate in ordered:
+        if any(_is_part(candidate, whole) for whole in kept):
+            continue
+        rivals = [k for k in kept if iou(candidate.outline, k.outline) >= SAME_REGION_IOU]
+        if rivals and all(r.score >= candidate.score for r in rivals):
+            continue
+        kept = [k for k in kept if k not in rivals] + [candidate]
+    return sorted(kept, key=lambda d: -d.score)
+
+
+def _is_part(small: Detection, whole: Detection) -> bool:
+    small_area, whole_area = area(small.outline), area(whole.outline)
+    if whole_area < CONTAINER_AREA * small_area or small_area <= 0:
+        return False
+    return intersection(small.outline, whole.outline) / small_area >= CONTAINED
+
+
+def area(outline: Outline) -> float:
+    """Area of a convex outline."""
+    return abs(cv2.contourArea(np.array(outline, np.float32)))
+
+
+def intersection(a: Outline, b: Outline) -> float:
+    """Area shared by two convex outlines."""
+    shared, _ = cv2.intersectConvexConvex(np.array(a, np.float32), np.array(b, np.float32))
+    return float(shared)
+
+
+def iou(a: Outline, b: Outline) -> float:
+    """Intersection over union of two convex outlines."""
+    inter = intersection(a, b)
+    union = area(a) + area(b) - inter
+    return inter / union if union > 0 else 0.0
