@@ -7,7 +7,6 @@ at the one place that needs it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ class LoadedImage:
     rgb: np.ndarray
     width: int
     height: int
-    sha256: str
     format: str
 
     @property
@@ -119,15 +117,20 @@ def to_rgb(image: Image.Image, background: tuple[int, int, int] = BACKGROUNDS["w
 def decode(data: bytes, name: str = "image", *, max_side: int | None = WORK_SIDE,
            max_pixels: int = MAX_PIXELS,
            background: tuple[int, int, int] = BACKGROUNDS["white"]) -> LoadedImage:
-    """Decode image bytes once into a :class:`LoadedImage` at working size.
+    """Decode image bytes once into a :class:`LoadedImage` at working size (see :func:`decode_opened`)."""
+    image = open_image(data, name, max_pixels=max_pixels)
+    return decode_opened(image, name, fmt=image.format or ("SVG" if is_svg(data) else ""), max_side=max_side,
+                         background=background)
+
+
+def decode_opened(image: Image.Image, name: str, *, fmt: str, max_side: int | None = WORK_SIDE,
+                  background: tuple[int, int, int] = BACKGROUNDS["white"]) -> LoadedImage:
+    """Decode a picture :func:`open_image` opened (its first frame) into a :class:`LoadedImage`.
 
     Applies EXIF orientation, uses JPEG draft mode to decode a reduced image
     when the original is far larger than ``max_side``, and flattens
     transparency onto ``background``.
     """
-    digest = hashlib.sha256(data).hexdigest()
-    image = open_image(data, name, max_pixels=max_pixels)
-    fmt = image.format or ("SVG" if is_svg(data) else "")
     try:
         orientation = image.getexif().get(0x0112, 1) if fmt != "SVG" else 1
     except Exception:  # noqa: BLE001 - corrupt EXIF must not hide a readable picture
@@ -149,7 +152,7 @@ def decode(data: bytes, name: str = "image", *, max_side: int | None = WORK_SIDE
     rgb = np.asarray(image, dtype=np.uint8)
     if rgb.ndim != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise ImageError(f"{name}: image has no pixels")
-    return LoadedImage(rgb=rgb, width=width, height=height, sha256=digest, format=fmt)
+    return LoadedImage(rgb=rgb, width=width, height=height, format=fmt)
 
 
 def load_image(path: Path | str, *, max_side: int | None = WORK_SIDE,

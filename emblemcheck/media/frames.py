@@ -17,7 +17,6 @@ so a bulk scan looks past the first frame:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import ImageError, ImageTooLarge
-from .decode import MAX_PIXELS, WORK_SIDE, LoadedImage, decode, is_svg, open_image, to_rgb
+from .decode import MAX_PIXELS, WORK_SIDE, LoadedImage, decode_opened, is_svg, open_image, to_rgb
 
 #: Animations with more frames than this are sampled (see the module docstring).
 MAX_ANIMATION_FRAMES = 16
@@ -44,11 +43,19 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 @dataclass(frozen=True)
 class Frame:
-    """One picture of a file: ``index`` of ``count`` frames or pages, decoded at working size."""
+    """One picture of a file: ``index`` of ``count`` frames or pages, decoded at working size.
+
+    Every medium yields these, so the scanner treats a still, an animation
+    frame and a document page alike. ``page`` is the 1-based page of a paged
+    medium (TIFF, MPO; later PDF), ``None`` for stills and animations;
+    ``seconds`` is a frame's time in a timed medium (later video).
+    """
 
     index: int
     count: int
     image: LoadedImage
+    page: int | None = None
+    seconds: float | None = None
 
 
 def sample_indices(count: int, *, paged: bool) -> list[int]:
@@ -67,32 +74,28 @@ def sample_indices(count: int, *, paged: bool) -> list[int]:
 
 def iter_frames(data: bytes, name: str = "image", *, max_side: int | None = WORK_SIDE,
                 max_pixels: int = MAX_PIXELS) -> Iterator[Frame]:
-    """Decode the frames of ``data`` to scan, one at a time (only one is in memory at once)."""
-    if not data or is_svg(data):
-        yield Frame(0, 1, decode(data, name, max_side=max_side, max_pixels=max_pixels))
-        return
+    """Decode the frames of ``data`` to scan, one at a time (only one is in memory at once).
+
+    The bytes are opened once; a still picture is decoded from that same opening.
+    """
     image = open_image(data, name, max_pixels=max_pixels)
-    count = getattr(image, "n_frames", 1) or 1
+    svg = is_svg(data)
+    count = 1 if svg else getattr(image, "n_frames", 1) or 1
     if count == 1:
-        yield Frame(0, 1, decode(data, name, max_side=max_side, max_pixels=max_pixels))
+        fmt = "SVG" if svg else image.format or ""
+        yield Frame(0, 1, decode_opened(image, name, fmt=fmt, max_side=max_side))
         return
     paged = image.format in ("TIFF", "MPO")
     try:
         indices = sample_indices(count, paged=paged)
     except ImageError as exc:
         raise ImageError(f"{name}: {exc}") from None
-    digest = decode_digest(data)
     for index in indices:
-        yield Frame(index, count, _decode_frame(image, index, name, digest, max_side, max_pixels))
+        yield Frame(index, count, _decode_frame(image, index, name, max_side, max_pixels),
+                    page=index + 1 if paged else None)
 
 
-def decode_digest(data: bytes) -> str:
-    """SHA-256 of the whole file, shared by all its frames."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def _decode_frame(image: Image.Image, index: int, name: str, digest: str,
-                  max_side: int | None, max_pixels: int) -> LoadedImage:
+def _decode_frame(image: Image.Image, index: int, name: str, max_side: int | None, max_pixels: int) -> LoadedImage:
     try:
         image.seek(index)
         width, height = image.size
@@ -105,4 +108,4 @@ def _decode_frame(image: Image.Image, index: int, name: str, digest: str,
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{name}: frame {index} unreadable ({exc})") from None
     rgb = np.asarray(frame, dtype=np.uint8)
-    return LoadedImage(rgb=rgb, width=width, height=height, sha256=digest, format=image.format or "")
+    return LoadedImage(rgb=rgb, width=width, height=height, format=image.format or "")
