@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conformance import Case, check_detection_path, check_scales
 from pictures import shield, stones
 from PIL import Image, ImageDraw
 from test_detection import SIBLINGS, place
@@ -41,6 +42,15 @@ def test_translucent_shield_over_grey_stones_is_found_in_colour(shield_index, op
     # The box is in the picture's pixels: the shield is 380 x 437 at (200, 150).
     x, y, w, h = found[0].box
     assert abs(x - 200) <= 12 and abs(y - 150) <= 12 and abs(w - 380) <= 20 and abs(h - 437) <= 20
+
+
+def test_tint_path_conformance(shield_index):
+    recoloured = shield().copy()
+    recoloured[np.all(recoloured == (25, 60, 150), axis=2)] = (170, 30, 40)
+    case = Case(watermark(stones(seed=0), shield(), 0.55), "shield", (200, 150, 380, 437), tolerance=20)
+    check_detection_path(shield_index.detect, case, methods=TINT.methods,
+                         refused=[np.asarray(stones(seed=0)), watermark(stones(seed=0), recoloured, 0.55)])
+    check_scales(shield_index, case)
 
 
 def test_stones_alone_have_no_shield(shield_index):

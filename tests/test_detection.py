@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conformance import Case, check_detection_path, check_scales
 from pictures import photo_like, rendered
 from PIL import Image, ImageDraw, ImageFont
 
@@ -142,12 +143,7 @@ def test_flag_symbol_inside_a_signature_is_not_reported_separately(built_home, i
 
 
 def test_look_alike_text_is_not_a_signature(index):
-    im = Image.new("RGB", (1100, 260), "white")
-    d = ImageDraw.Draw(im)
-    font = ImageFont.load_default(80)
-    d.text((20, 20), "Government   Gouvernement", font=font, fill="black")
-    d.text((20, 130), "of Canada      du Canada", font=font, fill="black")
-    assert found(index, np.asarray(im)) == []
+    assert found(index, look_alike_text()) == []
 
 
 def test_photo_alone_has_no_detection(index):
@@ -275,6 +271,38 @@ def test_similarity_fallback_places_a_faint_watermark_from_a_few_matches(built_h
 def test_similarity_fallback_refuses_the_same_matches_over_texture_alone(built_home, index):
     candidate, points, work = _similarity_case(built_home, index, opacity=0.0)
     assert fit_similarity(candidate, points, work, LUMINANCE) is None
+
+
+def test_similarity_path_conformance(built_home, index):
+    candidate, points, work = _similarity_case(built_home, index, opacity=0.5)
+    _, _, texture = _similarity_case(built_home, index, opacity=0.0)
+    ref = candidate.reference.features
+    case = Case(work, "canada-wordmark", (100, 120, round(ref.width * 0.5), round(ref.height * 0.5)), tolerance=6)
+
+    def locate(view):
+        found = fit_similarity(candidate, points, view, LUMINANCE)
+        return [] if found is None else [found]
+
+    check_detection_path(locate, case, methods=["sift-similarity"], refused=[texture])
+
+
+def look_alike_text() -> np.ndarray:
+    im = Image.new("RGB", (1100, 260), "white")
+    d = ImageDraw.Draw(im)
+    font = ImageFont.load_default(80)
+    d.text((20, 20), "Government   Gouvernement", font=font, fill="black")
+    d.text((20, 130), "of Canada      du Canada", font=font, fill="black")
+    return np.asarray(im)
+
+
+def test_homography_path_conformance(built_home, index):
+    emblem = rendered(built_home, "canada-wordmark", "colour")
+    height = round(emblem.height * 400 / emblem.width)
+    case = Case(place(photo_like(1000, 700), emblem, 400, xy=(300, 200)), "canada-wordmark", (300, 200, 400, height),
+                tolerance=12)
+    check_detection_path(index.detect, case, methods=["sift-homography"],
+                         refused=[np.asarray(photo_like(1000, 700)), look_alike_text()])
+    check_scales(index, case)
 
 
 def test_same_picture_same_evidence_whatever_the_process_built_before(built_home):

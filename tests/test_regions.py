@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conformance import Case, check_detection_path, check_scales
 from PIL import Image, ImageDraw
 from test_detection import SIBLINGS, national_flag
 from test_features import badge
@@ -38,6 +39,15 @@ def test_header_badge_is_found_by_region_with_its_box(badge_index, height):
     assert [d.emblem_id for d in found] == ["badge"]
     x, y, w, h = found[0].box
     assert abs(x - 24) <= 2 and abs(y - (90 - height) // 2) <= 2 and abs(w - height) <= 3 and abs(h - height) <= 3
+
+
+def test_region_path_conformance(badge_index):
+    grey_badge = np.asarray(Image.fromarray(badge()).convert("L").convert("RGB"))
+    case = Case(header_page(badge(), 48), "badge", (24, 21, 48, 48), tolerance=3)
+    blank = np.full((48, 48, 3), 255, np.uint8)
+    check_detection_path(badge_index.detect, case, methods=[METHOD],
+                         refused=[header_page(255 - grey_badge, 48), header_page(blank, 48)])
+    check_scales(badge_index, case)
 
 
 def test_same_shape_in_other_colours_is_not_the_badge(badge_index):
