@@ -32,7 +32,7 @@ MAX_QUERY_KEYPOINTS = 4000
 FEATURE_SIDE = 1280
 
 #: Fewer keypoints than this and an emblem cannot be located reliably: the
-#: homography check needs >= 12 inliers (see detection.MIN_INLIERS) and about
+#: homography check needs >= 10 inliers (see fitting.MIN_INLIERS) and about
 #: a third of a reference's keypoints survive a 4x downscale.
 MIN_REFERENCE_KEYPOINTS = 60
 
@@ -112,7 +112,7 @@ def extract(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.
     """SIFT keypoints ``(n, 4)`` and ``uint8`` descriptors ``(n, 128)`` of a greyscale image."""
     if min(grey_image.shape[:2]) < 8:
         return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8)
-    sift = cv2.SIFT_create(nfeatures=max_keypoints)
+    sift = cv2.SIFT.create(nfeatures=max_keypoints)
     keypoints, descriptors = sift.detectAndCompute(grey_image, None)
     if descriptors is None or not keypoints:
         return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8)

@@ -105,7 +105,7 @@ class FeatureIndex:
             # verdict, the same in every process whatever it built before
             # (unseeded, a borderline case in 30 could flip).
             cv2.setRNGSeed(FLANN_SEED)
-            self._flann = cv2.flann_Index(self._descriptors, {"algorithm": 1, "trees": FLANN_TREES})
+            self._flann = cv2.flann.Index(self._descriptors, {"algorithm": 1, "trees": FLANN_TREES})
 
     @classmethod
     def build(cls, references: Iterable[Reference]) -> FeatureIndex:

@@ -1,12 +1,12 @@
 """Regions: small emblems that stand on a plain ground, found by shape and colour.
 
-Pure core, like detection.py: reference features and an RGB working copy in,
+Pure core, like detector.py: reference features and an RGB working copy in,
 region matches out. A badge 36-60 px tall in a web page's header keeps too
 few SIFT keypoints for a homography (its lettering has merged), yet it is a
 clear blob on a flat header. Here every blob of ink (a connected component
 of the picture's morphological gradient) with a reference's aspect ratio is
 resampled to that reference's size and compared with it twice: edge maps,
-part by part (as detection.verify does), and colours on the reference's own
+part by part (as verification.verify does), and colours on the reference's own
 ink. Both must agree, so a round coin does not pass for a round badge, nor
 the words of a signature for the wordmark.
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .detection import Method
 from .features import ReferenceFeatures, edge_map, parts
 
 #: Longest side at which a blob and a reference are compared (px): about the
@@ -59,7 +60,7 @@ COLOUR_SCALE = 100.0
 #: small components; the largest ones are kept.
 MAX_BLOBS = 200
 
-METHOD = "region-shape-colour"
+METHOD: Method = "region-shape-colour"
 
 
 @dataclass(frozen=True)
