@@ -44,6 +44,14 @@ MIN_REFERENCE_SIDE = 128
 #: Most parts a template is split into when it is compared with a picture (see parts).
 TILES = 6
 
+#: A template whose long side is under this many times its short side is
+#: squarish and split 2 x 2 (see parts); longer ones are split along their
+#: length. A guess from the shapes catalogued (badges ~1, signatures ~10).
+SQUARISH = 1.5
+
+#: Blur (Gaussian sigma, px) of an edge map: a pixel of misregistration costs little. A guess.
+EDGE_SIGMA = 1.0
+
 #: ThreatExchange's PDQ documentation treats quality below 50 as too flat to hash.
 MIN_PDQ_QUALITY = 50
 
@@ -198,7 +206,7 @@ def edge_map(image: np.ndarray) -> np.ndarray:
     image = image.astype(np.float32)
     gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
-    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
+    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), EDGE_SIGMA)
 
 
 def parts(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
@@ -209,7 +217,7 @@ def parts(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
     words, fail on the part that is missing.
     """
     height, width = shape
-    if max(width, height) < 1.5 * min(width, height):
+    if max(width, height) < SQUARISH * min(width, height):
         return [(slice(y, y + height // 2 + 1), slice(x, x + width // 2 + 1))
                 for y in (0, height // 2) for x in (0, width // 2)]
     count = int(min(TILES, max(2, round(max(width, height) / min(width, height)))))

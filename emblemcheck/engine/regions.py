@@ -56,6 +56,14 @@ MIN_COLOURS = 0.6
 #: a blurred drawn emblem stays within 20-40 of its artwork.
 COLOUR_SCALE = 100.0
 
+#: Blur (Gaussian sigma, px at COMPARE_SIDE) of both colour pictures before
+#: they are compared, so a pixel of misregistration costs little. A guess.
+COLOUR_SIGMA = 1.0
+
+#: Fewest ink pixels a reference needs at its comparison size to be compared
+#: at all (a guess: below it the colour median is a handful of pixels).
+MIN_INK_PIXELS = 20
+
 #: Most blobs compared per picture: a picture of texture has thousands of
 #: small components; the largest ones are kept.
 MAX_BLOBS = 200
@@ -96,10 +104,10 @@ class RegionReference:
         colour = cv2.resize(features.colour, size, interpolation=cv2.INTER_AREA).astype(np.float32)
         border = np.concatenate([colour[0], colour[-1], colour[:, 0], colour[:, -1]])
         ink = np.linalg.norm(colour - np.median(border, axis=0), axis=2) > INK_GRADIENT
-        if ink.sum() < 20:
+        if ink.sum() < MIN_INK_PIXELS:
             return None
         return cls(rendering_id, emblem_id, features.width / features.height, size, edge_parts(grey),
-                   cv2.GaussianBlur(colour, (0, 0), 1.0), ink)
+                   cv2.GaussianBlur(colour, (0, 0), COLOUR_SIGMA), ink)
 
 
 def comparison_size(width: int, height: int) -> tuple[int, int]:
@@ -158,7 +166,7 @@ def find(grey: np.ndarray, rgb: np.ndarray, references: list[RegionReference]) -
 def _resample(grey: np.ndarray, rgb: np.ndarray, size: tuple[int, int]) -> tuple:
     small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     colour = cv2.resize(np.ascontiguousarray(rgb), size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    return edge_parts(small), cv2.GaussianBlur(colour, (0, 0), 1.0)
+    return edge_parts(small), cv2.GaussianBlur(colour, (0, 0), COLOUR_SIGMA)
 
 
 def colour_agreement(colour: np.ndarray, ref: RegionReference) -> float:
