@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 
 from .resources import data_dir
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 
