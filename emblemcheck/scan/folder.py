@@ -29,10 +29,12 @@ from pathlib import Path
 
 import cv2
 
+from ..catalogue import store
 from ..errors import EmblemcheckError, UsageError
 from ..media.decode import MAX_PIXELS
-from ..models import FileResult, Finding, Restriction
+from ..models import FileResult
 from ..text import printable
+from . import history
 from .scanner import Scanned, open_scanner
 from .walk import Entry, Excludes, ImageFile, Skip, walk
 
@@ -257,8 +259,6 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
     finishes (``reused``: taken from the record, not scanned again);
     ``on_skip`` for each entry left out on purpose.
     """
-    from . import history
-
     started = time.monotonic()
     roots = [os.path.abspath(p) for p in paths]
     pool = _pool(roots, str(home_root), options)
@@ -330,38 +330,18 @@ def recorded_result(db, entry: ImageFile, version: str) -> FileResult | None:
 
     Errors are never reused: a file that failed may be readable now.
     """
-    key = printable(os.path.abspath(entry.path))
-    rows = list(db.query("select * from files where path = ?", [key]))
-    if not rows:
+    record = history.recorded(db, printable(os.path.abspath(entry.path)))
+    if record is None:
         return None
-    row = rows[0]
-    if (row["size"], row["mtime_ns"], row["catalogue_version"]) != (entry.size, entry.mtime_ns, version):
+    if (record.size, record.mtime_ns, record.catalogue_version) != (entry.size, entry.mtime_ns, version):
         return None
-    if row["status"] == "error":
+    if record.result.status == "error":
         return None
     try:
         digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
     except OSError:
         return None  # let a worker read it and report the reason
-    if digest != row["sha256"]:
-        return None
-    findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [key]))
-    return FileResult(key, row["status"], sha256=digest, width=row["width"] or 0, height=row["height"] or 0,
-                      findings=findings)
-
-
-def _finding(row: dict) -> Finding:
-    import json
-
-    outline = json.loads(row["outline"]) if row["outline"] else None
-    return Finding(
-        emblem_id=row["emblem_id"], name=row["name"], restriction=Restriction(row["restriction"]),
-        score=row["score"], method=row["method"],
-        box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
-        rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
-        distance=row["distance"], threshold=row["threshold"],
-        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
-    )
+    return record.result if digest == record.result.sha256 else None
 
 
 class _Recorder:
@@ -384,8 +364,6 @@ class _Recorder:
             self.flush()
 
     def flush(self) -> None:
-        from . import history
-
         if self.pending:
             history.record(self.db, self.run_id, self.pending, catalogue_version=self.version,
                            stats=self.stats, thumbnails=self.previews)
@@ -423,7 +401,6 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     thumbnails (for the HTML report).
     """
     from ..reports import ScanContext
-    from . import history
     from .baseline import apply_baseline, load_baseline
 
     entries = load_baseline(baseline) if baseline else ()
@@ -434,10 +411,11 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
 
     raw = scan_tree(paths, home_root=home.root, options=options, on_result=accepted_first, on_skip=on_skip)
     applied = apply_baseline(raw.results, entries)
-    if applied.accepted:
-        with closing(history.open_scans(home.scans_db)) as db:
+    with closing(history.open_scans(home.scans_db)) as db:
+        if applied.accepted:
             history.record_accepted(db, applied.accepted, source=str(baseline))
-    previews, thumbnails = _pictures(home, applied.results) if pictures else ({}, {})
+        previews = history.previews(db, [r.path for r in applied.results if r.findings]) if pictures else {}
+    thumbnails = store.thumbnails(home.catalogue_db, _emblems_found(applied.results)) if pictures else {}
     context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=applied.accepted,
                           unused_baseline=applied.unused if report_unused_baseline else None,
                           previews=previews, emblem_thumbnails=thumbnails, base=os.getcwd(),
@@ -445,24 +423,6 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     return FolderScan(applied.results, raw.catalogue_version, context, raw)
 
 
-def _pictures(home, results: Iterable[FileResult]) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Previews of flagged files from scans.db; one catalogue thumbnail per emblem and rendering."""
-    import sqlite_utils
-
-    flagged = [r for r in results if r.findings]
-    previews: dict[str, bytes] = {}
-    scans = sqlite_utils.Database(home.scans_db)
-    for result in flagged:
-        row = next(scans.query("select thumbnail from files where path = ?", [result.path]), None)
-        if row and row["thumbnail"]:
-            previews[result.path] = row["thumbnail"]
-    scans.close()
-    wanted = {f.rendering_id for r in flagged for f in r.findings} | {f.emblem_id for r in flagged for f in r.findings}
-    thumbnails: dict[str, bytes] = {}
-    catalogue = sqlite_utils.Database(home.catalogue_db)
-    for row in catalogue.query("select id, emblem_id, thumbnail from renderings order by id"):
-        for key in (row["id"], row["emblem_id"]):
-            if key in wanted and key not in thumbnails and row["thumbnail"]:
-                thumbnails[key] = row["thumbnail"]
-    catalogue.close()
-    return previews, thumbnails
+def _emblems_found(results: Iterable[FileResult]) -> set[str]:
+    """The rendering ids and emblem ids of every finding, for the report's catalogue thumbnails."""
+    return {key for r in results for f in r.findings for key in (f.rendering_id, f.emblem_id)}
