@@ -249,16 +249,20 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     thumbnails (for the HTML report).
     """
     from ..reports import ScanContext
-    from .baseline import apply_baseline, load_baseline
+    from .baseline import Acceptance, load_baseline
 
-    entries = load_baseline(baseline) if baseline else ()
+    acceptance = Acceptance(load_baseline(baseline) if baseline else ())
 
     def accepted_first(result: FileResult, reused: bool) -> None:
+        shown = acceptance.apply(result)
         if on_result:
-            on_result(apply_baseline([result], entries).results[0], reused)
+            on_result(shown, reused)
 
     raw = scan_tree(paths, home_root=home.root, options=options, on_result=accepted_first, on_skip=on_skip)
-    applied = apply_baseline(raw.results, entries)
+    # A Ctrl-C can land between a result and its callback: apply the baseline to any result it missed.
+    for result in raw.results[len(acceptance.results):]:
+        acceptance.apply(result)
+    applied = acceptance.applied()
     with closing(history.open_scans(home.scans_db)) as db:
         if applied.accepted:
             history.record_accepted(db, applied.accepted, source=str(baseline))
