@@ -29,7 +29,7 @@ from ..media.decode import MAX_PIXELS
 from ..models import FileResult
 from ..text import printable
 from . import history
-from .pool import DEFAULT_TIMEOUT, InlinePool, Pool, WorkerPool
+from .pool import DEFAULT_TIMEOUT, InlinePool, Pool, Stat, WorkerPool
 from .scanner import Scanned
 from .walk import Entry, Excludes, ImageFile, Skip, walk
 
@@ -155,7 +155,7 @@ def _drive(pool: Pool, entries: Iterator[Entry], db, version: str, options: Bulk
 
 def _next_job(entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
               finish, on_skip) -> ImageFile | None:
-    """Advance the walk to the next file that needs a worker, settling the rest on the way."""
+    """Advance the walk to the next file the pool must scan, settling the rest on the way."""
     for entry in entries:
         if isinstance(entry, Skip):
             if entry.error:
@@ -198,7 +198,7 @@ class _Recorder:
     def __init__(self, db, run_id: int, version: str) -> None:
         self.db, self.run_id, self.version = db, run_id, version
         self.pending: list[FileResult] = []
-        self.stats: dict[str, tuple[int, int]] = {}
+        self.stats: dict[str, Stat] = {}
         self.previews: dict[str, bytes] = {}
 
     def add(self, scanned: Scanned) -> None:

@@ -259,7 +259,7 @@ def _finding(row: dict) -> Finding:
 
 # Views for `emblemcheck browse`. scans.db cannot join catalogue.db (separate
 # files), so flagged_files carries the rendering id as `emblem_thumbnail` and
-# the Datasette plugin draws it from the catalogue (see datasette_plugin.py).
+# the Datasette plugin draws it from the catalogue (see browse/plugin.py).
 FLAGGED_FILES_SQL = """
 select
   f.path,
