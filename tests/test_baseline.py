@@ -10,6 +10,7 @@ import sqlite_utils
 from bulk_tree import badge, cli, make_home, save
 
 from emblemcheck.scan.baseline import BaselineError, load_baseline
+from emblemcheck.scan.folder import BulkOptions, scan_folder
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,23 @@ def test_unused_entries_in_json(home, tmp_path):
     doc = json.loads(result.output)
     assert [e["sha256"] for e in doc["unused_baseline"]] == ["0" * 64]
     assert doc["summary"]["flagged"] == 1
+
+
+def test_results_as_they_arrive_are_the_results_returned(home, tmp_path):
+    site = tmp_path / "site"
+    save(badge(400), site / "accepted.png")
+    save(badge(300), site / "other.png")
+    baseline = tmp_path / "baseline.json"
+    assert cli("baseline", str(site / "accepted.png"), "-o", str(baseline), "--reason", "ours",
+               home=home.root).exit_code == 0
+    seen = []
+    scan = scan_folder(home, [site], BulkOptions(workers=1, rescan=True), baseline=baseline,
+                       report_unused_baseline=True, on_result=lambda result, reused: seen.append(result))
+    assert tuple(seen) == scan.results
+    assert {r.path.rsplit("/", 1)[-1]: r.status for r in scan.results} == {"accepted.png": "clean",
+                                                                         "other.png": "flagged"}
+    assert [(a.emblem_id, a.reason) for a in scan.context.accepted] == [("test-badge", "ours")]
+    assert scan.context.unused_baseline == ()
 
 
 @pytest.mark.parametrize("content, message", [

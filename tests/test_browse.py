@@ -16,6 +16,7 @@ pytest.importorskip("datasette", reason="the browse extra is not installed")
 from pictures import flagged_paths  # noqa: E402
 
 from emblemcheck.browse import app as browse  # noqa: E402
+from emblemcheck.browse import metadata as browse_metadata  # noqa: E402
 from emblemcheck.browse import plugin as datasette_plugin  # noqa: E402
 from emblemcheck.catalogue import store  # noqa: E402
 from emblemcheck.errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError  # noqa: E402
@@ -360,7 +361,7 @@ def test_catalogue_is_immutable_and_scans_live(datasette):
 
 
 def test_metadata_is_plain_json(synthetic_home):
-    json.dumps(browse.metadata(synthetic_home.catalogue_db))
+    json.dumps(browse_metadata.metadata(synthetic_home.catalogue_db))
 
 
 # --- command line -----------------------------------------------------------

@@ -10,7 +10,8 @@ import pytest
 import sqlite_utils
 from bulk_tree import EMBLEM_ID, cli, make_home, photo, save, wordpress_tree
 
-from emblemcheck.scan.folder import BATCH_SIZE, BulkOptions, WorkerPool, scan_tree
+from emblemcheck.scan.folder import BATCH_SIZE, BulkOptions, scan_tree
+from emblemcheck.scan.pool import InlinePool, WorkerPool
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,30 @@ def test_exit_zero_and_workers_validation(home, tmp_path):
     assert cli("scan", str(uploads), "--exit-zero", home=home.root).exit_code == 0
     bad = cli("scan", str(uploads), "--workers", "-1", home=home.root)
     assert bad.exit_code == 2
+
+
+def _inline_pool(home):
+    return InlinePool(home_root=str(home.root), max_pixels=100_000_000)
+
+
+def _worker_pool(home):
+    return WorkerPool(1, home_root=str(home.root), timeout=30.0, max_pixels=100_000_000)
+
+
+@pytest.mark.parametrize("make_pool", [_inline_pool, _worker_pool])
+def test_a_pool_scans_with_the_stat_the_walk_read(home, tmp_path, make_pool):
+    path = save(photo(1), tmp_path / "a.png")
+    pool = make_pool(home)
+    try:
+        assert pool.idle() == 1 and not pool.busy()
+        pool.submit(str(path), (123, 456))
+        assert pool.idle() == 0 and pool.busy()
+        done = []
+        while not done:
+            done = list(pool.collect())
+        (scanned,) = done
+        assert scanned.result.status == "clean"
+        assert (scanned.size, scanned.mtime_ns) == (123, 456)  # the walk's stat, not a second one
+        assert not pool.busy()
+    finally:
+        pool.close()

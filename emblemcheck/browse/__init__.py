@@ -1,6 +1,7 @@
 """``emblemcheck browse``: the catalogue and the scan history in a local Datasette.
 
 ``app`` builds and serves the Datasette, ``metadata`` generates its titles,
-descriptions and canned queries, and ``plugin`` is the Datasette plugin
+descriptions and facets, ``queries`` holds the SQL it runs (canned queries
+and the plugin's lookups), and ``plugin`` is the Datasette plugin
 (thumbnails, previews, the ``hamming()`` SQL function).
 """

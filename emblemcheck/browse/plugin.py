@@ -20,6 +20,8 @@ from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
 from PIL import Image
 
+from .queries import RENDERINGS_OF_KEYS_SQL, THUMBNAIL_OF_KEY_SQL
+
 #: Datasette names a database after its file's stem.
 CATALOGUE_DATABASE = "catalogue"
 SCANS_DATABASE = "scans"
@@ -135,11 +137,7 @@ async def _rendering_cell(keys: list[str], datasette) -> markupsafe.Markup | Non
         return markupsafe.Markup("<em>no artwork yet</em>")
     try:
         rows = await datasette.get_database(CATALOGUE_DATABASE).execute(
-            "select id, emblem_id, thumbnail from renderings"
-            " where id in (select value from json_each(:keys))"
-            " or emblem_id in (select value from json_each(:keys)) order by id",
-            {"keys": json.dumps(keys)},
-        )
+            RENDERINGS_OF_KEYS_SQL, {"keys": json.dumps(keys)})
     except (sqlite3.Error, QueryInterrupted):
         return None
     found = list(rows.rows)
@@ -182,11 +180,7 @@ async def rendering_thumbnail(datasette, request) -> Response:
     if CATALOGUE_DATABASE not in datasette.databases:
         return Response.text("no catalogue database is open", status=404)
     key = request.args.get("rendering") or request.args.get("emblem") or ""
-    rows = await datasette.get_database(CATALOGUE_DATABASE).execute(
-        "select thumbnail from renderings where id = :key or emblem_id = :key"
-        " order by id = :key desc, id limit 1",
-        {"key": key},
-    )
+    rows = await datasette.get_database(CATALOGUE_DATABASE).execute(THUMBNAIL_OF_KEY_SQL, {"key": key})
     row = rows.first()
     mime = image_type(row[0]) if row else None
     if not mime:

@@ -8,28 +8,24 @@ is recorded against that entry and the rest still builds.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-
-from .. import __version__
 from ..engine.features import detectability_warning, is_detectable, prepare_reference
 from ..engine.fingerprints import fingerprint
 from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
 from ..home import Home
 from ..media.thumbnails import png_thumbnail
-from . import sources
+from . import sources, store
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
-from .store import create_browse_views, insert_renderings, open_catalogue_db, prune_features
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ def build_catalogue(home: Home, *, from_dir: Path | None = None, manifest: Manif
             problems.extend(entry_problems)
             _write_entry(db, entry, rows, _artwork_state(entry, rows, entry_problems + reasons))
             count += len(rows)
-    version = catalogue_version(home.catalogue_db)
+    version = store.version_of(home.catalogue_db)
     return BuildReport(home.catalogue_db, len(manifest.entries), count, version, tuple(problems))
 
 
@@ -151,74 +147,18 @@ def _artwork_state(entry: Entry, rows: list[dict], reasons: list[str]) -> str:
     return "needs artwork"
 
 
-def _write_entry(db: sqlite_utils.Database, entry: Entry, rows: list[dict], artwork_state: str) -> None:
-    emblem = entry.emblem
-    db.table("emblems").insert({
-        **{k: getattr(emblem, k) for k in ("id", "name", "name_fr", "agency", "kind", "rule", "basis",
-                                          "blazon", "granted", "source", "licence", "notes", "origin")},
-        "restriction": str(emblem.restriction),
-        "artwork": artwork_state,
-        "renderings": len(rows),
-    })
-    insert_renderings(db, rows)
+def _write_entry(db: Database, entry: Entry, rows: list[dict], artwork_state: str) -> None:
+    store.insert_emblem(db, entry.emblem, artwork=artwork_state, renderings=len(rows))
+    store.insert_renderings(db, rows)
 
 
-def catalogue_version(path: Path) -> str:
-    """The version digest recorded in a built catalogue."""
-    with closing(sqlite3.connect(path)) as conn:
-        return conn.execute("select value from meta where key = 'version'").fetchone()[0]
-
-
-def finish(db: sqlite_utils.Database) -> str:
-    """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
-    prune_features(db)
-    digest = hashlib.sha256(__version__.encode())
-    for row in db.query("select id, restriction, artwork from emblems order by id"):
-        digest.update(json.dumps(row, sort_keys=True).encode())
-    for row in db.query("select id, emblem_id, pdq, phash from renderings order by id"):
-        digest.update(json.dumps(row, sort_keys=True).encode())
-    version = digest.hexdigest()[:16]
-    db.table("meta").upsert_all(
-        [
-            {"key": "version", "value": version},
-            {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-            {"key": "emblemcheck", "value": __version__},
-        ],
-        pk="key",
-    )
-    return version
-
-
-@contextmanager
-def _replacing(home: Home, copy_current: bool) -> Iterator[sqlite_utils.Database]:
-    """A database file beside catalogue.db (a copy of it, or empty), renamed over it only on success."""
-    if copy_current and not home.catalogue_db.exists():
-        raise CatalogueMissing(f"{home.catalogue_db} does not exist: run `emblemcheck catalogue build`")
-    home.root.mkdir(parents=True, exist_ok=True)
-    tmp = home.root / f".catalogue.db.new-{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    if copy_current:
-        with closing(sqlite3.connect(home.catalogue_db)) as source, closing(sqlite3.connect(tmp)) as target:
-            source.backup(target)
-    db = open_catalogue_db(tmp)
-    try:
-        with db.atomic():
-            yield db
-            finish(db)
-        create_browse_views(db)  # after the transaction: building the FTS index commits
-        db.close()
-        os.replace(tmp, home.catalogue_db)
-    except BaseException:
-        db.close()
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _new_file(home: Home):
+def _new_file(home: Home) -> AbstractContextManager[Database]:
     """An empty catalogue that replaces catalogue.db when the block succeeds."""
-    return _replacing(home, copy_current=False)
+    return store.replacing(home.catalogue_db, copy_current=False)
 
 
-def rewrite(home: Home):
+def rewrite(home: Home) -> AbstractContextManager[Database]:
     """A copy of catalogue.db for the caller to change, swapped in when the block succeeds."""
-    return _replacing(home, copy_current=True)
+    if not home.catalogue_db.exists():
+        raise CatalogueMissing(f"{home.catalogue_db} does not exist: run `emblemcheck catalogue build`")
+    return store.replacing(home.catalogue_db, copy_current=True)

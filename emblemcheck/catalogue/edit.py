@@ -13,10 +13,10 @@ from pathlib import Path
 from ..errors import CatalogueError, ImageError, ManifestError, UnknownEmblem
 from ..home import Home
 from ..media.decode import is_svg, read_file
+from . import store
 from .build import rendering_rows, rewrite
 from .manifest import Artwork, load_manifest, load_user_manifest, parse_emblem, save_user_manifest
 from .sources import sha256
-from .store import insert_renderings
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "SVG")
 
@@ -65,10 +65,9 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
     rows = rendering_rows(emblem_id, artwork, data, manifest)
     with rewrite(home) as db:
         if created:
-            db.table("emblems").insert({**_emblem_row(emblem), "artwork": "ready", "renderings": 0})
-        insert_renderings(db, rows)
-        count = db.execute("select count(*) from renderings where emblem_id = ?", [emblem_id]).fetchone()[0]
-        db.table("emblems").update(emblem_id, {"artwork": "ready", "renderings": count})
+            store.insert_emblem(db, emblem, artwork="ready", renderings=0)
+        store.insert_renderings(db, rows)
+        store.recount(db, emblem_id, artwork="ready")
         target = home.artwork / stored
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -78,13 +77,6 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
         save_user_manifest(home.user_manifest, user)
     return Added(emblem_id, created, tuple(r["id"] for r in rows),
                  tuple(r["warning"] for r in rows if r.get("warning")))
-
-
-def _emblem_row(emblem) -> dict:
-    row = {k: getattr(emblem, k) for k in ("id", "name", "name_fr", "agency", "kind", "rule", "basis",
-                                           "blazon", "granted", "source", "licence", "notes", "origin")}
-    row["restriction"] = str(emblem.restriction)
-    return row
 
 
 def remove(home: Home, emblem_id: str) -> str:
@@ -100,14 +92,11 @@ def remove(home: Home, emblem_id: str) -> str:
                              "edit assets/catalogue.toml to change it")
     with rewrite(home) as db:
         for art in attached:
-            stem = art["sha256"][:8]
-            db.execute("delete from renderings where id like ?", [f"{emblem_id}/{stem}/%"])
+            store.delete_renderings(db, f"{emblem_id}/{art['sha256'][:8]}/")
         if mine:
-            db.table("emblems").delete(emblem_id)
+            store.delete_emblem(db, emblem_id)
         else:
-            count = db.execute("select count(*) from renderings where emblem_id = ?", [emblem_id]).fetchone()[0]
-            db.table("emblems").update(emblem_id, {"renderings": count,
-                                                   "artwork": "ready" if count else "needs artwork"})
+            store.recount(db, emblem_id)
         user["emblems"] = [e for e in user["emblems"] if e["id"] != emblem_id]
         user["artwork"] = [a for a in user["artwork"] if a["emblem_id"] != emblem_id]
         save_user_manifest(home.user_manifest, user)

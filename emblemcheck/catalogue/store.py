@@ -1,13 +1,21 @@
 """catalogue.db: emblems, their renderings and fingerprints, and detection features.
 
-The file is reference data: ``catalogue build`` writes a new file beside the
-old one and swaps it in atomically, so a failed build leaves the old one.
+The only code that reads or writes catalogue.db (the browse plugin's
+read-only queries through Datasette aside). The file is reference data:
+``catalogue build`` writes a new file beside the old one and swaps it in
+atomically (:func:`replacing`), so a failed build leaves the old one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +24,7 @@ import sqlite_utils
 from PIL import Image
 from sqlite_utils import Migrations
 
+from .. import __version__
 from ..engine.features import prepare_reference
 from ..errors import CatalogueMissing, UnknownEmblem
 from ..models import Emblem, Rendering, Restriction
@@ -118,7 +127,7 @@ class Catalogue:
             raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
         db = sqlite_utils.Database(path)
         try:
-            meta = {row["key"]: row["value"] for row in db["meta"].rows}
+            meta = _meta(db)
             emblems = {row["id"]: _emblem(row) for row in db["emblems"].rows}
             renderings = tuple(
                 Rendering(
@@ -157,6 +166,44 @@ class Catalogue:
 
 def _emblem(row: dict) -> Emblem:
     return Emblem(restriction=Restriction(row["restriction"]), **{k: row[k] or "" for k in _EMBLEM_COLUMNS})
+
+
+def _meta(db: sqlite_utils.Database) -> dict[str, str]:
+    return {row["key"]: row["value"] for row in db["meta"].rows}
+
+
+def _read_only(path) -> sqlite_utils.Database:
+    """catalogue.db opened so that nothing can write to it, as ``browse`` reads it."""
+    return sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+
+
+def build_facts(path) -> dict[str, str]:
+    """The ``meta`` table of a built catalogue (version, built_at, emblemcheck); empty if it has none."""
+    with closing(_read_only(path)) as db:
+        return _meta(db) if db["meta"].exists() else {}
+
+
+def version_of(path) -> str:
+    """The version digest recorded in a built catalogue."""
+    return build_facts(path)["version"]
+
+
+def columns(path, names: Iterable[str]) -> dict[str, set[str]]:
+    """The columns of each table or view in ``names`` (none for one that does not exist)."""
+    with closing(_read_only(path)) as db:
+        return {name: {row[1] for row in db.execute(f"pragma table_info([{name}])")} for name in names}
+
+
+def thumbnails(path, keys: Iterable[str]) -> dict[str, bytes]:
+    """One thumbnail for each rendering id or emblem id in ``keys``: an emblem's is its first rendering's."""
+    wanted = set(keys)
+    found: dict[str, bytes] = {}
+    with closing(sqlite_utils.Database(path)) as db:
+        for row in db.query("select id, emblem_id, thumbnail from renderings order by id"):
+            for key in (row["id"], row["emblem_id"]):
+                if key in wanted and key not in found and row["thumbnail"]:
+                    found[key] = row["thumbnail"]
+    return found
 
 
 def listings(path: Path) -> list[Listing]:
@@ -257,3 +304,87 @@ def load_features(path) -> list[tuple]:
                 for row in db.query("select rendering_id, emblem_id, blob from features order by rendering_id")]
     finally:
         db.close()
+
+
+# --- writing: a build, or an edit of a copy ---------------------------------
+
+
+def insert_emblem(db: sqlite_utils.Database, emblem: Emblem, *, artwork: str, renderings: int) -> None:
+    """Write an emblem row with its artwork state and rendering count."""
+    db.table("emblems").insert({
+        **{k: getattr(emblem, k) for k in _EMBLEM_COLUMNS},
+        "restriction": str(emblem.restriction),
+        "artwork": artwork,
+        "renderings": renderings,
+    })
+
+
+def delete_emblem(db: sqlite_utils.Database, emblem_id: str) -> None:
+    """Delete an emblem row (its renderings are deleted by :func:`delete_renderings`)."""
+    db.table("emblems").delete(emblem_id)
+
+
+def delete_renderings(db: sqlite_utils.Database, id_prefix: str) -> None:
+    """Delete the renderings whose id starts with ``id_prefix`` (``<emblem>/<stem>/``)."""
+    db.execute("delete from renderings where id like ?", [f"{id_prefix}%"])
+
+
+def recount(db: sqlite_utils.Database, emblem_id: str, *, artwork: str | None = None) -> int:
+    """Store an emblem's rendering count and artwork state, by default "ready" if it has renderings."""
+    count = db.execute("select count(*) from renderings where emblem_id = ?", [emblem_id]).fetchone()[0]
+    state = artwork or ("ready" if count else "needs artwork")
+    db.table("emblems").update(emblem_id, {"artwork": state, "renderings": count})
+    return count
+
+
+def stamp_version(db: sqlite_utils.Database) -> str:
+    """Compute and store the catalogue version (a digest of every emblem and fingerprint)."""
+    prune_features(db)
+    digest = hashlib.sha256(__version__.encode())
+    for row in db.query("select id, restriction, artwork from emblems order by id"):
+        digest.update(json.dumps(row, sort_keys=True).encode())
+    for row in db.query("select id, emblem_id, pdq, phash from renderings order by id"):
+        digest.update(json.dumps(row, sort_keys=True).encode())
+    version = digest.hexdigest()[:16]
+    db.table("meta").upsert_all(
+        [
+            {"key": "version", "value": version},
+            {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+            {"key": "emblemcheck", "value": __version__},
+        ],
+        pk="key",
+    )
+    return version
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a catalogue file through SQLite's backup API (consistent even while it is read)."""
+    with closing(sqlite3.connect(source)) as connection, closing(sqlite3.connect(target)) as copy:
+        connection.backup(copy)
+
+
+@contextmanager
+def replacing(path: Path, *, copy_current: bool) -> Iterator[sqlite_utils.Database]:
+    """A new catalogue file beside ``path`` (a copy of it, or empty), renamed over it only on success.
+
+    The block writes in one transaction; then the version is stamped and the
+    browse views built. On any exception the new file is deleted and ``path``
+    is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.new-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    if copy_current:
+        copy_database(path, tmp)
+    db = open_catalogue_db(tmp)
+    try:
+        with db.atomic():
+            yield db
+            stamp_version(db)
+        create_browse_views(db)  # after the transaction: building the FTS index commits
+        db.close()
+        os.replace(tmp, path)
+    except BaseException:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise

@@ -112,23 +112,43 @@ def entries_for(results: Iterable[FileResult], reason: str = "",
     return tuple(entries.values())
 
 
-def apply_baseline(results: Iterable[FileResult], entries: Iterable[BaselineEntry]) -> Applied:
-    """Remove accepted findings; a flagged file whose findings are all accepted becomes clean."""
-    table = {e.key: e for e in entries}
-    used: set[tuple[str, str]] = set()
-    accepted: list[Accepted] = []
-    out: list[FileResult] = []
-    for result in results:
+class Acceptance:
+    """A baseline applied one result at a time, as a scan's results arrive.
+
+    It keeps every result it gave back and every finding it accepted, so the
+    whole scan's :class:`Applied` needs no second pass.
+    """
+
+    def __init__(self, entries: Iterable[BaselineEntry]) -> None:
+        self._table = {e.key: e for e in entries}
+        self._used: set[tuple[str, str]] = set()
+        self._accepted: list[Accepted] = []
+        self.results: list[FileResult] = []
+
+    def apply(self, result: FileResult) -> FileResult:
+        """``result`` without its accepted findings; a flagged file whose findings are all accepted is clean."""
         kept = []
         for finding in result.findings:
-            entry = table.get((result.sha256, finding.emblem_id))
+            entry = self._table.get((result.sha256, finding.emblem_id))
             if entry is None:
                 kept.append(finding)
                 continue
-            used.add(entry.key)
-            accepted.append(Accepted(result.path, result.sha256, finding.emblem_id, entry.reason))
+            self._used.add(entry.key)
+            self._accepted.append(Accepted(result.path, result.sha256, finding.emblem_id, entry.reason))
         if len(kept) != len(result.findings):
             result = replace(result, findings=tuple(kept), status="flagged" if kept else "clean")
-        out.append(result)
-    unused = tuple(e for key, e in table.items() if key not in used)
-    return Applied(tuple(out), tuple(accepted), unused)
+        self.results.append(result)
+        return result
+
+    def applied(self) -> Applied:
+        """The results so far, the findings accepted in them, and the entries none of them used."""
+        unused = tuple(e for key, e in self._table.items() if key not in self._used)
+        return Applied(tuple(self.results), tuple(self._accepted), unused)
+
+
+def apply_baseline(results: Iterable[FileResult], entries: Iterable[BaselineEntry]) -> Applied:
+    """Remove accepted findings; a flagged file whose findings are all accepted becomes clean."""
+    acceptance = Acceptance(entries)
+    for result in results:
+        acceptance.apply(result)
+    return acceptance.applied()

@@ -1,21 +1,24 @@
 """scans.db: the user's scan history, accepted findings and verdicts.
 
-A catalogue rebuild never touches this file. The schema only moves forward,
-through the migrations below.
+The only code that reads or writes scans.db (the browse plugin's queries
+through Datasette aside). A catalogue rebuild never touches this file. The
+schema only moves forward, through the migrations below.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import asdict
+from contextlib import closing
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from ..models import FileResult
+from ..models import FileResult, Finding, Restriction
 
 migrations = Migrations("emblemcheck.scans")
 
@@ -189,7 +192,50 @@ def record_accepted(db: sqlite_utils.Database, accepted: Iterable, *, source: st
             db.table("accepted").upsert_all(rows, pk=("sha256", "emblem_id"))
 
 
-def _finding_row(result: FileResult, run_id: int, finding) -> dict:
+@dataclass(frozen=True)
+class Recorded:
+    """A file as scans.db last recorded it: its size, mtime and catalogue version then, and the verdict."""
+
+    size: int | None
+    mtime_ns: int | None
+    catalogue_version: str | None
+    result: FileResult
+
+
+def recorded(db: sqlite_utils.Database, path: str) -> Recorded | None:
+    """The record of the file at ``path`` (absolute, as printed), or ``None`` if it was never scanned.
+
+    The result carries the findings but no error text and no near miss.
+    """
+    row = next(db.query("select * from files where path = ?", [path]), None)
+    if row is None:
+        return None
+    findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [path]))
+    result = FileResult(row["path"], row["status"], sha256=row["sha256"], width=row["width"] or 0,
+                        height=row["height"] or 0, findings=findings)
+    return Recorded(row["size"], row["mtime_ns"], row["catalogue_version"], result)
+
+
+def previews(db: sqlite_utils.Database, paths: Iterable[str]) -> dict[str, bytes]:
+    """The recorded preview (a JPEG with the findings boxed) of each of ``paths`` that has one."""
+    found = {}
+    for path in paths:
+        row = next(db.query("select thumbnail from files where path = ?", [path]), None)
+        if row and row["thumbnail"]:
+            found[path] = row["thumbnail"]
+    return found
+
+
+def columns(path: Path, names: Iterable[str]) -> dict[str, set[str]]:
+    """The columns of each table or view in ``names`` (none for one that does not exist), read-only."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return {name: {row[1] for row in connection.execute(f"pragma table_info([{name}])")} for name in names}
+
+
+# A finding's row and back: the box is four columns, the outline JSON.
+
+
+def _finding_row(result: FileResult, run_id: int, finding: Finding) -> dict:
     row = asdict(finding)
     x, y, w, h = row.pop("box")
     row.update(box_x=x, box_y=y, box_w=w, box_h=h)
@@ -199,9 +245,21 @@ def _finding_row(result: FileResult, run_id: int, finding) -> dict:
     return row
 
 
+def _finding(row: dict) -> Finding:
+    outline = json.loads(row["outline"]) if row["outline"] else None
+    return Finding(
+        emblem_id=row["emblem_id"], name=row["name"], restriction=Restriction(row["restriction"]),
+        score=row["score"], method=row["method"],
+        box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
+        rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
+        distance=row["distance"], threshold=row["threshold"],
+        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
+    )
+
+
 # Views for `emblemcheck browse`. scans.db cannot join catalogue.db (separate
 # files), so flagged_files carries the rendering id as `emblem_thumbnail` and
-# the Datasette plugin draws it from the catalogue (see datasette_plugin.py).
+# the Datasette plugin draws it from the catalogue (see browse/plugin.py).
 FLAGGED_FILES_SQL = """
 select
   f.path,
