@@ -18,6 +18,10 @@ class ImageError(EmblemcheckError):
     exit_code = ExitCode.UNREADABLE
 
 
+class FileVanished(ImageError):
+    """An input file does not exist (any more): named wrongly, or deleted during the scan."""
+
+
 class ImageTooLarge(ImageError):
     """An image has more pixels than the configured limit (a decompression bomb guard)."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import ImageError, ImageTooLarge
+from ..errors import FileVanished, ImageError, ImageTooLarge
 from .svg import render_svg
 
 #: Largest image accepted, in pixels (width x height). 100 megapixels covers
@@ -59,7 +59,7 @@ def read_file(path: Path | str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
+        raise FileVanished(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImageError(f"{path}: is a directory, not an image file") from None
     except PermissionError:

@@ -13,13 +13,16 @@ from ..engine.detection import Detection
 from ..engine.detector import Detector
 from ..engine.fingerprints import fingerprint
 from ..engine.matching import FingerprintIndex, FingerprintMatch
-from ..errors import ImageError
+from ..errors import FileVanished, ImageError
 from ..home import Home, resolve_home
 from ..media.decode import MAX_PIXELS, LoadedImage, read_file
 from ..media.frames import iter_frames
 from ..media.thumbnails import preview_jpeg
 from ..models import FileResult, Finding
 from ..text import printable
+
+#: The reason given for a file that was listed but is gone when it is read.
+VANISHED = "no such file (or it vanished during the scan)"
 
 
 class Scanner:
@@ -138,12 +141,14 @@ class Scanner:
             try:
                 info = os.stat(path)
             except FileNotFoundError:
-                return Scanned(FileResult(shown, "error", error="no such file (or it vanished during the scan)"))
+                return Scanned(FileResult(shown, "error", error=VANISHED))
             except OSError as exc:
                 return Scanned(FileResult(shown, "error", error=f"cannot read ({exc.strerror or exc})"))
             stat = (info.st_size, info.st_mtime_ns)
         try:
             data = read_file(path)
+        except FileVanished:
+            return Scanned(FileResult(shown, "error", error=VANISHED))
         except ImageError as exc:
             return Scanned(FileResult(shown, "error", error=_reason(exc, str(path))))
         scanned = self.scan_data(data, shown, max_pixels=max_pixels)
