@@ -1,17 +1,78 @@
-"""The command line as a whole: the report formats it offers and when it shows a progress bar."""
+"""The command line as a whole: exit codes as documented, the report formats, the progress bar."""
 
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from emblemcheck.cli import app
+from emblemcheck.cli.app import make_typer
 from emblemcheck.cli.progress import wanted
+from emblemcheck.exitcodes import ExitCode
 from emblemcheck.reports import FORMATS
 
+REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
+
+
+EXIT_ZERO = f"--exit-zero turns {ExitCode.FOUND:d} and {ExitCode.UNREADABLE:d} into {ExitCode.CLEAN:d}."
+
+
+def _exit_codes_paragraph(help_text: str) -> str:
+    (paragraph,) = [p for p in help_text.split("\n\n") if p.strip().startswith("Exit codes:")]
+    return " ".join(paragraph.split())
+
+
+@pytest.mark.parametrize("command", [[], ["scan"]])
+def test_help_names_every_exit_code(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    codes = re.findall(r"(?:: |; )(\d+) ", _exit_codes_paragraph(result.output))
+    assert [int(c) for c in codes] == [int(c) for c in ExitCode], result.output
+
+
+def test_scan_help_says_what_exit_zero_does():
+    assert EXIT_ZERO in _exit_codes_paragraph(runner.invoke(app, ["scan", "--help"]).output)
+
+
+def test_readme_table_has_every_exit_code():
+    section = (REPO / "README.md").read_text("utf-8").split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    assert [int(c) for c in re.findall(r"^\| (\d+) \|", section, re.M)] == [int(c) for c in ExitCode]
+    assert EXIT_ZERO.replace("--exit-zero", "`--exit-zero`") in section
+
+
+def test_exit_zero_turns_an_unreadable_input_into_0(built_home, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    args = ["scan", str(broken), "--home", str(built_home.root)]
+    assert runner.invoke(app, args).exit_code == ExitCode.UNREADABLE
+    result = runner.invoke(app, [*args, "--exit-zero"])
+    assert result.exit_code == ExitCode.CLEAN, result.output
+    assert "ERROR" in result.output
+
+
+def test_usage_errors_exit_2():
+    result = runner.invoke(app, ["scan", "--format", "yaml", "x.png"])
+    assert result.exit_code == ExitCode.USAGE, result.output
+
+
+def test_ctrl_c_in_any_command_exits_interrupted():
+    commands = make_typer()
+
+    @commands.command()
+    def stop() -> None:
+        raise KeyboardInterrupt
+
+    @commands.command()
+    def go() -> None:
+        pass
+
+    result = runner.invoke(commands, ["stop"])
+    assert result.exit_code == ExitCode.INTERRUPTED, result.output
 
 
 class _Terminal(io.StringIO):
