@@ -1,4 +1,4 @@
-"""The command line as a whole: exit codes as documented, the report formats, the progress bar."""
+"""The command line as a whole: every command's help, exit codes as documented, the report formats, the progress bar."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+import typer
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from emblemcheck.cli import app
@@ -20,6 +22,40 @@ runner = CliRunner()
 
 
 EXIT_ZERO = f"--exit-zero turns {ExitCode.FOUND:d} and {ExitCode.UNREADABLE:d} into {ExitCode.CLEAN:d}."
+
+
+def _commands(command, path: tuple[str, ...] = ()):
+    """Every command of the app with the words that run it, groups and their subcommands included."""
+    yield path, command
+    if isinstance(command, TyperGroup):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, (*path, name))
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("\b", "").split())
+
+
+def test_the_command_tree_is_found():
+    assert {" ".join(path) for path, _ in COMMANDS} >= {
+        "", "scan", "baseline", "browse", "explain", "catalogue", "catalogue build", "catalogue list",
+        "catalogue show", "catalogue add", "catalogue remove"}
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "emblemcheck" for p, _ in COMMANDS])
+def test_every_command_has_help_from_its_docstring_with_an_example(path, command):
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    shown = _words(result.output)
+    paragraphs = command.help.split("\n\n")
+    assert _words(paragraphs[0]) in shown, result.output
+    if not isinstance(command, TyperGroup):
+        examples = [p for p in paragraphs if p.lstrip("\b \n").startswith("Example")]
+        assert examples, f"`{' '.join(path)}` has no example in its docstring"
+        assert _words(examples[0]) in shown, result.output
 
 
 def _exit_codes_paragraph(help_text: str) -> str:
