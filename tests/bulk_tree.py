@@ -7,7 +7,6 @@ every scan in these tests runs the real engine.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -70,12 +69,6 @@ def wordpress_tree(root: Path, originals: int = 4, flagged: tuple[int, ...] = (1
             save(image.resize((w, h)), folder / f"photo{n}-{w}x{h}.jpg", quality=85)
         save(image.resize((300, 225)), folder / f"photo{n}-300x225.webp")
     return root / "uploads"
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def cli(*args: str, home: Path):

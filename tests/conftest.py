@@ -1,11 +1,13 @@
 """Shared fixtures: a catalogue built once per session (through the real npm
-path) and per-test copies of it. Pictures are made in tests/pictures.py."""
+path) and per-test copies of it, and a home with only a drawn badge for the
+folder-scan tests. Pictures are made in tests/pictures.py and tests/bulk_tree.py."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
+from bulk_tree import make_home
 from pictures import jpeg, photo_like, rendered
 from typer.testing import CliRunner
 
@@ -37,6 +39,15 @@ def home(built_home, tmp_path) -> Home:
 @pytest.fixture
 def empty_home(tmp_path) -> Home:
     return Home(tmp_path / "empty-home")
+
+
+@pytest.fixture(scope="module")
+def badge_home(tmp_path_factory) -> Home:
+    """A catalogue without official artwork plus the drawn test badge (bulk_tree.make_home), one per module.
+
+    Its scan history is shared by the module's tests.
+    """
+    return make_home(tmp_path_factory.mktemp("badge-home"))
 
 
 @pytest.fixture(scope="session")

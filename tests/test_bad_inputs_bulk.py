@@ -9,19 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
-from bulk_tree import cli, make_home, photo, save
+from bulk_tree import cli, photo, save
+from pictures import png_bytes
 from PIL import Image
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return make_home(tmp_path_factory.mktemp("home"))
-
-
-def _png(image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +19,7 @@ def bad_tree(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """A folder of bad inputs and, per name, a word its reason must contain."""
     root = tmp_path_factory.mktemp("bad")
     good = save(photo(1), root / "good.jpg", quality=90).read_bytes()
-    png = _png(photo(2))
+    png = png_bytes(photo(2))
     (root / "zero.jpg").write_bytes(b"")
     (root / "truncated.jpg").write_bytes(good[: len(good) // 3])
     (root / "truncated.png").write_bytes(png[: len(png) // 3])
@@ -53,9 +43,9 @@ def _scan(home, root, *args):
     return cli("scan", str(root), "--rescan", "--workers", "2", *args, home=home.root)
 
 
-def test_every_bad_input_is_reported_in_text(home, bad_tree):
+def test_every_bad_input_is_reported_in_text(badge_home, bad_tree):
     root, expected = bad_tree
-    result = _scan(home, root)
+    result = _scan(badge_home, root)
     assert result.exit_code == 3, result.output
     for name, word in expected.items():
         line = next((line for line in result.output.splitlines() if line.startswith(f"{root}/{name}: ERROR")), None)
@@ -67,10 +57,10 @@ def test_every_bad_input_is_reported_in_text(home, bad_tree):
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "sarif", "html"])
-def test_every_bad_input_is_reported_in_each_format(home, bad_tree, fmt, tmp_path):
+def test_every_bad_input_is_reported_in_each_format(badge_home, bad_tree, fmt, tmp_path):
     root, expected = bad_tree
     out = tmp_path / f"report.{fmt}"
-    result = _scan(home, root, "--format", fmt, "-o", str(out))
+    result = _scan(badge_home, root, "--format", fmt, "-o", str(out))
     assert result.exit_code == 3, result.output
     text = out.read_text("utf-8")
     if fmt == "json":
@@ -95,17 +85,17 @@ def test_every_bad_input_is_reported_in_each_format(home, bad_tree, fmt, tmp_pat
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode; chmod 000 proves nothing")
-def test_unreadable_file_is_reported(home, tmp_path):
+def test_unreadable_file_is_reported(badge_home, tmp_path):
     path = save(photo(1), tmp_path / "secret.png")
     path.chmod(0)
     try:
-        result = _scan(home, tmp_path)
+        result = _scan(badge_home, tmp_path)
     finally:
         path.chmod(0o644)
     assert f"{path}: ERROR permission denied" in result.output
 
 
-def test_file_deleted_during_the_scan_is_reported(home, tmp_path):
+def test_file_deleted_during_the_scan_is_reported(badge_home, tmp_path):
     from emblemcheck.scan.folder import BulkOptions, scan_tree
 
     save(photo(1), tmp_path / "a.png")
@@ -115,14 +105,14 @@ def test_file_deleted_during_the_scan_is_reported(home, tmp_path):
         if doomed.exists():
             doomed.unlink()
 
-    outcome = scan_tree([tmp_path], home_root=home.root, options=BulkOptions(workers=1, rescan=True),
+    outcome = scan_tree([tmp_path], home_root=badge_home.root, options=BulkOptions(workers=1, rescan=True),
                         on_result=delete_next)
     errors = {r.path: r.error for r in outcome.results if r.status == "error"}
     assert errors == {str(doomed): "vanished during the scan"}
 
 
-def test_folder_that_does_not_exist(home, tmp_path):
-    result = cli("scan", str(tmp_path / "nope"), str(tmp_path), "--format", "csv", home=home.root)
+def test_folder_that_does_not_exist(badge_home, tmp_path):
+    result = cli("scan", str(tmp_path / "nope"), str(tmp_path), "--format", "csv", home=badge_home.root)
     assert result.exit_code == 3
     assert f"{tmp_path}/nope,{tmp_path}/nope,error" in result.output
     assert "no such file or folder" in result.output

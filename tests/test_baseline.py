@@ -7,47 +7,42 @@ import shutil
 
 import pytest
 import sqlite_utils
-from bulk_tree import badge, cli, make_home, save
+from bulk_tree import badge, cli, save
 
 from emblemcheck.scan.baseline import BaselineError, load_baseline
 from emblemcheck.scan.folder import BulkOptions, scan_folder
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return make_home(tmp_path_factory.mktemp("home"))
-
-
-def test_baseline_flow_survives_rename_and_rechecks_changed_bytes(home, tmp_path):
+def test_baseline_flow_survives_rename_and_rechecks_changed_bytes(badge_home, tmp_path):
     site = tmp_path / "site"
     flagged = save(badge(400), site / "logo.png")
     baseline = tmp_path / "baseline.json"
-    made = cli("baseline", str(site), "-o", str(baseline), "--reason", "official account page", home=home.root)
+    made = cli("baseline", str(site), "-o", str(baseline), "--reason", "official account page", home=badge_home.root)
     assert made.exit_code == 0, made.output
     (entry,) = load_baseline(baseline)
     assert entry.reason == "official account page"
 
     shutil.move(flagged, site / "renamed.png")
-    accepted = cli("scan", str(site), "--baseline", str(baseline), home=home.root)
+    accepted = cli("scan", str(site), "--baseline", str(baseline), home=badge_home.root)
     assert accepted.exit_code == 0, accepted.output
     assert "renamed.png: test-badge accepted by the baseline (official account page)" in accepted.output
-    rows = list(sqlite_utils.Database(home.root / "scans.db")["accepted"].rows)
+    rows = list(sqlite_utils.Database(badge_home.root / "scans.db")["accepted"].rows)
     assert [(r["sha256"], r["emblem_id"], r["reason"]) for r in rows] == [
         (entry.sha256, "test-badge", "official account page")]  # what `browse` shows as accepted files
 
     save(badge(420), site / "renamed.png")  # new bytes: a new image, checked again
-    changed = cli("scan", str(site), "--baseline", str(baseline), "--report-unused-baseline", home=home.root)
+    changed = cli("scan", str(site), "--baseline", str(baseline), "--report-unused-baseline", home=badge_home.root)
     assert changed.exit_code == 1, changed.output
     assert "unused baseline entry: test-badge" in changed.output
 
 
-def test_unused_entries_in_json(home, tmp_path):
+def test_unused_entries_in_json(badge_home, tmp_path):
     baseline = tmp_path / "b.json"
     baseline.write_text(json.dumps({"emblemcheck_baseline": 1, "entries": [
         {"sha256": "0" * 64, "emblem_id": "test-badge", "reason": "old"}]}))
     save(badge(300), tmp_path / "site" / "x.png")
     result = cli("scan", str(tmp_path / "site"), "--format", "json", "--baseline", str(baseline),
-                 "--report-unused-baseline", home=home.root)
+                 "--report-unused-baseline", home=badge_home.root)
     doc = json.loads(result.output)
     assert [e["sha256"] for e in doc["unused_baseline"]] == ["0" * 64]
     assert doc["summary"]["flagged"] == 1
@@ -78,10 +73,10 @@ def test_results_as_they_arrive_are_the_results_returned(home, tmp_path):
     ('{"emblemcheck_baseline": 1, "entries": [{"sha256": "' + "a" * 64 + '", "emblem_id": "a", "reason": ""}]}',
      "give a reason"),
 ])
-def test_malformed_baseline_is_a_usage_error(home, tmp_path, content, message):
+def test_malformed_baseline_is_a_usage_error(badge_home, tmp_path, content, message):
     path = tmp_path / "b.json"
     path.write_text(content)
     with pytest.raises(BaselineError, match=message):
         load_baseline(path)
-    result = cli("scan", str(tmp_path), "--baseline", str(path), home=home.root)
+    result = cli("scan", str(tmp_path), "--baseline", str(path), home=badge_home.root)
     assert result.exit_code == 2

@@ -6,12 +6,14 @@ import asyncio
 import io
 import json
 import socket
+import webbrowser
 from urllib.parse import quote
 
 import pytest
 from PIL import Image, ImageDraw
 
 pytest.importorskip("datasette", reason="the browse extra is not installed")
+uvicorn = pytest.importorskip("uvicorn", reason="the browse extra is not installed")
 
 from pictures import flagged_paths  # noqa: E402
 
@@ -372,18 +374,22 @@ def test_cli_browse_prints_the_url_and_serves(synthetic_home, monkeypatch):
 
     from emblemcheck.cli import app
 
-    served = []
-    monkeypatch.setattr(browse, "serve", lambda browser, open_in_browser: served.append((browser, open_in_browser)))
+    # Only the two outermost effects are replaced: the server's run loop and the web browser.
+    served, opened = [], []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: served.append(sockets))
+    monkeypatch.setattr(webbrowser, "open", opened.append)
     result = CliRunner().invoke(app, ["browse", "--port", "0", "--open", "--home", str(synthetic_home.root)])
     assert result.exit_code == 0, result.output
-    (browser, opened), = served
-    browser.sock.close()
-    assert opened is True
-    assert browser.url.startswith("http://127.0.0.1:")
+    ((sock,),) = served
+    host, port = sock.getsockname()
+    sock.close()
+    assert host == "127.0.0.1" and port > 0
+    url = f"http://127.0.0.1:{port}/"
+    assert opened == [f"{url}scans/flagged_files"]
     lines = result.output.splitlines()
-    assert lines[0] == f"emblemcheck browse: serving on {browser.url} (Ctrl-C to stop)"
-    assert f"  Flagged files: {browser.url}scans/flagged_files" in lines
-    assert f"  Emblems: {browser.url}catalogue/emblem_gallery" in lines
+    assert lines[0] == f"emblemcheck browse: serving on {url} (Ctrl-C to stop)"
+    assert f"  Flagged files: {url}scans/flagged_files" in lines
+    assert f"  Emblems: {url}catalogue/emblem_gallery" in lines
 
 
 @pytest.mark.parametrize("missing, command", [("catalogue.db", "emblemcheck catalogue build"),
@@ -393,7 +399,7 @@ def test_cli_browse_missing_database(synthetic_home, monkeypatch, missing, comma
 
     from emblemcheck.cli import app
 
-    monkeypatch.setattr(browse, "serve", lambda *a, **k: pytest.fail("must not serve"))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a, **k: pytest.fail("must not serve"))
     (synthetic_home.root / missing).unlink()
     result = CliRunner().invoke(app, ["browse", "--home", str(synthetic_home.root)])
     assert result.exit_code == 2, result.output

@@ -25,10 +25,13 @@ ARTIFACTS = REPO / "test-artifacts"
 
 from pictures import flagged_paths  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
-    not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-    reason="chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
+        reason="chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+    ),
+]
 
 
 @pytest.fixture

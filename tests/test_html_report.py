@@ -45,6 +45,7 @@ def test_report_is_self_contained_and_escaped(report):
     assert text.count("data:image/png;base64,") >= 1  # the emblem's catalogue thumbnail
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
 def test_chromium_shows_summary_flagged_original_copies_and_errors(report, tmp_path):
     dom = _dom(report, tmp_path)
@@ -56,6 +57,7 @@ def test_chromium_shows_summary_flagged_original_copies_and_errors(report, tmp_p
     assert "<h2>Errors (2)</h2>" in dom
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
 def test_chromium_renders_a_screenshot(report, tmp_path):
     shot = tmp_path / "shot.png"

@@ -7,6 +7,10 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 
 def test_a_built_wheel_installs_and_runs_outside_the_checkout(tmp_path, built_home):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -20,6 +20,7 @@ def _git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path(PRE_COMMIT).exists(), reason="pre-commit not installed (pip install pre-commit)")
 def test_hook_blocks_a_commit_with_an_emblem(tmp_path):
     rev = _git("rev-parse", "HEAD", cwd=REPO)

@@ -166,13 +166,6 @@ def test_every_scan_is_recorded_in_scans_db(home, tmp_path):
     assert db["runs"].count == 1
 
 
-def test_every_command_has_help():
-    for args in (["scan"], ["catalogue"], ["catalogue", "build"], ["catalogue", "list"], ["catalogue", "show"],
-                 ["catalogue", "add"], ["catalogue", "remove"]):
-        result = runner.invoke(app, [*args, "--help"])
-        assert result.exit_code == 0 and "Example" in result.output or args == ["catalogue"], args
-
-
 def test_a_clean_picture_close_to_an_emblem_records_its_near_miss(home, tmp_path):
     import sqlite_utils
     from PIL import ImageDraw

@@ -1,7 +1,8 @@
 """The Typer application every command registers on.
 
 Every :class:`EmblemcheckError` is caught in one place (:class:`_Group`),
-printed as one line on stderr, and turned into the error's exit code.
+printed as one line on stderr, and turned into the error's exit code; Ctrl-C
+that reaches it ends the command with :attr:`ExitCode.INTERRUPTED`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import EmblemcheckError
+from ..exitcodes import ExitCode
 
 
 class _Group(TyperGroup):
@@ -22,6 +24,8 @@ class _Group(TyperGroup):
         except EmblemcheckError as exc:
             typer.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:  # typer says 130 too, but older releases exit 1 ("Aborted!"): FOUND's code
+            ctx.exit(ExitCode.INTERRUPTED)
 
 
 def make_typer(**kwargs) -> typer.Typer:

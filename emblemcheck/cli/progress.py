@@ -14,14 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..models import FileResult
+from ..reports import ReportFormat
 
-MACHINE_FORMATS = frozenset({"json", "jsonl", "csv", "sarif"})
 
-
-def wanted(*, quiet: bool, fmt: str, to_stdout: bool, stream: TextIO | None = None) -> bool:
-    """Whether to show the bar."""
+def wanted(*, quiet: bool, report: ReportFormat, to_stdout: bool, stream: TextIO | None = None) -> bool:
+    """Whether to show the bar while ``report`` is written (to stdout, or to a file)."""
     stream = stream or sys.stderr
-    if quiet or (to_stdout and fmt in MACHINE_FORMATS):
+    if quiet or (to_stdout and report.machine_readable):
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 

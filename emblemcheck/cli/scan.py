@@ -13,22 +13,15 @@ import typer
 
 from ..exitcodes import ExitCode, exit_code
 from ..models import Restriction
-from ..reports import jsonl as jsonl_report
-from ..reports import render
+from ..reports import FORMATS, ReportFormat, render
 from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..text import printable
 from .app import app
 from .options import HomeOption, home_of
 from .progress import ScanProgress, wanted
 
-
-class Format(str, enum.Enum):
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    sarif = "sarif"
-    html = "html"
+#: ``--format``'s choices: every report format, in :data:`FORMATS` order.
+Format = enum.Enum("Format", {name: name for name in FORMATS}, type=str)
 
 
 class FailOn(str, enum.Enum):
@@ -76,17 +69,17 @@ def scan(
     emblemcheck scan wp-content/uploads --format html -o report.html
     """
     threshold = None if fail_on is FailOn.never else Restriction(fail_on.value)
-    code = _scan(images, format.value, output, home, threshold, quiet=quiet, baseline=baseline,
+    code = _scan(images, FORMATS[format.value], output, home, threshold, quiet=quiet, baseline=baseline,
                  report_unused_baseline=report_unused_baseline,
                  options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
                                      excludes=tuple(exclude or ()), gitignore=not no_gitignore))
     raise typer.Exit(ExitCode.CLEAN if exit_zero and code in (ExitCode.FOUND, ExitCode.UNREADABLE) else code)
 
 
-def _scan(images: list[Path], fmt: str, output: Path | None, home: Path | None,
+def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: Path | None,
           threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
           report_unused_baseline: bool, options: BulkOptions) -> ExitCode:
-    show = wanted(quiet=quiet, fmt=fmt, to_stdout=output is None)
+    show = wanted(quiet=quiet, report=report, to_stdout=output is None)
     with ExitStack() as stack:
         stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
         with ExitStack() as scanning:  # the bar is gone before the report is written
@@ -94,20 +87,20 @@ def _scan(images: list[Path], fmt: str, output: Path | None, home: Path | None,
             scanning.enter_context(_sigterm_as_interrupt())
 
             def on_result(result, reused):
-                if fmt == "jsonl":
-                    stream.write(jsonl_report.file_line(result))
+                if report.streaming:
+                    stream.write(report.streaming.file(result))
                     stream.flush()
                 if bar:
                     bar.advance(result)
 
             folder = scan_folder(home_of(home), images, options, baseline=baseline,
-                                 report_unused_baseline=report_unused_baseline, pictures=fmt == "html",
+                                 report_unused_baseline=report_unused_baseline, pictures=report.pictures,
                                  on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
-        if fmt == "jsonl":
-            stream.write(jsonl_report.tail_lines(folder.results, folder.catalogue_version, folder.context))
+        if report.streaming:
+            stream.write(report.streaming.tail(folder.results, folder.catalogue_version, folder.context))
         else:
-            stream.write(render(folder.results, fmt, folder.catalogue_version, folder.context))
-    if fmt != "text":
+            stream.write(render(folder.results, report.name, folder.catalogue_version, folder.context))
+    if report.errors_to_stderr:
         for result in folder.results:
             if result.status == "error":
                 typer.echo(f"error: {printable(result.path)}: {result.error}", err=True)

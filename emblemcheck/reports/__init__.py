@@ -1,105 +1,63 @@
-"""Report formats: each turns a sequence of :class:`FileResult` into text."""
+"""Report formats: each turns a sequence of :class:`FileResult` into text.
+
+:data:`FORMATS` is the one list of them: ``scan --format`` offers its names,
+in its order, and asks each format how it is written.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..models import FileResult
-from ..scan.baseline import Accepted, BaselineEntry
-from ..scan.walk import Skip
+from . import csv as csv_report
+from . import html, jsonl, sarif, text
+from . import json as json_report
+from .context import ScanContext, ScanSummary, context_summary, summarise
 
-
-@dataclass(frozen=True)
-class ScanSummary:
-    """Counts over a scan."""
-
-    files: int
-    flagged: int
-    clean: int
-    errors: int
-    by_restriction: dict[str, int]
-
-
-def summarise(results: Sequence[FileResult]) -> ScanSummary:
-    """Count files by status and findings by restriction."""
-    by_restriction: dict[str, int] = {"restricted": 0, "caution": 0, "permitted": 0}
-    for result in results:
-        for finding in result.findings:
-            by_restriction[str(finding.restriction)] += 1
-    return ScanSummary(
-        files=len(results),
-        flagged=sum(r.status == "flagged" for r in results),
-        clean=sum(r.status == "clean" for r in results),
-        errors=sum(r.status == "error" for r in results),
-        by_restriction=by_restriction,
-    )
-
-
-# --- folder scans: the extra facts a report of many files carries -------------
-
-
-@dataclass(frozen=True)
-class ScanContext:
-    """What a folder scan adds to its results: skips, reuse, baseline decisions, pictures.
-
-    ``previews`` maps a result's path to a JPEG of it with the match drawn;
-    ``emblem_thumbnails`` maps an emblem id to a PNG from the catalogue.
-    ``base`` is the folder paths are shown relative to.
-    """
-
-    skipped: tuple[Skip, ...] = ()
-    unchanged: int = 0
-    accepted: tuple[Accepted, ...] = ()
-    unused_baseline: tuple[BaselineEntry, ...] | None = None
-    previews: dict[str, bytes] = field(default_factory=dict)
-    emblem_thumbnails: dict[str, bytes] = field(default_factory=dict)
-    base: str = ""
-    interrupted: bool = False
-
-    def shown(self, path: str) -> str:
-        """``path`` relative to :attr:`base` when inside it."""
-        base = self.base.rstrip(os.sep) + os.sep if self.base else ""
-        return path[len(base):] if base and path.startswith(base) else path
-
-
-def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict:
-    """The counts every folder-scan format reports, in one place."""
-    summary = summarise(results)
-    return {
-        "files": summary.files, "flagged": summary.flagged, "clean": summary.clean, "errors": summary.errors,
-        "findings_by_restriction": summary.by_restriction, "skipped": len(context.skipped),
-        "unchanged": context.unchanged, "accepted": len(context.accepted),
-        "unused_baseline": None if context.unused_baseline is None else len(context.unused_baseline),
-        "interrupted": context.interrupted,
-    }
-
+__all__ = ["FORMATS", "Renderer", "ReportFormat", "ScanContext", "ScanSummary", "Streaming", "context_summary",
+           "render", "summarise"]
 
 Renderer = Callable[[Sequence[FileResult], str, ScanContext], str]
 
 
-def _formats() -> dict[str, Renderer]:
-    # Imported here: each format module imports ScanContext from this package.
-    from . import csv as csv_report
-    from . import html, jsonl, sarif, text
-    from . import json as json_report
+@dataclass(frozen=True)
+class Streaming:
+    """A format written while the scan runs: one piece per file as it finishes, then the rest at the end."""
 
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "jsonl": jsonl.render,
-        "csv": csv_report.render,
-        "sarif": sarif.render,
-        "html": html.render,
-    }
+    file: Callable[[FileResult], str]
+    tail: Renderer
 
 
-#: Every report format ``scan --format`` takes.
-FORMATS = ("text", "json", "jsonl", "csv", "sarif", "html")
+@dataclass(frozen=True)
+class ReportFormat:
+    """One ``scan --format``: its renderer and what the CLI does around it."""
+
+    name: str
+    render: Renderer
+    #: A program reads it: no progress bar while it goes to stdout.
+    machine_readable: bool = False
+    #: It shows the flagged files' previews and the emblems' thumbnails, which the scan then gathers.
+    pictures: bool = False
+    #: Unreadable files are also said on stderr; the text report is read where it lists them itself.
+    errors_to_stderr: bool = True
+    #: Written file by file as the scan goes, instead of rendered once at the end.
+    streaming: Streaming | None = None
+
+
+#: Every report format ``scan --format`` takes, by name, in the order ``--help`` lists them.
+FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
+    ReportFormat("text", text.render, errors_to_stderr=False),
+    ReportFormat("json", json_report.render, machine_readable=True),
+    ReportFormat("jsonl", jsonl.render, machine_readable=True,
+                 streaming=Streaming(file=jsonl.file_line, tail=jsonl.tail_lines)),
+    ReportFormat("csv", csv_report.render, machine_readable=True),
+    ReportFormat("sarif", sarif.render, machine_readable=True),
+    ReportFormat("html", html.render, pictures=True),
+)}
 
 
 def render(results: Sequence[FileResult], fmt: str, catalogue_version: str = "",
            context: ScanContext | None = None) -> str:
-    """Render a scan's ``results`` in ``fmt`` (one of :data:`FORMATS`), sorted by path."""
-    return _formats()[fmt](sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())
+    """Render a scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), sorted by path."""
+    return FORMATS[fmt].render(sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())

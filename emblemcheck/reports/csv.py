@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ..models import FileResult
 from ..scan.wordpress import group_results
 from ..text import printable
-from . import ScanContext
+from .context import ScanContext
 
 COLUMNS = ("path", "original", "status", "sha256", "width", "height", "emblem_id", "emblem", "restriction",
            "score", "method", "box_x", "box_y", "box_w", "box_h", "reason")

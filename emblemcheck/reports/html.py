@@ -18,7 +18,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from . import ScanContext, context_summary
+from .context import ScanContext, context_summary
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """

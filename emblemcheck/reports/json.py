@@ -11,7 +11,7 @@ from ..models import FileResult, Finding
 from ..rules import rule
 from ..scan.wordpress import group_results
 from ..text import printable
-from . import ScanContext, context_summary, summarise
+from .context import ScanContext, context_summary, summarise
 
 #: Bump only with a schema change; consumers can check it.
 SCHEMA_VERSION = 1

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..models import FileResult
 from ..text import printable
-from . import ScanContext, context_summary
+from .context import ScanContext, context_summary
 from .json import file_dict
 
 

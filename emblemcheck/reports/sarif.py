@@ -22,7 +22,7 @@ from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..text import printable
-from . import ScanContext, context_summary
+from .context import ScanContext, context_summary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Restriction.RESTRICTED: "error", Restriction.CAUTION: "warning", Restriction.PERMITTED: "note"}

@@ -12,7 +12,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from . import ScanContext, context_summary
+from .context import ScanContext, context_summary
 
 #: Clean files are listed by name in scans of at most this many files (a few
 #: named pictures); a folder's thousands of clean files are only counted.

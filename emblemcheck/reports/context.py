@@ -1,0 +1,76 @@
+"""What every report format counts and carries: the summary of a scan and a folder scan's context."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..models import FileResult
+from ..scan.baseline import Accepted, BaselineEntry
+from ..scan.walk import Skip
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """Counts over a scan."""
+
+    files: int
+    flagged: int
+    clean: int
+    errors: int
+    by_restriction: dict[str, int]
+
+
+def summarise(results: Sequence[FileResult]) -> ScanSummary:
+    """Count files by status and findings by restriction."""
+    by_restriction: dict[str, int] = {"restricted": 0, "caution": 0, "permitted": 0}
+    for result in results:
+        for finding in result.findings:
+            by_restriction[str(finding.restriction)] += 1
+    return ScanSummary(
+        files=len(results),
+        flagged=sum(r.status == "flagged" for r in results),
+        clean=sum(r.status == "clean" for r in results),
+        errors=sum(r.status == "error" for r in results),
+        by_restriction=by_restriction,
+    )
+
+
+# --- folder scans: the extra facts a report of many files carries -------------
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What a folder scan adds to its results: skips, reuse, baseline decisions, pictures.
+
+    ``previews`` maps a result's path to a JPEG of it with the match drawn;
+    ``emblem_thumbnails`` maps an emblem id to a PNG from the catalogue.
+    ``base`` is the folder paths are shown relative to.
+    """
+
+    skipped: tuple[Skip, ...] = ()
+    unchanged: int = 0
+    accepted: tuple[Accepted, ...] = ()
+    unused_baseline: tuple[BaselineEntry, ...] | None = None
+    previews: dict[str, bytes] = field(default_factory=dict)
+    emblem_thumbnails: dict[str, bytes] = field(default_factory=dict)
+    base: str = ""
+    interrupted: bool = False
+
+    def shown(self, path: str) -> str:
+        """``path`` relative to :attr:`base` when inside it."""
+        base = self.base.rstrip(os.sep) + os.sep if self.base else ""
+        return path[len(base):] if base and path.startswith(base) else path
+
+
+def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict:
+    """The counts every folder-scan format reports, in one place."""
+    summary = summarise(results)
+    return {
+        "files": summary.files, "flagged": summary.flagged, "clean": summary.clean, "errors": summary.errors,
+        "findings_by_restriction": summary.by_restriction, "skipped": len(context.skipped),
+        "unchanged": context.unchanged, "accepted": len(context.accepted),
+        "unused_baseline": None if context.unused_baseline is None else len(context.unused_baseline),
+        "interrupted": context.interrupted,
+    }
