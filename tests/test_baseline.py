@@ -48,15 +48,15 @@ def test_unused_entries_in_json(badge_home, tmp_path):
     assert doc["summary"]["flagged"] == 1
 
 
-def test_results_as_they_arrive_are_the_results_returned(home, tmp_path):
+def test_results_as_they_arrive_are_the_results_returned(badge_home, tmp_path):
     site = tmp_path / "site"
     save(badge(400), site / "accepted.png")
     save(badge(300), site / "other.png")
     baseline = tmp_path / "baseline.json"
     assert cli("baseline", str(site / "accepted.png"), "-o", str(baseline), "--reason", "ours",
-               home=home.root).exit_code == 0
+               home=badge_home.root).exit_code == 0
     seen = []
-    scan = scan_folder(home, [site], BulkOptions(workers=1, rescan=True), baseline=baseline,
+    scan = scan_folder(badge_home, [site], BulkOptions(workers=1, rescan=True), baseline=baseline,
                        report_unused_baseline=True, on_result=lambda result, reused: seen.append(result))
     assert tuple(seen) == scan.results
     assert {r.path.rsplit("/", 1)[-1]: r.status for r in scan.results} == {"accepted.png": "clean",

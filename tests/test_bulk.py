@@ -6,6 +6,7 @@ import json
 import os
 import time
 
+import pytest
 import sqlite_utils
 from bulk_tree import EMBLEM_ID, cli, photo, save, wordpress_tree
 
@@ -114,9 +115,9 @@ def _worker_pool(home):
 
 
 @pytest.mark.parametrize("make_pool", [_inline_pool, _worker_pool])
-def test_a_pool_scans_with_the_stat_the_walk_read(home, tmp_path, make_pool):
+def test_a_pool_scans_with_the_stat_the_walk_read(badge_home, tmp_path, make_pool):
     path = save(photo(1), tmp_path / "a.png")
-    pool = make_pool(home)
+    pool = make_pool(badge_home)
     try:
         assert pool.idle() == 1 and not pool.busy()
         pool.submit(str(path), (123, 456))
