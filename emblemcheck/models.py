@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 
 class Restriction(str, enum.Enum):
@@ -28,7 +28,10 @@ class Restriction(str, enum.Enum):
 _RANK = {Restriction.PERMITTED: 0, Restriction.CAUTION: 1, Restriction.RESTRICTED: 2}
 
 Kind = Literal["signature", "wordmark", "coat-of-arms", "shield", "badge", "flash", "flag", "other"]
-KINDS: tuple[str, ...] = ("signature", "wordmark", "coat-of-arms", "shield", "badge", "flash", "flag", "other")
+KINDS: tuple[Kind, ...] = get_args(Kind)
+
+#: Where a catalogue entry comes from: the shipped manifest, or the user's ``catalogue add``.
+Origin = Literal["manifest", "user"]
 
 Status = Literal["flagged", "clean", "error"]
 
@@ -45,7 +48,7 @@ class Emblem:
     id: str
     name: str
     agency: str
-    kind: str
+    kind: Kind
     restriction: Restriction
     name_fr: str = ""
     rule: str = ""
@@ -55,7 +58,7 @@ class Emblem:
     source: str = ""
     licence: str = ""
     notes: str = ""
-    origin: Literal["manifest", "user"] = "manifest"
+    origin: Origin = "manifest"
 
 
 @dataclass(frozen=True)

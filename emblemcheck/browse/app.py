@@ -15,11 +15,15 @@ import errno
 import socket
 import webbrowser
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError
 from ..home import Home
 from ..scan import history
 from .metadata import metadata
+
+if TYPE_CHECKING:  # Datasette is the optional browse extra, imported when a server is built
+    from datasette.app import Datasette
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -34,7 +38,7 @@ SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500, "allow_downlo
 class Browser:
     """A Datasette ready to serve: the app, the bound socket and its URL."""
 
-    datasette: object
+    datasette: Datasette
     sock: socket.socket
     url: str
 

@@ -148,7 +148,7 @@ async def _rendering_cell(keys: list[str], datasette) -> markupsafe.Markup | Non
         row = next((r for r in found if r["id"] == key), None) or next(
             (r for r in found if r["emblem_id"] == key), None)
         width = display_width(row["thumbnail"], EMBLEM_BOX) if row and image_type(row["thumbnail"]) else None
-        if width is None:
+        if row is None or width is None:
             images.append(str(markupsafe.escape(key)))
             continue
         images.append(_img(f"{base}?rendering={quote(row['id'], safe='')}", f"rendering {row['id']}", width))

@@ -69,19 +69,25 @@ def _fetch_all(manifest: Manifest, home: Home, from_dir: Path | None) -> tuple[d
     return fetched, problems
 
 
-def _fetch_source(source, wanted: list[Artwork], home: Home, from_dir: Path | None):
+def _fetch_source(source, wanted: list[Artwork], home: Home,
+                  from_dir: Path | None) -> list[tuple[Artwork, bytes | str]]:
     if source.kind == "npm" and from_dir is None:
         try:
             found = sources.fetch_npm(source, wanted, home.cache)
             return [(a, found[a.file]) for a in wanted]
         except ArtworkSourceError as exc:
             return [(a, str(exc)) for a in wanted]
+
+    def from_folder(artwork: Artwork) -> bytes:
+        assert from_dir is not None, "an npm source without --from is fetched above"
+        return sources.from_folder(from_dir, artwork)
+
     loaders: dict[str, Callable[[Artwork], bytes]] = {
-        "npm": lambda a: sources.from_folder(from_dir, a),
+        "npm": from_folder,
         "drawn": sources.drawn,
         "user": lambda a: sources.user_file(home.artwork, a),
     }
-    out = []
+    out: list[tuple[Artwork, bytes | str]] = []
     for artwork in wanted:
         try:
             out.append((artwork, loaders[source.kind](artwork)))

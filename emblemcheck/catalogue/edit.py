@@ -55,7 +55,7 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
         if emblem.id in existing:
             raise ManifestError(f"emblem {emblem.id!r} already exists; use `--id {emblem.id}` to add a rendering")
         emblem_id, created = emblem.id, True
-    elif emblem_id not in existing:
+    elif emblem_id is None or emblem_id not in existing:
         raise UnknownEmblem(f"no emblem {emblem_id!r}; give --name, --agency, --kind and --restriction to create it")
     digest = sha256(data)
     if any(a["sha256"] == digest and a["emblem_id"] == emblem_id for a in user["artwork"]):
@@ -72,7 +72,7 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         if created:
-            user["emblems"].append({k: v for k, v in fields.items() if v not in (None, "")})
+            user["emblems"].append({k: v for k, v in (fields or {}).items() if v not in (None, "")})
         user["artwork"].append({"emblem_id": emblem_id, "file": stored, "sha256": digest, "original": file.name})
         save_user_manifest(home.user_manifest, user)
     return Added(emblem_id, created, tuple(r["id"] for r in rows),

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ManifestError
-from ..models import KINDS, Emblem, Restriction
+from ..models import KINDS, Emblem, Origin, Restriction
 from ..resources import assets_dir
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -85,7 +86,7 @@ class Manifest:
 ORIGINAL = Variant("original")
 
 
-def parse_emblem(raw: dict, origin: str = "manifest") -> Emblem:
+def parse_emblem(raw: dict, origin: Origin = "manifest") -> Emblem:
     """Validate one emblem table and return the value."""
     where = f"emblem {raw.get('id', '?')!r}"
     unknown = set(raw) - _EMBLEM_FIELDS - {"artwork"}
@@ -102,8 +103,8 @@ def parse_emblem(raw: dict, origin: str = "manifest") -> Emblem:
         restriction = Restriction(raw["restriction"])
     except ValueError:
         raise ManifestError(f"{where}: restriction must be restricted, caution or permitted") from None
-    values = {k: str(v) for k, v in raw.items() if k in _EMBLEM_FIELDS and k != "restriction"}
-    return Emblem(restriction=restriction, origin=origin, **values)
+    values = {k: str(v) for k, v in raw.items() if k in _EMBLEM_FIELDS and k not in ("restriction", "kind")}
+    return Emblem(restriction=restriction, kind=raw["kind"], origin=origin, **values)
 
 
 def _parse_artwork(raw: dict, emblem_id: str, sources: dict, variants: dict) -> Artwork:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import sqlite_utils
@@ -27,7 +28,7 @@ from sqlite_utils import Migrations
 from .. import __version__
 from ..engine.features import prepare_reference
 from ..errors import CatalogueMissing, UnknownEmblem
-from ..models import Emblem, Rendering, Restriction
+from ..models import Emblem, Kind, Origin, Rendering, Restriction
 from . import blobs
 
 migrations = Migrations("emblemcheck.catalogue")
@@ -35,7 +36,7 @@ migrations = Migrations("emblemcheck.catalogue")
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["emblems"].create(
+    db.table("emblems").create(
         {
             "id": str,
             "name": str,
@@ -57,7 +58,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["renderings"].create(
+    db.table("renderings").create(
         {
             "id": str,
             "emblem_id": str,
@@ -83,8 +84,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("emblem_id", "emblems", "id")],
     )
-    db["renderings"].create_index(["emblem_id"])
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("renderings").create_index(["emblem_id"])
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 def open_catalogue_db(path) -> sqlite_utils.Database:
@@ -156,7 +157,7 @@ class Catalogue:
         """The stored reference picture of a rendering, as an RGB array."""
         db = sqlite_utils.Database(self.path)
         try:
-            row = db["renderings"].get(rendering_id)
+            row = db.table("renderings").get(rendering_id)
         except sqlite_utils.db.NotFoundError:
             raise UnknownEmblem(f"no rendering {rendering_id!r} in the catalogue") from None
         finally:
@@ -165,7 +166,10 @@ class Catalogue:
 
 
 def _emblem(row: dict) -> Emblem:
-    return Emblem(restriction=Restriction(row["restriction"]), **{k: row[k] or "" for k in _EMBLEM_COLUMNS})
+    facts = {k: row[k] or "" for k in _EMBLEM_COLUMNS if k not in ("kind", "origin")}
+    # kind and origin were checked against their closed sets when the entry was written.
+    return Emblem(restriction=Restriction(row["restriction"]), kind=cast(Kind, row["kind"]),
+                  origin=cast(Origin, row["origin"] or "manifest"), **facts)
 
 
 def _meta(db: sqlite_utils.Database) -> dict[str, str]:
@@ -256,7 +260,7 @@ def create_browse_views(db: sqlite_utils.Database) -> None:
     without triggers because a catalogue file is written once and never edited.
     """
     db.create_view("emblem_gallery", EMBLEM_GALLERY_SQL, replace=True)
-    db["emblems"].enable_fts(SEARCH_COLUMNS, create_triggers=False, replace=True)
+    db.table("emblems").enable_fts(SEARCH_COLUMNS, create_triggers=False, replace=True)
 
 
 # --- detection features (issue 3) -------------------------------------------
@@ -266,7 +270,7 @@ def create_browse_views(db: sqlite_utils.Database) -> None:
 def m002_features(db: sqlite_utils.Database) -> None:
     # One row per rendering: the SIFT keypoints, descriptors and verification
     # template the detection engine loads once per process (features.py).
-    db["features"].create(
+    db.table("features").create(
         {"rendering_id": str, "emblem_id": str, "keypoints": int, "bytes": int, "blob": bytes},
         pk="rendering_id",
     )
@@ -274,10 +278,10 @@ def m002_features(db: sqlite_utils.Database) -> None:
 
 def insert_renderings(db: sqlite_utils.Database, rows: list[dict]) -> None:
     """Write rendering rows; each row's ``features`` (a ReferenceFeatures) goes to the features table."""
-    db["renderings"].insert_all({k: v for k, v in row.items() if k != "features"} for row in rows)
+    db.table("renderings").insert_all({k: v for k, v in row.items() if k != "features"} for row in rows)
     stored = [(row["id"], row["emblem_id"], row["features"].keypoint_count, blobs.encode(row["features"]))
               for row in rows]
-    db["features"].insert_all({"rendering_id": rid, "emblem_id": eid, "keypoints": count, "bytes": len(blob),
+    db.table("features").insert_all({"rendering_id": rid, "emblem_id": eid, "keypoints": count, "bytes": len(blob),
                                "blob": blob} for rid, eid, count, blob in stored)
 
 

@@ -7,7 +7,6 @@ that reaches it ends the command with :attr:`ExitCode.INTERRUPTED`.
 
 from __future__ import annotations
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -18,7 +17,7 @@ from ..exitcodes import ExitCode
 class _Group(TyperGroup):
     """A command group that reports library errors in one line, without a traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):  # a Context of the click that typer vendors
         try:
             return super().invoke(ctx)
         except EmblemcheckError as exc:

@@ -118,7 +118,7 @@ def add(
         if missing:
             raise UsageError(f"a new emblem needs {', '.join(missing)}")
         fields = {"id": emblem_id, "name": name, "agency": agency, "kind": kind,
-                  "restriction": restriction.value, "notes": notes or ""}
+                  "restriction": restriction.value if restriction else "", "notes": notes or ""}
         added = add_artwork(home_of(home), file, fields=fields)
     elif emblem_id:
         added = add_artwork(home_of(home), file, emblem_id=emblem_id)

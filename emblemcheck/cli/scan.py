@@ -21,7 +21,8 @@ from .options import HomeOption, home_of
 from .progress import ScanProgress, wanted
 
 #: ``--format``'s choices: every report format, in :data:`FORMATS` order.
-Format = enum.Enum("Format", {name: name for name in FORMATS}, type=str)
+# Built from the registry, so mypy cannot list its members (hence the ignore and Format["text"]).
+Format = enum.Enum("Format", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 
 class FailOn(str, enum.Enum):
@@ -34,7 +35,7 @@ class FailOn(str, enum.Enum):
 @app.command()
 def scan(
     images: Annotated[list[Path], typer.Argument(help="Image files or folders to check.", show_default=False)],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format["text"],
     fail_on: Annotated[FailOn, typer.Option(
         help="Exit 1 when a finding is at or above this restriction.")] = FailOn.restricted,
     output: Annotated[Path | None, typer.Option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 from .. import __version__
 from ..models import FileResult, Finding
@@ -47,7 +48,7 @@ def document(results: Sequence[FileResult], catalogue_version: str = "", context
     """The whole report as a dict (data/scan-output.schema.json)."""
     context = context or ScanContext()
     summary = summarise(results)
-    doc = {
+    doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "emblemcheck": __version__,
         "catalogue_version": catalogue_version or None,

@@ -22,7 +22,8 @@ def file_line(result: FileResult) -> str:
 
 def tail_lines(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
     """The lines after the files: skips, baseline decisions and the summary."""
-    lines = [{"type": "skipped", "path": printable(s.path), "reason": s.reason} for s in context.skipped]
+    lines: list[dict[str, object]] = [{"type": "skipped", "path": printable(s.path), "reason": s.reason}
+                                      for s in context.skipped]
     lines += [{"type": "accepted", **vars(a)} for a in context.accepted]
     lines += [{"type": "unused_baseline", **vars(e)} for e in context.unused_baseline or ()]
     lines.append({"type": "summary", "catalogue_version": catalogue_version or None,

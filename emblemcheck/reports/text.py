@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..models import FileResult, Finding, Restriction
-from ..rules import Rule, rule
+from ..rules import Rule, rule, rules
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
 from .context import ScanContext, context_summary
@@ -79,7 +79,7 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
                      f"(was {printable(entry.example_path) or 'unknown path'})")
     if cited:
         lines.append("Why it matters:")
-        lines.extend(f"  [{number}] {why(rule(rule_id))}" for rule_id, number in cited.items())
+        lines.extend(f"  [{number}] {why(rules()[rule_id])}" for rule_id, number in cited.items())
     lines.append(summary_line(results, context))
     return "\n".join(lines) + "\n"
 

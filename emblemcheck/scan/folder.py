@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..catalogue import store
 from ..errors import UsageError
@@ -32,6 +33,9 @@ from . import history
 from .pool import DEFAULT_TIMEOUT, InlinePool, Pool, Stat, WorkerPool
 from .scanner import Scanned
 from .walk import Entry, Excludes, ImageFile, Skip, walk
+
+if TYPE_CHECKING:  # reports import scan's values; scan imports reports only where it reports
+    from ..reports import ScanContext
 
 #: Results written per transaction: small enough that an interrupted run
 #: loses little, large enough that SQLite's per-commit fsync is amortised.
@@ -204,7 +208,7 @@ class _Recorder:
     def add(self, scanned: Scanned) -> None:
         result = scanned.result
         self.pending.append(result)
-        if scanned.size is not None:
+        if scanned.size is not None and scanned.mtime_ns is not None:
             self.stats[result.path] = (scanned.size, scanned.mtime_ns)
         if scanned.preview:
             self.previews[result.path] = scanned.preview
@@ -227,7 +231,7 @@ class FolderScan:
 
     results: tuple[FileResult, ...]
     catalogue_version: str
-    context: object  # reports.ScanContext
+    context: ScanContext
     raw: BulkResult
 
 

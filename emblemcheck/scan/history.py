@@ -25,7 +25,7 @@ migrations = Migrations("emblemcheck.scans")
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "started_at": str,
@@ -41,7 +41,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["files"].create(
+    db.table("files").create(
         {
             "path": str,
             "size": int,
@@ -62,7 +62,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="path",
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["findings"].create(
+    db.table("findings").create(
         {
             "id": int,
             "path": str,
@@ -87,12 +87,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("path", "files", "path"), ("run_id", "runs", "id")],
     )
-    db["findings"].create_index(["path"])
-    db["findings"].create_index(["emblem_id"])
-    db["files"].create_index(["sha256"])
-    db["files"].create_index(["status"])
+    db.table("findings").create_index(["path"])
+    db.table("findings").create_index(["emblem_id"])
+    db.table("files").create_index(["sha256"])
+    db.table("files").create_index(["status"])
     # The allowlist: a finding accepted by image content and emblem, never by path.
-    db["accepted"].create(
+    db.table("accepted").create(
         {"sha256": str, "emblem_id": str, "reason": str, "accepted_at": str, "source": str},
         pk=("sha256", "emblem_id"),
     )
@@ -115,7 +115,9 @@ def start_run(db: sqlite_utils.Database, *, catalogue_version: str, command: str
     """Insert a run row and return its id."""
     table = db.table("runs")
     table.insert({"started_at": _now(), "catalogue_version": catalogue_version, "command": command})
-    return table.last_pk
+    run_id = table.last_pk
+    assert isinstance(run_id, int), "sqlite-utils gives an inserted row's integer key"
+    return run_id
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult], *,
@@ -316,4 +318,4 @@ def m003_near_misses(db: sqlite_utils.Database) -> None:
     # A clean file's closest catalogue rendering (score below the flagging
     # threshold), so `browse` can list near misses.
     for column in ("near_emblem_id", "near_name", "near_rendering_id", "near_method"):
-        db["files"].add_column(column, str)
+        db.table("files").add_column(column, str)
