@@ -155,6 +155,8 @@ def test_front_page_quotes_the_rule_and_its_source(datasette):
     assert "Guideline for External Use of Web 2.0" in html
     assert "Treasury Board of Canada Secretariat" in html
     assert "rescinded 2014-06-09" in html
+    assert "a 2011 blog post by a Canada Border Services Agency officer" in html
+    assert "Secretariat policy document 24835" in html
 
 
 def test_catalogue_page_lists_source_and_licence_of_each_emblem(datasette):

@@ -35,6 +35,9 @@ def test_a_resized_jpeg_of_the_english_signature_is_flagged_in_every_variant(bui
     assert "gc-signature-fr" not in result.output
     assert "Do not use any Government of Canada corporate symbols or signatures" in result.output
     assert "rescinded on 2014-06-09" in result.output
+    assert "as quoted in a 2011 blog post by a Canada Border Services Agency officer about this guideline" \
+        in result.output
+    assert "The guideline itself is Treasury Board of Canada Secretariat policy document 24835" in result.output
 
 
 def test_the_french_first_signature_is_not_reported_as_the_english_one(built_home, tmp_path):

@@ -79,7 +79,7 @@ def _front_page_html() -> str:
         source = "; ".join(x for x in (rule.publisher, rule.document, dates) if x)
         parts.append(
             f"<p><strong>{escape(rule.title)}</strong> ({escape(source)}): "
-            f"“{escape(rule.quote)}” <em>({escape(rule.quoted_from)})</em> {escape(rule.status)}</p>"
+            f"“{escape(rule.quote)}” <em>({escape(rule.source)})</em> {escape(rule.status)}</p>"
         )
     parts.append(
         "<p>Start with <a href=\"scans/flagged_files\">flagged files</a> or the "

@@ -60,8 +60,8 @@ def _finding(finding: Finding, context: ScanContext) -> str:
     rule_ = rule(finding.rule)
     if rule_ is not None:
         parts.append(f"<blockquote>“{_e(rule_.quote)}”<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
-                     f"{', ' + _e(rule_.published) if rule_.published else ''}. "
-                     f"{_e(rule_.status)}</small></blockquote>")
+                     f"{', ' + _e(rule_.published) if rule_.published else ''}; "
+                     f"{_e(rule_.source)}. {_e(rule_.status)}</small></blockquote>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -22,7 +22,7 @@ LIST_CLEAN_UP_TO = 10
 def why(rule_: Rule) -> str:
     """One paragraph: the quoted rule, where the quote comes from, and its current status."""
     dates = f", published {rule_.published}" if rule_.published else ""
-    return (f"\"{rule_.quote}\" ({rule_.publisher}, {rule_.title}{dates}; {rule_.quoted_from}.) "
+    return (f"\"{rule_.quote}\" ({rule_.publisher}, {rule_.title}{dates}; {rule_.source}.) "
             f"{rule_.status}")
 
 
