@@ -17,6 +17,10 @@ from ..rules import rules
 from ..scan import history
 from .queries import CATALOGUE_QUERIES, SCANS_QUERIES
 
+#: How every scan view says it is filled: scans.db exists, empty, before the first scan.
+FILL_SCANS = ("Filled by every `emblemcheck scan FOLDER` (or FILE): empty until the first scan; "
+              "reload the page after one.")
+
 #: The rule quoted on the front page, then the ones that back it.
 _FRONT_RULES = ("web2-item-7", "legal-protection", "heraldic-register", "trade-marks-9-1-n")
 
@@ -37,9 +41,9 @@ def metadata(catalogue_db: Path, scans_db: Path | None = None) -> dict:
                 "title": "Scan history",
                 "description": (
                     "Every file emblemcheck scanned on this computer, what it found and where. "
-                    "Open flagged_files first; accepted findings carry the baseline's reason."
+                    "Open flagged_files first; accepted findings carry the baseline's reason. " + FILL_SCANS
                 ),
-                "tables": _described(SCANS_TABLES, history.columns, scans_db),
+                "tables": _with_fill_hint(_described(SCANS_TABLES, history.columns, scans_db)),
                 "queries": SCANS_QUERIES,
             },
         },
@@ -57,6 +61,15 @@ def _described(tables: dict, columns: Callable[[Path, Iterable[str]], dict[str, 
     present = columns(path, tables)
     return {
         name: {**spec, "columns": {c: d for c, d in spec.get("columns", {}).items() if c in present[name]}}
+        for name, spec in tables.items()
+    }
+
+
+def _with_fill_hint(tables: dict) -> dict:
+    """Each visible scans table, its description ending with how to fill it."""
+    return {
+        name: spec if spec.get("hidden") else
+        {**spec, "description": " ".join(x for x in (spec.get("description"), FILL_SCANS) if x)}
         for name, spec in tables.items()
     }
 
