@@ -159,6 +159,15 @@ def test_front_page_quotes_the_rule_and_its_source(datasette):
     assert "Secretariat policy document 24835" in html
 
 
+def test_front_page_says_which_entries_scans_cannot_find(datasette):
+    html = _get(datasette, "/").text
+    assert "Scans cannot find 3 catalogue entries yet:" in html
+    assert ("<strong>CBSA arms</strong> (<code>cbsa-arms</code>): no artwork attached: attach the official file "
+            "with `emblemcheck catalogue add FILE --id cbsa-arms`") in html
+    # The synthetic renderings record no detectability: found only as a whole picture.
+    assert "(<code>gc-signature</code>): found only when it fills the picture" in html
+
+
 def test_catalogue_page_lists_source_and_licence_of_each_emblem(datasette):
     html = _get(datasette, "/catalogue").text
     for emblem in EMBLEMS:

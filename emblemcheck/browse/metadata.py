@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from ..catalogue import store
+from ..catalogue.coverage import coverage, entries
 from ..rules import rules
 from ..scan import history
 from .queries import CATALOGUE_QUERIES, SCANS_QUERIES
@@ -29,7 +30,7 @@ def metadata(catalogue_db: Path, scans_db: Path | None = None) -> dict:
     """Datasette metadata: titles, the rule and its source, artwork sources, columns, facets, queries."""
     return {
         "title": "emblemcheck",
-        "description_html": _front_page_html(),
+        "description_html": _front_page_html(catalogue_db),
         "databases": {
             "catalogue": {
                 "title": "Emblem catalogue",
@@ -74,7 +75,7 @@ def _with_fill_hint(tables: dict) -> dict:
     }
 
 
-def _front_page_html() -> str:
+def _front_page_html(catalogue_db: Path) -> str:
     known = rules()
     parts = [
         "<p>emblemcheck looks for Government of Canada corporate symbols (the GC signature, the "
@@ -94,11 +95,22 @@ def _front_page_html() -> str:
             f"<p><strong>{escape(rule.title)}</strong> ({escape(source)}): "
             f"“{escape(rule.quote)}” <em>({escape(rule.source)})</em> {escape(rule.status)}</p>"
         )
+    parts.append(_gaps_html(catalogue_db))
     parts.append(
         "<p>Start with <a href=\"scans/flagged_files\">flagged files</a> or the "
         "<a href=\"catalogue/emblem_gallery\">emblems</a>.</p>"
     )
     return "\n".join(parts)
+
+
+def _gaps_html(catalogue_db: Path) -> str:
+    """The catalogue entries no scan can find yet, with why and the fix; empty when there are none."""
+    gaps = coverage(catalogue_db).gaps
+    if not gaps:
+        return ""
+    items = "".join(f"<li><strong>{escape(g.name)}</strong> (<code>{escape(g.emblem_id)}</code>): "
+                    f"{escape(g.reason)}</li>" for g in gaps)
+    return f"<p>Scans cannot find {entries(len(gaps))} yet:</p><ul>{items}</ul>"
 
 
 def _catalogue_html(catalogue_db: Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..catalogue.coverage import entries
 from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule
 from ..scan.wordpress import ResultGroup, group_results
@@ -80,8 +81,18 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     if cited:
         lines.append("Why it matters:")
         lines.extend(f"  [{number}] {why(rule(rule_id))}" for rule_id, number in cited.items())
+    lines.extend(coverage_lines(context))
     lines.append(summary_line(results, context))
     return "\n".join(lines) + "\n"
+
+
+def coverage_lines(context: ScanContext) -> list[str]:
+    """The catalogue entries this scan cannot find, each with why and the fix; none when it can find them all."""
+    gaps = context.coverage.gaps if context.coverage else ()
+    if not gaps:
+        return []
+    return [f"This scan cannot find {entries(len(gaps))}:",
+            *(f"  {g.emblem_id} ({g.name}): {g.reason}" for g in gaps)]
 
 
 def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:
