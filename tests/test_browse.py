@@ -161,7 +161,8 @@ def test_front_page_quotes_the_rule_and_its_source(datasette):
 
 def test_front_page_says_which_entries_scans_cannot_find(datasette):
     html = _get(datasette, "/").text
-    assert "Scans cannot find 3 catalogue entries yet:" in html
+    assert ("With this catalogue, a scan cannot find 1 catalogue entry, and finds 2 catalogue entries only as the "
+            "whole picture, not inside a larger one:") in html
     assert ("<strong>CBSA arms</strong> (<code>cbsa-arms</code>): no artwork attached: attach the official file "
             "with `emblemcheck catalogue add FILE --id cbsa-arms`") in html
     # The synthetic renderings record no detectability: found only as a whole picture.

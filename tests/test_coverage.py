@@ -7,6 +7,8 @@ import pytest
 from emblemcheck.catalogue import store
 from emblemcheck.catalogue.coverage import Coverage, Gap, coverage, entries
 from emblemcheck.errors import CatalogueMissing
+from emblemcheck.models import FileResult
+from emblemcheck.reports import ScanContext, render
 
 EMBLEM = {"name": "An emblem", "agency": "An agency", "kind": "badge", "restriction": "restricted",
           "origin": "manifest"}
@@ -44,6 +46,22 @@ def test_coverage_lists_each_entry_it_cannot_find_with_the_fix(catalogue_db):
                                          "build` again")
     assert reasons["faint"] == "only 12 keypoints; attach a larger, more detailed file with " \
                                "`emblemcheck catalogue add FILE --id faint`"
+
+
+def test_the_headline_counts_what_cannot_be_found_and_what_only_as_a_whole_picture(catalogue_db):
+    assert coverage(catalogue_db).headline() == ("cannot find 2 catalogue entries, and finds 1 catalogue entry only "
+                                                 "as the whole picture, not inside a larger one")
+    only_missing = Coverage("v", (Gap("a", "A", "no artwork attached"),))
+    assert only_missing.headline() == "cannot find 1 catalogue entry"
+
+
+def test_the_text_report_says_the_headline_and_one_line_per_entry(catalogue_db):
+    context = ScanContext(coverage=coverage(catalogue_db))
+    lines = render([FileResult("photo.png", "clean")], "text", "v1", context).splitlines()
+    start = lines.index("This scan cannot find 2 catalogue entries, and finds 1 catalogue entry only as the whole "
+                        "picture, not inside a larger one:")
+    assert [line.split(" ", 3)[2] for line in lines[start + 1:start + 4]] == ["missing", "offline", "faint"]
+    assert lines[start + 4:] == ["1 file(s): 0 flagged, 1 clean, 0 error(s)"]
 
 
 def test_an_emblem_with_one_detectable_rendering_is_no_gap(catalogue_db):

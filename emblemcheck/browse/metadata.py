@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from ..catalogue import store
-from ..catalogue.coverage import coverage, entries
+from ..catalogue.coverage import coverage
 from ..rules import rules
 from ..scan import history
 from .queries import CATALOGUE_QUERIES, SCANS_QUERIES
@@ -105,12 +105,12 @@ def _front_page_html(catalogue_db: Path) -> str:
 
 def _gaps_html(catalogue_db: Path) -> str:
     """The catalogue entries no scan can find yet, with why and the fix; empty when there are none."""
-    gaps = coverage(catalogue_db).gaps
-    if not gaps:
+    known = coverage(catalogue_db)
+    if not known.gaps:
         return ""
     items = "".join(f"<li><strong>{escape(g.name)}</strong> (<code>{escape(g.emblem_id)}</code>): "
-                    f"{escape(g.reason)}</li>" for g in gaps)
-    return f"<p>Scans cannot find {entries(len(gaps))} yet:</p><ul>{items}</ul>"
+                    f"{escape(g.reason)}</li>" for g in known.gaps)
+    return f"<p>With this catalogue, a scan {escape(known.headline())}:</p><ul>{items}</ul>"
 
 
 def _catalogue_html(catalogue_db: Path) -> str:

@@ -40,6 +40,16 @@ class Coverage:
         """Ids of the entries found only as a whole picture, never inside a larger one."""
         return tuple(g.emblem_id for g in self.gaps if g.whole_picture_only)
 
+    def headline(self) -> str:
+        """What ``scan`` cannot find, counted: ``"cannot find 4 catalogue entries, and finds 1 ..."``."""
+        parts = []
+        if self.undetectable:
+            parts.append(f"cannot find {entries(len(self.undetectable))}")
+        if self.whole_picture_only:
+            parts.append(f"finds {entries(len(self.whole_picture_only))} only as the whole picture, "
+                         "not inside a larger one")
+        return ", and ".join(parts)
+
 
 def entries(count: int) -> str:
     """``"1 catalogue entry"``, ``"5 catalogue entries"``."""

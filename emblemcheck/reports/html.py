@@ -104,7 +104,7 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
         f"<p>emblemcheck {_e(__version__)}, catalogue {_e(catalogue_version or 'unknown')}"
         f"{' — <b>interrupted</b>: the next scan resumes' if context.interrupted else ''}</p>",
         f'<table class="summary">{summary}</table>',
-        _table("Catalogue entries this scan cannot find", "undetectable",
+        _table("Catalogue entries this scan cannot find, or finds only as the whole picture", "undetectable",
                [(g.emblem_id, f"{g.name}: {g.reason}") for g in (context.coverage.gaps if context.coverage else ())],
                first="emblem"),
         f"<h2>Flagged ({len(flagged)})</h2>",

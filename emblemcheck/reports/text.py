@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..catalogue.coverage import entries
 from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule
 from ..scan.wordpress import ResultGroup, group_results
@@ -88,11 +87,10 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
 
 def coverage_lines(context: ScanContext) -> list[str]:
     """The catalogue entries this scan cannot find, each with why and the fix; none when it can find them all."""
-    gaps = context.coverage.gaps if context.coverage else ()
-    if not gaps:
+    if not context.coverage or not context.coverage.gaps:
         return []
-    return [f"This scan cannot find {entries(len(gaps))}:",
-            *(f"  {g.emblem_id} ({g.name}): {g.reason}" for g in gaps)]
+    return [f"This scan {context.coverage.headline()}:",
+            *(f"  {g.emblem_id} ({g.name}): {g.reason}" for g in context.coverage.gaps)]
 
 
 def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:
