@@ -55,11 +55,7 @@ class UsageError(EmblemcheckError):
 
 
 class BrowseError(EmblemcheckError):
-    """`emblemcheck browse` cannot start: a database is missing, the port is taken, or Datasette is absent."""
-
-
-class ScansMissing(BrowseError):
-    """scans.db does not exist yet: run `emblemcheck scan` first."""
+    """`emblemcheck browse` cannot start: the port is taken, or Datasette is absent."""
 
 
 class PortInUse(BrowseError):

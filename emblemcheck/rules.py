@@ -27,6 +27,13 @@ class Rule:
     published: str = ""
     rescinded: str = ""
     document: str = ""
+    #: Where the quoted document itself can be found, when the quote comes from elsewhere.
+    found_in: str = ""
+
+    @property
+    def source(self) -> str:
+        """Where the quote comes from and, when known, where the document itself is: one sentence."""
+        return f"{self.quoted_from}. {self.found_in}" if self.found_in else self.quoted_from
 
 
 @functools.cache

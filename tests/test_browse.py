@@ -21,7 +21,7 @@ from emblemcheck.browse import app as browse  # noqa: E402
 from emblemcheck.browse import metadata as browse_metadata  # noqa: E402
 from emblemcheck.browse import plugin as datasette_plugin  # noqa: E402
 from emblemcheck.catalogue import store  # noqa: E402
-from emblemcheck.errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError  # noqa: E402
+from emblemcheck.errors import BrowseExtraMissing, CatalogueMissing, PortInUse, UsageError  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
 from emblemcheck.models import FileResult, Finding, Restriction  # noqa: E402
 from emblemcheck.scan import history  # noqa: E402
@@ -155,6 +155,18 @@ def test_front_page_quotes_the_rule_and_its_source(datasette):
     assert "Guideline for External Use of Web 2.0" in html
     assert "Treasury Board of Canada Secretariat" in html
     assert "rescinded 2014-06-09" in html
+    assert "a 2011 blog post by a Canada Border Services Agency officer" in html
+    assert "Secretariat policy document 24835" in html
+
+
+def test_front_page_says_which_entries_scans_cannot_find(datasette):
+    html = _get(datasette, "/").text
+    assert ("With this catalogue, a scan cannot find 1 catalogue entry, and finds 2 catalogue entries only as the "
+            "whole picture, not inside a larger one:") in html
+    assert ("<strong>CBSA arms</strong> (<code>cbsa-arms</code>): no artwork attached: attach the official file "
+            "with `emblemcheck catalogue add FILE --id cbsa-arms`") in html
+    # The synthetic renderings record no detectability: found only as a whole picture.
+    assert "(<code>gc-signature</code>): found only when it fills the picture" in html
 
 
 def test_catalogue_page_lists_source_and_licence_of_each_emblem(datasette):
@@ -308,11 +320,31 @@ def test_missing_catalogue_names_the_build_command(tmp_path):
         browse.open_browser(Home(tmp_path), port=0)
 
 
-def test_missing_scans_names_the_scan_command(tmp_path):
-    home = Home(tmp_path)
+SCAN_VIEWS = ("flagged_files", "scan_errors", "scan_runs", "files", "findings")
+
+
+@pytest.fixture
+def catalogue_only(tmp_path) -> Home:
+    """A home right after `catalogue build`: catalogue.db, no scans.db."""
+    home = Home(tmp_path / "catalogue-only")
+    home.root.mkdir()
     _catalogue(home)
-    with pytest.raises(ScansMissing, match="emblemcheck scan"):
-        browse.open_browser(home, port=0)
+    return home
+
+
+def test_browse_before_the_first_scan_serves_the_catalogue(catalogue_only):
+    datasette = browse.build_datasette(catalogue_only)
+    assert catalogue_only.scans_db.is_file()
+    assert {r["id"] for r in _rows(datasette, "/catalogue/emblem_gallery")} == {e["id"] for e in EMBLEMS}
+    assert _get(datasette, "/").status_code == 200
+
+
+@pytest.mark.parametrize("view", SCAN_VIEWS)
+def test_empty_scan_views_say_how_to_fill_them(catalogue_only, view):
+    datasette = browse.build_datasette(catalogue_only)
+    assert _rows(datasette, f"/scans/{view}") == []
+    html = _get(datasette, f"/scans/{view}").text
+    assert "Filled by every `emblemcheck scan FOLDER` (or FILE): empty until the first scan" in html
 
 
 def test_port_zero_picks_a_free_loopback_port(synthetic_home):
@@ -392,18 +424,31 @@ def test_cli_browse_prints_the_url_and_serves(synthetic_home, monkeypatch):
     assert f"  Emblems: {url}catalogue/emblem_gallery" in lines
 
 
-@pytest.mark.parametrize("missing, command", [("catalogue.db", "emblemcheck catalogue build"),
-                                               ("scans.db", "emblemcheck scan")])
-def test_cli_browse_missing_database(synthetic_home, monkeypatch, missing, command):
+def test_cli_browse_missing_catalogue(synthetic_home, monkeypatch):
     from typer.testing import CliRunner
 
     from emblemcheck.cli import app
 
     monkeypatch.setattr(uvicorn.Server, "run", lambda *a, **k: pytest.fail("must not serve"))
-    (synthetic_home.root / missing).unlink()
+    synthetic_home.catalogue_db.unlink()
     result = CliRunner().invoke(app, ["browse", "--home", str(synthetic_home.root)])
     assert result.exit_code == 2, result.output
-    assert f"run `{command}" in result.output
+    assert "run `emblemcheck catalogue build" in result.output
+
+
+def test_cli_browse_without_scans_serves_and_creates_scans_db(catalogue_only, monkeypatch):
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    served = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: served.append(sockets))
+    result = CliRunner().invoke(app, ["browse", "--port", "0", "--home", str(catalogue_only.root)])
+    assert result.exit_code == 0, result.output
+    ((sock,),) = served
+    sock.close()
+    assert catalogue_only.scans_db.is_file()
+    assert "  Emblems: http://127.0.0.1:" in result.output
 
 
 # --- as a new user: a real catalogue build, a real scan of a folder ---------

@@ -36,11 +36,22 @@ pytestmark = [
 
 @pytest.fixture
 def server(scanned_home):
-    """`emblemcheck browse --port 0` in a child process; yields its URL."""
+    """`emblemcheck browse --port 0` on the scanned home in a child process; yields its URL."""
+    yield from _serve(scanned_home)
+
+
+@pytest.fixture
+def fresh_server(home):
+    """`emblemcheck browse --port 0` right after `catalogue build` (no scans.db); yields its URL."""
+    assert not home.scans_db.exists()
+    yield from _serve(home)
+
+
+def _serve(home):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [sys.executable, "-c", "from emblemcheck.cli import main; main()",
-         "browse", "--port", "0", "--home", str(scanned_home.root)],
+         "browse", "--port", "0", "--home", str(home.root)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
@@ -97,3 +108,18 @@ def test_flagged_files_page_shows_thumbnails_and_rows(scanned_home, server, chro
     assert [i for i in images if i["width"] == 0] == [], images
     previews = {i["alt"] for i in images if i["alt"].startswith("file_thumbnail of ")}
     assert previews == {f"file_thumbnail of {p}" for p in flagged}
+
+
+def test_before_the_first_scan_the_emblems_show_and_the_scan_pages_say_how_to_fill_them(home, fresh_server,
+                                                                                         chromium):
+    chromium.get(fresh_server + "catalogue/emblem_gallery")
+    images = _wait_for_images(chromium)
+    ready = [td.text for td in chromium.find_elements("css selector", "td.col-artwork") if td.text == "ready"]
+    assert ready and images and [i for i in images if i["width"] == 0] == [], images
+
+    chromium.get(fresh_server + "scans/flagged_files")
+    ARTIFACTS.mkdir(exist_ok=True)
+    chromium.save_screenshot(str(ARTIFACTS / "browse-before-first-scan.png"))
+    assert chromium.find_elements("css selector", "td.col-path") == []
+    description = chromium.find_element("css selector", ".metadata-description").text
+    assert "Filled by every `emblemcheck scan FOLDER`" in description

@@ -96,6 +96,9 @@ def test_jsonl_streams_one_line_per_file_then_summary(badge_home, tmp_path):
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["type"] for line in lines] == ["file"] * 8 + ["summary"]
     assert lines[-1]["flagged"] == 4 and lines[-1]["files"] == 8
+    # badge_home is built without the official artwork, and the drawn badge is too plain to find inside a picture.
+    assert "gc-signature-en" in lines[-1]["catalogue"]["undetectable"]
+    assert lines[-1]["catalogue"]["whole_picture_only"] == [EMBLEM_ID]
     assert {line["findings"][0]["emblem_id"] for line in lines if line.get("status") == "flagged"} == {EMBLEM_ID}
 
 

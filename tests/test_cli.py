@@ -42,7 +42,7 @@ def _words(text: str) -> str:
 def test_the_command_tree_is_found():
     assert {" ".join(path) for path, _ in COMMANDS} >= {
         "", "scan", "baseline", "browse", "explain", "catalogue", "catalogue build", "catalogue list",
-        "catalogue show", "catalogue add", "catalogue remove"}
+        "catalogue show", "catalogue add", "catalogue remove", "catalogue import", "catalogue export"}
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "emblemcheck" for p, _ in COMMANDS])

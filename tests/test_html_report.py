@@ -71,3 +71,14 @@ def test_chromium_renders_a_screenshot(report, tmp_path):
     assert colours is not None and len(colours) > 50  # text and pictures, not a blank page
     os.makedirs("test-artifacts", exist_ok=True)
     shutil.copy(shot, "test-artifacts/html-report.png")
+
+
+def test_report_lists_the_catalogue_entries_it_cannot_find_once(report):
+    text = report.read_text("utf-8")
+    # make_home builds without the official artwork: those entries are unavailable; the drawn
+    # badge has too few keypoints to be found inside a larger picture.
+    assert text.count("<h2>Catalogue entries this scan cannot find, or finds only as the whole picture (") == 1
+    table = text.split('<table class="list undetectable">', 1)[1].split("</table>", 1)[0]
+    assert "<code>cbsa-badge</code>" in table and "<code>gc-signature-en</code>" in table
+    assert html.escape("`emblemcheck catalogue add FILE --id cbsa-badge`") in table
+    assert "<code>test-badge</code></td><td>Test badge: too little detail to locate inside a bigger picture" in table

@@ -35,6 +35,9 @@ def test_a_resized_jpeg_of_the_english_signature_is_flagged_in_every_variant(bui
     assert "gc-signature-fr" not in result.output
     assert "Do not use any Government of Canada corporate symbols or signatures" in result.output
     assert "rescinded on 2014-06-09" in result.output
+    assert "as quoted in a 2011 blog post by a Canada Border Services Agency officer about this guideline" \
+        in result.output
+    assert "The guideline itself is Treasury Board of Canada Secretariat policy document 24835" in result.output
 
 
 def test_the_french_first_signature_is_not_reported_as_the_english_one(built_home, tmp_path):
@@ -182,3 +185,35 @@ def test_a_clean_picture_close_to_an_emblem_records_its_near_miss(home, tmp_path
     assert file["near_miss"]["emblem_id"] == "gc-signature-en" and 0 < file["near_miss"]["score"] < 0.5
     row = sqlite_utils.Database(home.scans_db)["files"].get(str(path))
     assert (row["near_emblem_id"], row["best_score"]) == ("gc-signature-en", file["near_miss"]["score"])
+
+
+# --- what the catalogue cannot find ------------------------------------------
+
+NO_ARTWORK = ["arms-of-canada", "cbsa-coat-of-arms", "cbsa-badge", "cbsa-heraldic-flash", "cbsa-heraldic-shield"]
+BADGE_FIX = ("cbsa-badge (Canada Border Services Agency badge): no artwork attached: attach the official file "
+             "with `emblemcheck catalogue add FILE --id cbsa-badge` or import a brand kit with "
+             "`emblemcheck catalogue import DIR`")
+
+
+def test_a_clean_text_verdict_says_once_which_entries_cannot_be_found(built_home, tmp_path):
+    picture = jpeg(photo_like(), tmp_path / "photo.jpg")
+    result = scan(str(picture), home=built_home)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "This scan cannot find 5 catalogue entries:" in lines
+    assert f"  {BADGE_FIX}" in lines
+    assert [line.split(" ", 3)[2] for line in lines if line.startswith("  ") and "no artwork" in line] == NO_ARTWORK
+    assert sum("cbsa-badge" in line for line in lines) == 1  # said once
+    assert lines[-1].startswith("1 file(s):")
+
+
+def test_json_names_the_catalogue_version_and_the_undetectable_ids(built_home, tmp_path):
+    picture = jpeg(photo_like(), tmp_path / "photo.jpg")
+    result = scan(str(picture), "--format", "json", home=built_home)
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    catalogue = document["catalogue"]
+    assert catalogue["version"] == document["catalogue_version"] and catalogue["version"]
+    assert catalogue["undetectable"] == NO_ARTWORK
+    assert catalogue["whole_picture_only"] == []
+    assert catalogue["reasons"]["cbsa-badge"] == BADGE_FIX.split(": ", 1)[1]

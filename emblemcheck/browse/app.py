@@ -1,7 +1,9 @@
 """``emblemcheck browse``: the catalogue and the scan history in a local Datasette.
 
 catalogue.db is opened immutable (a build replaces the file, never edits it);
-scans.db is opened live because a scan may be writing to it. The server binds
+scans.db is opened live because a scan may be writing to it, and is created
+empty when no scan has run yet, so the catalogue can be browsed right after
+``catalogue build``. The server binds
 127.0.0.1 only. Datasette is the optional ``browse`` extra, imported here and
 nowhere else.
 
@@ -17,7 +19,7 @@ import webbrowser
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError
+from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, UsageError
 from ..home import Home
 from ..scan import history
 from .metadata import metadata
@@ -57,21 +59,18 @@ FIRST_PAGES = {
 
 
 def require_databases(home: Home) -> None:
-    """Raise, naming the command that creates it, if either database is missing."""
+    """Raise, naming the command that creates it, if the catalogue is missing (scans.db is created empty)."""
     if not home.catalogue_db.is_file():
         raise CatalogueMissing(
             f"no catalogue at {home.catalogue_db}: run `emblemcheck catalogue build` first"
-        )
-    if not home.scans_db.is_file():
-        raise ScansMissing(
-            f"no scan results at {home.scans_db}: run `emblemcheck scan FOLDER` first"
         )
 
 
 def build_datasette(home: Home):
     """A Datasette over ``home``'s databases, with emblemcheck's metadata and plugin.
 
-    Migrates scans.db first so an older file gains the browse views.
+    Creates scans.db empty if no scan has run, and migrates an older file,
+    so the scan views are always there.
     """
     require_databases(home)
     Datasette = _import_datasette()

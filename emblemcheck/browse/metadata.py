@@ -13,9 +13,14 @@ from html import escape
 from pathlib import Path
 
 from ..catalogue import store
+from ..catalogue.coverage import coverage
 from ..rules import rules
 from ..scan import history
 from .queries import CATALOGUE_QUERIES, SCANS_QUERIES
+
+#: How every scan view says it is filled: scans.db exists, empty, before the first scan.
+FILL_SCANS = ("Filled by every `emblemcheck scan FOLDER` (or FILE): empty until the first scan; "
+              "reload the page after one.")
 
 #: The rule quoted on the front page, then the ones that back it.
 _FRONT_RULES = ("web2-item-7", "legal-protection", "heraldic-register", "trade-marks-9-1-n")
@@ -25,7 +30,7 @@ def metadata(catalogue_db: Path, scans_db: Path | None = None) -> dict:
     """Datasette metadata: titles, the rule and its source, artwork sources, columns, facets, queries."""
     return {
         "title": "emblemcheck",
-        "description_html": _front_page_html(),
+        "description_html": _front_page_html(catalogue_db),
         "databases": {
             "catalogue": {
                 "title": "Emblem catalogue",
@@ -37,9 +42,9 @@ def metadata(catalogue_db: Path, scans_db: Path | None = None) -> dict:
                 "title": "Scan history",
                 "description": (
                     "Every file emblemcheck scanned on this computer, what it found and where. "
-                    "Open flagged_files first; accepted findings carry the baseline's reason."
+                    "Open flagged_files first; accepted findings carry the baseline's reason. " + FILL_SCANS
                 ),
-                "tables": _described(SCANS_TABLES, history.columns, scans_db),
+                "tables": _with_fill_hint(_described(SCANS_TABLES, history.columns, scans_db)),
                 "queries": SCANS_QUERIES,
             },
         },
@@ -61,7 +66,16 @@ def _described(tables: dict, columns: Callable[[Path, Iterable[str]], dict[str, 
     }
 
 
-def _front_page_html() -> str:
+def _with_fill_hint(tables: dict) -> dict:
+    """Each visible scans table, its description ending with how to fill it."""
+    return {
+        name: spec if spec.get("hidden") else
+        {**spec, "description": " ".join(x for x in (spec.get("description"), FILL_SCANS) if x)}
+        for name, spec in tables.items()
+    }
+
+
+def _front_page_html(catalogue_db: Path) -> str:
     known = rules()
     parts = [
         "<p>emblemcheck looks for Government of Canada corporate symbols (the GC signature, the "
@@ -79,13 +93,24 @@ def _front_page_html() -> str:
         source = "; ".join(x for x in (rule.publisher, rule.document, dates) if x)
         parts.append(
             f"<p><strong>{escape(rule.title)}</strong> ({escape(source)}): "
-            f"“{escape(rule.quote)}” <em>({escape(rule.quoted_from)})</em> {escape(rule.status)}</p>"
+            f"“{escape(rule.quote)}” <em>({escape(rule.source)})</em> {escape(rule.status)}</p>"
         )
+    parts.append(_gaps_html(catalogue_db))
     parts.append(
         "<p>Start with <a href=\"scans/flagged_files\">flagged files</a> or the "
         "<a href=\"catalogue/emblem_gallery\">emblems</a>.</p>"
     )
     return "\n".join(parts)
+
+
+def _gaps_html(catalogue_db: Path) -> str:
+    """The catalogue entries no scan can find yet, with why and the fix; empty when there are none."""
+    known = coverage(catalogue_db)
+    if not known.gaps:
+        return ""
+    items = "".join(f"<li><strong>{escape(g.name)}</strong> (<code>{escape(g.emblem_id)}</code>): "
+                    f"{escape(g.reason)}</li>" for g in known.gaps)
+    return f"<p>With this catalogue, a scan {escape(known.headline())}:</p><ul>{items}</ul>"
 
 
 def _catalogue_html(catalogue_db: Path) -> str:

@@ -2,8 +2,9 @@
 
 from .build import BuildReport, build_catalogue
 from .edit import Added, add_artwork, remove
+from .kit import KitExport, KitImport, KitLine, export_kit, import_kit
 from .manifest import Manifest, load_manifest
 from .store import Catalogue, Listing, listings
 
-__all__ = ["Added", "BuildReport", "Catalogue", "Listing", "Manifest", "add_artwork", "build_catalogue",
-           "listings", "load_manifest", "remove"]
+__all__ = ["Added", "BuildReport", "Catalogue", "KitExport", "KitImport", "KitLine", "Listing", "Manifest",
+           "add_artwork", "build_catalogue", "export_kit", "import_kit", "listings", "load_manifest", "remove"]

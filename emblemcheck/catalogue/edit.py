@@ -2,21 +2,30 @@
 
 Every change is recorded in ``<home>/user-catalogue.json`` (so a rebuild
 replays it) and applied to a copy of catalogue.db swapped in atomically.
+One :func:`editing` session may attach many files (``catalogue import``):
+the catalogue, the user manifest and the copied artwork change together at
+the end, or not at all.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CatalogueError, ImageError, ManifestError, UnknownEmblem
 from ..home import Home
 from ..media.decode import is_svg, read_file
 from . import store
 from .build import rendering_rows, rewrite
-from .manifest import Artwork, load_manifest, load_user_manifest, parse_emblem, save_user_manifest
+from .manifest import Artwork, Manifest, load_manifest, load_user_manifest, parse_emblem, save_user_manifest
 from .sources import sha256
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "SVG")
 
@@ -29,6 +38,50 @@ class Added:
     created: bool
     renderings: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Session:
+    """A change to the catalogue in progress: the copy of catalogue.db, the user's additions, the files copied."""
+
+    home: Home
+    db: Database
+    user: dict
+    manifest: Manifest
+    written: list[Path] = field(default_factory=list)
+
+    def ids(self) -> set[str]:
+        """Every emblem id: shipped, added earlier, or added in this session."""
+        return {e.emblem.id for e in self.manifest.entries} | {e["id"] for e in self.user["emblems"]}
+
+    def facts(self, emblem_id: str) -> dict[str, str]:
+        """The recorded facts of an existing emblem, as strings by field name."""
+        mine = next((e for e in self.user["emblems"] if e["id"] == emblem_id), None)
+        if mine is not None:
+            return {k: str(v) for k, v in mine.items()}
+        entry = self.manifest.entry(emblem_id)
+        if entry is None:
+            raise UnknownEmblem(f"no emblem {emblem_id!r} in the catalogue; see `emblemcheck catalogue list`")
+        return {k: str(v) for k, v in vars(entry.emblem).items() if k != "origin"}
+
+
+@contextmanager
+def editing(home: Home) -> Iterator[Session]:
+    """A session whose changes replace catalogue.db and user-catalogue.json only if the block succeeds.
+
+    On any exception the artwork files the session copied are deleted again.
+    """
+    user = load_user_manifest(home.user_manifest)
+    manifest = load_manifest()
+    with rewrite(home) as db:
+        session = Session(home, db, user, manifest)
+        try:
+            yield session
+            save_user_manifest(home.user_manifest, session.user)
+        except BaseException:
+            for path in session.written:
+                path.unlink(missing_ok=True)
+            raise
 
 
 def _sniff_format(data: bytes, name: str) -> str:
@@ -45,36 +98,44 @@ def _sniff_format(data: bytes, name: str) -> str:
 def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields: dict | None = None) -> Added:
     """Attach ``file`` to emblem ``emblem_id``, or create a new emblem from ``fields`` (which include ``id``)."""
     data = read_file(file)
-    fmt = _sniff_format(data, str(file))
-    user = load_user_manifest(home.user_manifest)
-    manifest = load_manifest()
-    existing = {e.emblem.id for e in manifest.entries} | {e["id"] for e in user["emblems"]}
-    created = False
+    with editing(home) as session:
+        return attach(session, data, name=str(file), original=file.name, emblem_id=emblem_id, fields=fields)
+
+
+def attach(session: Session, data: bytes, *, name: str, original: str, emblem_id: str | None = None,
+           fields: dict | None = None) -> Added:
+    """Attach artwork ``data`` in ``session``: to ``emblem_id``, or to a new emblem made from ``fields``.
+
+    ``name`` is how messages name the file; ``original`` is the file name recorded.
+    Raises before changing anything when the file or the facts are refused.
+    """
+    fmt = _sniff_format(data, name)
+    user, created = session.user, False
     if fields:
         emblem = parse_emblem(fields, origin="user")
-        if emblem.id in existing:
+        if emblem.id in session.ids():
             raise ManifestError(f"emblem {emblem.id!r} already exists; use `--id {emblem.id}` to add a rendering")
         emblem_id, created = emblem.id, True
-    elif emblem_id is None or emblem_id not in existing:
+    elif emblem_id is None or emblem_id not in session.ids():
         raise UnknownEmblem(f"no emblem {emblem_id!r}; give --name, --agency, --kind and --restriction to create it")
     digest = sha256(data)
     if any(a["sha256"] == digest and a["emblem_id"] == emblem_id for a in user["artwork"]):
-        raise CatalogueError(f"{file} is already attached to {emblem_id}")
+        raise CatalogueError(f"{name} is already attached to {emblem_id}")
     stored = f"{emblem_id}/{digest[:16]}.{fmt.lower()}"
     artwork = Artwork(source="user", file=stored, sha256=digest)
-    rows = rendering_rows(emblem_id, artwork, data, manifest)
-    with rewrite(home) as db:
-        if created:
-            store.insert_emblem(db, emblem, artwork="ready", renderings=0)
-        store.insert_renderings(db, rows)
-        store.recount(db, emblem_id, artwork="ready")
-        target = home.artwork / stored
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        if created:
-            user["emblems"].append({k: v for k, v in (fields or {}).items() if v not in (None, "")})
-        user["artwork"].append({"emblem_id": emblem_id, "file": stored, "sha256": digest, "original": file.name})
-        save_user_manifest(home.user_manifest, user)
+    rows = rendering_rows(emblem_id, artwork, data, session.manifest, name=name)
+    if created:
+        store.insert_emblem(session.db, emblem, artwork="ready", renderings=0)
+    store.insert_renderings(session.db, rows)
+    store.recount(session.db, emblem_id, artwork="ready")
+    target = session.home.artwork / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        session.written.append(target)
+    target.write_bytes(data)
+    if created:
+        user["emblems"].append({k: v for k, v in (fields or {}).items() if v not in (None, "")})
+    user["artwork"].append({"emblem_id": emblem_id, "file": stored, "sha256": digest, "original": original})
     return Added(emblem_id, created, tuple(r["id"] for r in rows),
                  tuple(r["warning"] for r in rows if r.get("warning")))
 

@@ -23,8 +23,10 @@ else:  # Python 3.10
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_EMBLEM_FIELDS = {"id", "name", "name_fr", "agency", "kind", "restriction", "rule", "basis",
-                  "blazon", "granted", "source", "licence", "notes"}
+#: An emblem's facts, in the order a brand kit's manifest lists them.
+EMBLEM_FIELDS = ("id", "name", "name_fr", "agency", "kind", "restriction", "rule", "basis",
+                 "blazon", "granted", "source", "licence", "notes")
+_EMBLEM_FIELDS = set(EMBLEM_FIELDS)
 
 
 @dataclass(frozen=True)

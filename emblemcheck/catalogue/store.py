@@ -222,6 +222,25 @@ def listings(path: Path) -> list[Listing]:
         db.close()
 
 
+#: Each emblem with its artwork state, how many of its renderings can be found
+#: inside a larger picture, and the first weak-artwork warning (catalogue.coverage).
+DETECTABILITY_SQL = """
+select e.id, e.name, e.artwork, e.renderings,
+  coalesce(sum(r.detectable), 0) as detectable,
+  coalesce(max(nullif(r.warning, '')), '') as warning
+from emblems as e left join renderings as r on r.emblem_id = e.id
+group by e.id order by e.rowid
+"""
+
+
+def detectability(path) -> list[dict]:
+    """One row an emblem: id, name, artwork, renderings, detectable (a count) and warning."""
+    if not Path(path).is_file():
+        raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
+    with closing(_read_only(path)) as db:
+        return list(db.query(DETECTABILITY_SQL))
+
+
 #: What ``emblemcheck browse`` opens first: one row an emblem, every rendering's
 #: thumbnail (a JSON list of rendering ids the Datasette plugin draws as
 #: images), its artwork state and the facts behind its restriction.

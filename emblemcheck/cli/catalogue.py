@@ -1,4 +1,4 @@
-"""``emblemcheck catalogue``: build, list, show, add, remove."""
+"""``emblemcheck catalogue``: build, list, show, add, remove, import, export."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
-from ..catalogue import add_artwork, build_catalogue, listings, remove
+from ..catalogue import add_artwork, build_catalogue, export_kit, import_kit, listings, remove
 from ..errors import UnknownEmblem, UsageError
+from ..exitcodes import ExitCode
 from ..models import KINDS, Restriction
 from .app import make_typer
 from .options import HomeOption, home_of
@@ -137,3 +138,50 @@ def remove_(emblem_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeO
     Example: emblemcheck catalogue remove cbsa-badge
     """
     typer.echo(remove(home_of(home), emblem_id))
+
+
+@app.command("import")
+def import_(folder: Annotated[Path, typer.Argument(metavar="DIR", help="The brand kit's folder.")],
+            home: HomeOption = None) -> None:
+    """Import a brand kit: a folder of artwork with a manifest, emblems.csv (or emblems.toml).
+
+    Each manifest row has `file` (a path inside DIR) and `id`; a row whose id
+    exists attaches the file to that entry, a new id creates the entry from the
+    row's name, agency, kind and restriction (optionally name_fr, notes, source,
+    licence, blazon). Without a manifest, files named after an existing id
+    (cbsa-badge.png) attach to it. One line per file: added, warned (weak
+    artwork), refused or not imported, with the reason. The catalogue changes
+    only once every file was tried. Exits 3 if any file was refused or not imported.
+
+    \b
+    Example emblems.csv:
+      file,id,name,agency,kind,restriction
+      badge.png,cbsa-badge,,,,
+      program-logo.svg,cbsa-program,CBSA program logo,Canada Border Services Agency,other,restricted
+
+    Example: emblemcheck catalogue import cbsa-brand-kit/
+    """
+    kit = import_kit(home_of(home), folder)
+    if kit.manifest is None:
+        typer.echo(f"no emblems.csv or emblems.toml in {folder}: attaching files named after a catalogue id")
+    for line in kit.lines:
+        typer.echo(str(line))
+    counts = {outcome: sum(line.outcome == outcome for line in kit.lines)
+              for outcome in ("added", "warned", "refused", "not imported")}
+    typer.echo(", ".join(f"{n} {outcome}" for outcome, n in counts.items()))
+    if not kit.complete:
+        raise typer.Exit(ExitCode.UNREADABLE)
+
+
+@app.command()
+def export(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder.")],
+           home: HomeOption = None) -> None:
+    """Export your additions (artwork and facts) as a brand kit that `catalogue import` reads back.
+
+    Writes each file you attached under DIR/<id>/ and an emblems.csv with the
+    facts of the entries you created, so a colleague can import the same catalogue.
+
+    Example: emblemcheck catalogue export our-kit/ && emblemcheck catalogue import our-kit/
+    """
+    kit = export_kit(home_of(home), folder)
+    typer.echo(f"exported {kit.files} file(s) of {kit.emblems} emblem(s) to {kit.folder}")

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..catalogue.coverage import Coverage
 from ..models import FileResult
 from ..scan.baseline import Accepted, BaselineEntry
 from ..scan.walk import Skip
@@ -46,7 +47,8 @@ class ScanContext:
 
     ``previews`` maps a result's path to a JPEG of it with the match drawn;
     ``emblem_thumbnails`` maps an emblem id to a PNG from the catalogue.
-    ``base`` is the folder paths are shown relative to.
+    ``base`` is the folder paths are shown relative to. ``coverage`` says what
+    the catalogue cannot find (``None``: not read).
     """
 
     skipped: tuple[Skip, ...] = ()
@@ -57,6 +59,7 @@ class ScanContext:
     emblem_thumbnails: dict[str, bytes] = field(default_factory=dict)
     base: str = ""
     interrupted: bool = False
+    coverage: Coverage | None = None
 
     def shown(self, path: str) -> str:
         """``path`` relative to :attr:`base` when inside it."""

@@ -60,8 +60,8 @@ def _finding(finding: Finding, context: ScanContext) -> str:
     rule_ = rule(finding.rule)
     if rule_ is not None:
         parts.append(f"<blockquote>“{_e(rule_.quote)}”<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
-                     f"{', ' + _e(rule_.published) if rule_.published else ''}. "
-                     f"{_e(rule_.status)}</small></blockquote>")
+                     f"{', ' + _e(rule_.published) if rule_.published else ''}; "
+                     f"{_e(rule_.source)}. {_e(rule_.status)}</small></blockquote>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -81,12 +81,12 @@ def _group(group: ResultGroup, context: ScanContext) -> str:
             + "</div></section>")
 
 
-def _table(title: str, css: str, rows: list[tuple[str, str]]) -> str:
+def _table(title: str, css: str, rows: list[tuple[str, str]], first: str = "file") -> str:
     if not rows:
         return ""
     body = "".join(f"<tr><td><code>{_e(a)}</code></td><td>{_e(b)}</td></tr>" for a, b in rows)
-    return (f'<h2>{_e(title)} ({len(rows)})</h2><table class="list {css}"><tr><th>file</th><th>reason</th></tr>'
-            f"{body}</table>")
+    return (f'<h2>{_e(title)} ({len(rows)})</h2><table class="list {css}"><tr><th>{_e(first)}</th>'
+            f"<th>reason</th></tr>{body}</table>")
 
 
 def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
@@ -104,6 +104,9 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
         f"<p>emblemcheck {_e(__version__)}, catalogue {_e(catalogue_version or 'unknown')}"
         f"{' — <b>interrupted</b>: the next scan resumes' if context.interrupted else ''}</p>",
         f'<table class="summary">{summary}</table>',
+        _table("Catalogue entries this scan cannot find, or finds only as the whole picture", "undetectable",
+               [(g.emblem_id, f"{g.name}: {g.reason}") for g in (context.coverage.gaps if context.coverage else ())],
+               first="emblem"),
         f"<h2>Flagged ({len(flagged)})</h2>",
         "".join(_group(g, context) for g in flagged) or "<p>Nothing flagged.</p>",
         _table("Errors", "errors", [(context.shown(r.path), r.error) for r in results if r.status == "error"]),

@@ -44,6 +44,17 @@ def file_dict(result: FileResult) -> dict:
     }
 
 
+def catalogue_dict(catalogue_version: str, context: ScanContext) -> dict:
+    """The catalogue the scan used: its version and the entries it cannot find (lists are null if not read)."""
+    known = context.coverage
+    return {
+        "version": catalogue_version or (known.version if known else "") or None,
+        "undetectable": list(known.undetectable) if known else None,
+        "whole_picture_only": list(known.whole_picture_only) if known else None,
+        "reasons": {g.emblem_id: g.reason for g in known.gaps} if known else None,
+    }
+
+
 def document(results: Sequence[FileResult], catalogue_version: str = "", context: ScanContext | None = None) -> dict:
     """The whole report as a dict (data/scan-output.schema.json)."""
     context = context or ScanContext()
@@ -52,6 +63,7 @@ def document(results: Sequence[FileResult], catalogue_version: str = "", context
         "schema_version": SCHEMA_VERSION,
         "emblemcheck": __version__,
         "catalogue_version": catalogue_version or None,
+        "catalogue": catalogue_dict(catalogue_version, context),
         "files": [file_dict(r) for r in results],
         "summary": {
             "files": summary.files,

@@ -1,7 +1,8 @@
 """JSON Lines: one object per file as it finishes, then skips, then a summary line.
 
 Each line has a ``type``: ``file`` (the same fields as a file in the JSON
-report), ``skipped``, ``accepted``, ``unused_baseline`` or ``summary``.
+report), ``skipped``, ``accepted``, ``unused_baseline`` or ``summary`` (which carries the
+JSON report's ``catalogue`` object: what the scan cannot find).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from ..models import FileResult
 from ..text import printable
 from .context import ScanContext, context_summary
-from .json import file_dict
+from .json import catalogue_dict, file_dict
 
 
 def file_line(result: FileResult) -> str:
@@ -27,7 +28,7 @@ def tail_lines(results: Sequence[FileResult], catalogue_version: str, context: S
     lines += [{"type": "accepted", **vars(a)} for a in context.accepted]
     lines += [{"type": "unused_baseline", **vars(e)} for e in context.unused_baseline or ()]
     lines.append({"type": "summary", "catalogue_version": catalogue_version or None,
-                  **context_summary(results, context)})
+                  "catalogue": catalogue_dict(catalogue_version, context), **context_summary(results, context)})
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 

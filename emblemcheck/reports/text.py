@@ -22,7 +22,7 @@ LIST_CLEAN_UP_TO = 10
 def why(rule_: Rule) -> str:
     """One paragraph: the quoted rule, where the quote comes from, and its current status."""
     dates = f", published {rule_.published}" if rule_.published else ""
-    return (f"\"{rule_.quote}\" ({rule_.publisher}, {rule_.title}{dates}; {rule_.quoted_from}.) "
+    return (f"\"{rule_.quote}\" ({rule_.publisher}, {rule_.title}{dates}; {rule_.source}.) "
             f"{rule_.status}")
 
 
@@ -80,8 +80,17 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     if cited:
         lines.append("Why it matters:")
         lines.extend(f"  [{number}] {why(rules()[rule_id])}" for rule_id, number in cited.items())
+    lines.extend(coverage_lines(context))
     lines.append(summary_line(results, context))
     return "\n".join(lines) + "\n"
+
+
+def coverage_lines(context: ScanContext) -> list[str]:
+    """The catalogue entries this scan cannot find, each with why and the fix; none when it can find them all."""
+    if not context.coverage or not context.coverage.gaps:
+        return []
+    return [f"This scan {context.coverage.headline()}:",
+            *(f"  {g.emblem_id} ({g.name}): {g.reason}" for g in context.coverage.gaps)]
 
 
 def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..catalogue import store
+from ..catalogue.coverage import coverage
 from ..errors import UsageError
 from ..media.decode import MAX_PIXELS
 from ..models import FileResult
@@ -275,7 +276,7 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=applied.accepted,
                           unused_baseline=applied.unused if report_unused_baseline else None,
                           previews=previews, emblem_thumbnails=thumbnails, base=os.getcwd(),
-                          interrupted=raw.interrupted)
+                          interrupted=raw.interrupted, coverage=coverage(home.catalogue_db))
     return FolderScan(applied.results, raw.catalogue_version, context, raw)
 
 
