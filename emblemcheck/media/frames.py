@@ -9,6 +9,9 @@ so a bulk scan looks past the first frame:
   and last frame always included. Neighbouring frames of an animation are
   near-duplicates, so 16 evenly spaced frames of a 500-frame GIF see every
   scene that lasts more than 1/16 of it, at 1/30 of the cost.
+* PDF pages are rendered by :mod:`emblemcheck.media.pdf`, up to its page
+  limit; a Frame's ``count`` is the document's page count, so the scanner
+  can tell the pages left unscanned.
 * ICO and CUR files hold one picture at several sizes; Pillow opens the
   largest, which is the one worth matching.
 * HEIC needs the ``pillow-heif`` plugin (registered here when installed);
@@ -25,6 +28,7 @@ from PIL import Image, ImageOps
 
 from ..errors import ImageError, ImageTooLarge
 from .decode import MAX_PIXELS, WORK_SIDE, LoadedImage, decode_opened, is_svg, open_image, to_rgb
+from .pdf import is_pdf, iter_pages
 
 #: Animations with more frames than this are sampled (see the module docstring).
 MAX_ANIMATION_FRAMES = 16
@@ -47,7 +51,7 @@ class Frame:
 
     Every medium yields these, so the scanner treats a still, an animation
     frame and a document page alike. ``page`` is the 1-based page of a paged
-    medium (TIFF, MPO; later PDF), ``None`` for stills and animations;
+    medium (TIFF, MPO, PDF), ``None`` for stills and animations;
     ``seconds`` is a frame's time in a timed medium (later video).
     """
 
@@ -78,6 +82,10 @@ def iter_frames(data: bytes, name: str = "image", *, max_side: int | None = WORK
 
     The bytes are opened once; a still picture is decoded from that same opening.
     """
+    if is_pdf(data):
+        for index, count, page in iter_pages(data, name, max_side=max_side, max_pixels=max_pixels):
+            yield Frame(index, count, page, page=index + 1)
+        return
     image = open_image(data, name, max_pixels=max_pixels)
     svg = is_svg(data)
     count = 1 if svg else getattr(image, "n_frames", 1) or 1

@@ -5,8 +5,9 @@ an error, caution a warning, permitted a note); each result points at the
 image file, carries the matched box as a SARIF rectangle in an attachment
 (§3.57 of the specification: the way SARIF marks an area of a picture), and a
 partial fingerprint derived from the image's SHA-256 and the emblem id, so
-code scanning tracks the same finding across renames. Unreadable files and
-skips are tool execution notifications, each with its reason.
+code scanning tracks the same finding across renames. Unreadable files,
+partly scanned files (a PDF over the page limit) and skips are tool
+execution notifications, each with its reason.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def _rules() -> list[dict]:
 
 def _message(result: FileResult, finding: Finding) -> str:
     x, y, w, h = finding.box
-    text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found at x={x} y={y} "
+    page = f"on page {finding.page} " if finding.page is not None else ""
+    text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {page}at x={x} y={y} "
             f"width={w} height={h}, score {finding.score:.2f} by {finding.method}.")
     rule_ = rule(finding.rule)
     if rule_ is not None:
@@ -92,7 +94,8 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
                             "message": {"text": finding.emblem_id}}],
         }],
         "properties": {"emblemId": finding.emblem_id, "score": round(finding.score, 4), "method": finding.method,
-                       "sha256": result.sha256, "box": list(finding.box)},
+                       "sha256": result.sha256, "box": list(finding.box),
+                       **({"page": finding.page} if finding.page is not None else {})},
     }
 
 
@@ -107,6 +110,7 @@ def _notification(path: str, reason: str, level: str, context: ScanContext) -> d
 
 def document(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> dict:
     notifications = [_notification(r.path, r.error, "error", context) for r in results if r.status == "error"]
+    notifications += [_notification(r.path, r.note, "warning", context) for r in results if r.note]
     notifications += [_notification(s.path, s.reason, "note", context) for s in context.skipped]
     base = Path(context.base or os.getcwd()).resolve().as_uri().rstrip("/") + "/"
     return {

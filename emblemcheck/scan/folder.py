@@ -347,7 +347,7 @@ def recorded_result(db, entry: ImageFile, version: str) -> FileResult | None:
         return None
     findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [key]))
     return FileResult(key, row["status"], sha256=digest, width=row["width"] or 0, height=row["height"] or 0,
-                      findings=findings)
+                      findings=findings, note=row["note"] or "")
 
 
 def _finding(row: dict) -> Finding:
@@ -360,7 +360,7 @@ def _finding(row: dict) -> Finding:
         box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
         rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
         distance=row["distance"], threshold=row["threshold"],
-        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
+        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
     )
 
 

@@ -172,6 +172,7 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
                     "near_name": near.name if near else None,
                     "near_rendering_id": near.rendering_id if near else None,
                     "near_method": near.method if near else None,
+                    "note": result.note or None,
                 },
                 pk="path",
             )
@@ -211,6 +212,7 @@ select
   fd.restriction,
   round(fd.score, 3) as score,
   fd.method,
+  fd.page,
   fd.emblem_id,
   fd.box_x, fd.box_y, fd.box_w, fd.box_h,
   a.reason as accepted_reason,
@@ -248,7 +250,8 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    db.create_view("flagged_files", FLAGGED_FILES_SQL)
+    # The view as it was before m004 added findings.page (a view cannot name a missing column).
+    db.create_view("flagged_files", FLAGGED_FILES_SQL.replace("  fd.page,\n", ""))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -259,3 +262,13 @@ def m003_near_misses(db: sqlite_utils.Database) -> None:
     # threshold), so `browse` can list near misses.
     for column in ("near_emblem_id", "near_name", "near_rendering_id", "near_method"):
         db["files"].add_column(column, str)
+
+
+@migrations()
+def m004_pages(db: sqlite_utils.Database) -> None:
+    # A finding's page in a PDF or multi-page TIFF, and what a partly scanned
+    # file left out (pages over the limit); flagged_files shows the page.
+    db["findings"].add_column("page", int)
+    db["files"].add_column("note", str)
+    db["flagged_files"].drop()
+    db.create_view("flagged_files", FLAGGED_FILES_SQL)

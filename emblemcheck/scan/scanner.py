@@ -16,7 +16,7 @@ from ..engine.matching import FingerprintIndex, FingerprintMatch
 from ..errors import ImageError
 from ..home import Home, resolve_home
 from ..media.decode import MAX_PIXELS, LoadedImage, read_file
-from ..media.frames import iter_frames
+from ..media.frames import Frame, iter_frames
 from ..media.thumbnails import preview_jpeg
 from ..models import FileResult, Finding
 from ..text import printable
@@ -103,9 +103,12 @@ class Scanner:
     def _scan_frames(self, data: bytes, name: str, digest: str, max_pixels: int) -> Scanned:
         best: dict[str, Finding] = {}
         near: Finding | None = None
-        width = height = 0
+        width = height = pages = 0
         preview = None
+        last: Frame | None = None
         for frame in iter_frames(data, name, max_pixels=max_pixels):
+            last = frame
+            pages += frame.page is not None
             if frame.index == 0:
                 width, height = frame.image.width, frame.image.height
             found, miss = self.inspect(frame.image)
@@ -114,14 +117,13 @@ class Scanner:
             if found and preview is None:
                 preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
             for finding in found:
-                if frame.count > 1:
-                    finding = replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
+                finding = _placed(finding, frame)
                 known = best.get(finding.emblem_id)
                 if known is None or finding.score > known.score:
                     best[finding.emblem_id] = finding
         findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
         result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
-                            findings=findings, near_miss=None if findings else near)
+                            findings=findings, near_miss=None if findings else near, note=_unscanned(last, pages))
         return Scanned(result, preview=preview)
 
     def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS,
@@ -158,6 +160,23 @@ class Scanned:
     size: int | None = None
     mtime_ns: int | None = None
     preview: bytes | None = None
+
+
+def _placed(finding: Finding, frame: Frame) -> Finding:
+    """A finding with the page it is on, or for a frame of an animation its frame in the method."""
+    if frame.page is not None:
+        return replace(finding, page=frame.page)
+    if frame.count > 1:
+        return replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
+    return finding
+
+
+def _unscanned(last: Frame | None, pages: int) -> str:
+    """The note on a paged file's pages beyond its page limit, "" when every page was scanned."""
+    if last is None or last.page is None or pages >= last.count:
+        return ""
+    return (f"pages {pages + 1} to {last.count} of {last.count} not scanned "
+            f"(over the limit of {pages} pages per document)")
 
 
 def _reason(exc: ImageError, name: str) -> str:

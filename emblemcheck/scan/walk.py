@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..media.decode import is_svg
+from ..media.pdf import is_pdf
 
-#: File name endings people give images; a file with one of these whose
+#: File name endings people give images (and PDF documents); a file with one of these whose
 #: content is not an image is reported as an error, not skipped quietly.
 IMAGE_SUFFIXES = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".gif", ".webp", ".bmp", ".dib",
-    ".tif", ".tiff", ".ico", ".cur", ".heic", ".heif", ".avif", ".svg",
+    ".tif", ".tiff", ".ico", ".cur", ".heic", ".heif", ".avif", ".svg", ".pdf",
 })
 
 #: ISO-BMFF brands (bytes 8..12 after "ftyp") of HEIF-family still images.
@@ -69,7 +70,7 @@ Entry = ImageFile | Skip
 
 
 def sniff(head: bytes) -> str | None:
-    """The image format the first bytes of a file announce, or ``None``."""
+    """The format (an image's, or ``PDF``) the first bytes of a file announce, or ``None``."""
     if head.startswith(b"\xff\xd8\xff"):
         return "JPEG"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -88,6 +89,8 @@ def sniff(head: bytes) -> str | None:
         return _HEIF_BRANDS[head[8:12]]
     if is_svg(head):
         return "SVG"
+    if is_pdf(head):
+        return "PDF"
     return None
 
 
