@@ -4,10 +4,10 @@ A memo, a poster or a slide deck exported to PDF is a picture per page, so
 each page is rendered and scanned like a still:
 
 * Pages are rendered at :data:`RENDER_DPI` (a letter page is 1275 x 1650
-  pixels), but never with more than the working size on the longest side, so
-  a page costs the same as a picture of that size and a 200 x 200 inch page
-  (PDF's largest) is rendered at 1600 x 1600, not 30000 x 30000. Boxes are in
-  pixels of the page at :data:`RENDER_DPI`.
+  pixels), but never with more pixels than a picture's working copy
+  (decode.WORK_PIXELS), so a page costs at most what a picture costs and a
+  200 x 200 inch page (PDF's largest) is rendered at 2215 x 2215, not
+  30000 x 30000. Boxes are in pixels of the page at :data:`RENDER_DPI`.
 * Vector pages and scanned (image-only) pages are rendered alike.
 * Only the first :data:`MAX_PDF_PAGES` pages are scanned; the scanner reports
   the pages beyond as not scanned, with their count.
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import pypdfium2 as pdfium
 
 from ..errors import ImageError
-from .decode import MAX_PIXELS, WORK_SIDE, LoadedImage
+from .decode import MAX_PIXELS, WORK_PIXELS, LoadedImage
 
 #: Page resolution, in dots per inch: the signature on a letter memo (about an
 #: inch wide) keeps about 150 pixels, as in a picture the detector finds it in.
@@ -59,7 +59,7 @@ def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
         raise ImageError(f"{name}: unreadable PDF, truncated or corrupt ({_detail(exc)})") from None
 
 
-def iter_pages(data: bytes, name: str = "document.pdf", *, max_side: int | None = WORK_SIDE,
+def iter_pages(data: bytes, name: str = "document.pdf", *, work_pixels: int | None = WORK_PIXELS,
                max_pixels: int = MAX_PIXELS, max_pages: int = MAX_PDF_PAGES) -> Iterator[tuple[int, int, LoadedImage]]:
     """Render the first ``max_pages`` pages as ``(index, count, image)``, one page in memory at a time."""
     document = open_pdf(data, name)
@@ -68,14 +68,14 @@ def iter_pages(data: bytes, name: str = "document.pdf", *, max_side: int | None 
         if count < 1:
             raise ImageError(f"{name}: PDF has no pages")
         for index in range(min(count, max_pages)):
-            yield index, count, render_page(document, index, name, max_side=max_side, max_pixels=max_pixels)
+            yield index, count, render_page(document, index, name, work_pixels=work_pixels, max_pixels=max_pixels)
     finally:
         document.close()
 
 
 def render_page(document: pdfium.PdfDocument, index: int, name: str, *,
-                max_side: int | None = WORK_SIDE, max_pixels: int = MAX_PIXELS) -> LoadedImage:
-    """One page as RGB at :data:`RENDER_DPI`, shrunk to ``max_side`` and ``max_pixels``.
+                work_pixels: int | None = WORK_PIXELS, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    """One page as RGB at :data:`RENDER_DPI`, or smaller to keep within ``work_pixels`` and ``max_pixels``.
 
     Its geometry (``width``, ``height``) is the page's at :data:`RENDER_DPI`,
     so boxes are in those pixels whatever size it was rendered at.
@@ -86,10 +86,9 @@ def render_page(document: pdfium.PdfDocument, index: int, name: str, *,
             width_pt, height_pt = page.get_size()
             if width_pt <= 0 or height_pt <= 0:
                 raise ImageError(f"{name}: page {index + 1} has no area ({width_pt:g} x {height_pt:g} points)")
-            scale = RENDER_DPI / POINTS_PER_INCH
-            if max_side:
-                scale = min(scale, max_side / max(width_pt, height_pt))
-            scale = min(scale, (max_pixels / (width_pt * height_pt)) ** 0.5)
+            bound = min(work_pixels or max_pixels, max_pixels)
+            # PDFium rounds the bitmap's sides up: a thousandth less keeps it within the bound.
+            scale = min(RENDER_DPI / POINTS_PER_INCH, 0.999 * (bound / (width_pt * height_pt)) ** 0.5)
             bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), rev_byteorder=True)
             rgb = bitmap.to_numpy()[:, :, :3].copy()
         finally:
