@@ -92,6 +92,9 @@ class Finding:
     inliers: int | None = None
     #: The 1-based page it is on in a paged file (PDF, multi-page TIFF); ``None`` in a picture.
     page: int | None = None
+    #: In a video: the first and the last time it was seen, in seconds (the box is the first sighting's).
+    seconds: float | None = None
+    last_seconds: float | None = None
 
 
 @dataclass(frozen=True)

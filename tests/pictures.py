@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from contextlib import closing
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,18 @@ def vector_page_pdf(width_pt: float, height_pt: float, content: bytes = b"") -> 
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Contents 4 0 R >>" % (width_pt, height_pt),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
     ])
+
+
+def video_of(frames: list[np.ndarray], fps: float = 2, codec: str = "libx264", container: str = "mp4") -> bytes:
+    """A video of RGB ``frames`` (all one size) encoded with PyAV; no frames gives a container with none."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container) as output:
+        stream = output.add_stream(codec, rate=Fraction(fps).limit_denominator(1000))
+        stream.height, stream.width = frames[0].shape[:2] if frames else (64, 64)
+        stream.pix_fmt = "yuv420p"
+        for array in frames:
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")))
+        output.mux(stream.encode())
+    return out.getvalue()

@@ -104,7 +104,7 @@ def test_page_shows_in_csv_sarif_and_html(built_home, memo, tmp_path):
     assert [(r["emblem_id"], r["page"]) for r in rows] == [("gc-signature-en", "2")]
     sarif = json.loads(scan(str(tmp_path / "memo.pdf"), "-f", "sarif", home=built_home).stdout)
     [found] = sarif["runs"][0]["results"]
-    assert " found on page 2 at x=" in found["message"]["text"] and found["properties"]["page"] == 2
+    assert " found (page 2) at x=" in found["message"]["text"] and found["properties"]["page"] == 2
     html = scan(str(tmp_path / "memo.pdf"), "-f", "html", home=built_home).stdout
     assert "where: page 2, x=" in html
 

@@ -12,6 +12,8 @@ so a bulk scan looks past the first frame:
 * PDF pages are rendered by :mod:`emblemcheck.media.pdf`, up to its page
   limit; a Frame's ``count`` is the document's page count, so the scanner
   can tell the pages left unscanned.
+* Videos (MP4, MOV, WebM, MKV) are sampled by :mod:`emblemcheck.media.video`;
+  their Frames carry ``seconds``.
 * ICO and CUR files hold one picture at several sizes; Pillow opens the
   largest, which is the one worth matching.
 * HEIC needs the ``pillow-heif`` plugin (registered here when installed);
@@ -29,6 +31,7 @@ from PIL import Image, ImageOps
 from ..errors import ImageError, ImageTooLarge
 from .decode import MAX_PIXELS, WORK_PIXELS, LoadedImage, decode_opened, is_svg, open_image, shrunk, to_rgb
 from .pdf import is_pdf, iter_pages
+from .video import is_video, iter_video
 
 #: Animations with more frames than this are sampled (see the module docstring).
 MAX_ANIMATION_FRAMES = 16
@@ -52,7 +55,7 @@ class Frame:
     Every medium yields these, so the scanner treats a still, an animation
     frame and a document page alike. ``page`` is the 1-based page of a paged
     medium (TIFF, MPO, PDF), ``None`` for stills and animations;
-    ``seconds`` is a frame's time in a timed medium (later video).
+    ``seconds`` is a frame's time in a video.
     """
 
     index: int
@@ -85,6 +88,10 @@ def iter_frames(data: bytes, name: str = "image", *, work_pixels: int | None = W
     if is_pdf(data):
         for index, count, page in iter_pages(data, name, work_pixels=work_pixels, max_pixels=max_pixels):
             yield Frame(index, count, page, page=index + 1)
+        return
+    if is_video(data):
+        for index, count, seconds, picture in iter_video(data, name, work_pixels=work_pixels, max_pixels=max_pixels):
+            yield Frame(index, count, picture, seconds=seconds)
         return
     image = open_image(data, name, max_pixels=max_pixels)
     svg = is_svg(data)

@@ -6,9 +6,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..models import FileResult
+from ..models import FileResult, Finding
 from ..scan.baseline import Accepted, BaselineEntry
 from ..scan.walk import Skip
+from ..text import clock
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ def summarise(results: Sequence[FileResult]) -> ScanSummary:
         errors=sum(r.status == "error" for r in results),
         by_restriction=by_restriction,
     )
+
+
+def whereabouts(finding: Finding) -> str:
+    """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "" in a picture."""
+    if finding.page is not None:
+        return f"page {finding.page}"
+    if finding.seconds is not None:
+        last = finding.last_seconds if finding.last_seconds is not None else finding.seconds
+        return clock(finding.seconds) if last == finding.seconds else f"{clock(finding.seconds)} to {clock(last)}"
+    return ""
 
 
 # --- folder scans: the extra facts a report of many files carries -------------

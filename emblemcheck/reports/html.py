@@ -18,7 +18,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from . import ScanContext, context_summary
+from . import ScanContext, context_summary, whereabouts
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -55,7 +55,7 @@ def _finding(finding: Finding, context: ScanContext) -> str:
     parts = [f'<div class="finding">{_img(thumb, "catalogue picture of " + finding.name, "emblem") if thumb else ""}',
              f'<b>{_e(finding.name)}</b> <code>{_e(finding.emblem_id)}</code> '
              f'<span class="{_e(finding.restriction)}">{_e(label)}</span><br>',
-             f"where: {f'page {finding.page}, ' if finding.page is not None else ''}"
+             f"where: {_e(whereabouts(finding)) + ', ' if whereabouts(finding) else ''}"
              f"x={x} y={y} width={w} height={h}; evidence: {_e(finding.method)}, "
              f"score {finding.score:.2f}"]
     rule_ = rule(finding.rule)

@@ -20,8 +20,9 @@ SCHEMA_VERSION = 1
 def finding_dict(finding: Finding) -> dict:
     """A finding as JSON-ready values."""
     out = asdict(finding)
-    if finding.page is None:  # a picture's finding keeps the keys it always had
-        del out["page"]
+    for key in ("page", "seconds", "last_seconds"):
+        if out[key] is None:  # a picture's finding keeps the keys it always had
+            del out[key]
     out["restriction"] = str(finding.restriction)
     out["box"] = list(finding.box)
     out["outline"] = [list(p) for p in finding.outline] if finding.outline else None

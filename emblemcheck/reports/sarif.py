@@ -23,7 +23,7 @@ from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..text import printable
-from . import ScanContext, context_summary
+from . import ScanContext, context_summary, whereabouts
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Restriction.RESTRICTED: "error", Restriction.CAUTION: "warning", Restriction.PERMITTED: "note"}
@@ -67,8 +67,9 @@ def _rules() -> list[dict]:
 
 def _message(result: FileResult, finding: Finding) -> str:
     x, y, w, h = finding.box
-    page = f"on page {finding.page} " if finding.page is not None else ""
-    text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {page}at x={x} y={y} "
+    place = whereabouts(finding)
+    text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {f'({place}) ' if place else ''}"
+            f"at x={x} y={y} "
             f"width={w} height={h}, score {finding.score:.2f} by {finding.method}.")
     rule_ = rule(finding.rule)
     if rule_ is not None:
@@ -95,7 +96,8 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
         }],
         "properties": {"emblemId": finding.emblem_id, "score": round(finding.score, 4), "method": finding.method,
                        "sha256": result.sha256, "box": list(finding.box),
-                       **({"page": finding.page} if finding.page is not None else {})},
+                       **{k: v for k, v in (("page", finding.page), ("seconds", finding.seconds),
+                                             ("lastSeconds", finding.last_seconds)) if v is not None}},
     }
 
 

@@ -12,7 +12,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from . import ScanContext, context_summary
+from . import ScanContext, context_summary, whereabouts
 
 #: Clean files are listed by name in scans of at most this many files (a few
 #: named pictures); a folder's thousands of clean files are only counted.
@@ -30,9 +30,9 @@ def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
     """The lines for one finding; its rule is numbered in ``cited`` (rule id -> note number)."""
     x, y, w, h = finding.box
     label = "information only" if finding.restriction is Restriction.PERMITTED else str(finding.restriction)
-    page = f"page {finding.page}, " if finding.page is not None else ""
+    place = whereabouts(finding)
     lines = [f"  {finding.emblem_id}: {finding.name} [{label}]",
-             f"    where: {page}x={x} y={y} width={w} height={h}"]
+             f"    where: {place + ', ' if place else ''}x={x} y={y} width={w} height={h}"]
     if finding.distance is not None and finding.threshold is not None:
         evidence = f"{finding.method} distance {finding.distance:g} <= threshold {finding.threshold:g}"
     elif finding.inliers:

@@ -361,6 +361,7 @@ def _finding(row: dict) -> Finding:
         rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
         distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
+        seconds=row["seconds"], last_seconds=row["last_seconds"],
     )
 
 

@@ -213,6 +213,8 @@ select
   round(fd.score, 3) as score,
   fd.method,
   fd.page,
+  fd.seconds,
+  fd.last_seconds,
   fd.emblem_id,
   fd.box_x, fd.box_y, fd.box_w, fd.box_h,
   a.reason as accepted_reason,
@@ -250,8 +252,7 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    # The view as it was before m004 added findings.page (a view cannot name a missing column).
-    db.create_view("flagged_files", FLAGGED_FILES_SQL.replace("  fd.page,\n", ""))
+    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds")))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -271,4 +272,20 @@ def m004_pages(db: sqlite_utils.Database) -> None:
     db["findings"].add_column("page", int)
     db["files"].add_column("note", str)
     db["flagged_files"].drop()
+    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds")))
+
+
+@migrations()
+def m005_video_times(db: sqlite_utils.Database) -> None:
+    # A finding's first and last time in a video; flagged_files shows them.
+    db["findings"].add_column("seconds", float)
+    db["findings"].add_column("last_seconds", float)
+    db["flagged_files"].drop()
     db.create_view("flagged_files", FLAGGED_FILES_SQL)
+
+
+def _flagged_files_sql(without: tuple[str, ...]) -> str:
+    """The flagged_files view as an earlier migration made it, before the ``without`` columns existed
+    (a view cannot name a missing column)."""
+    return "".join(line for line in FLAGGED_FILES_SQL.splitlines(keepends=True)
+                   if line.strip().removeprefix("fd.").rstrip(",") not in without)

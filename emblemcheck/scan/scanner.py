@@ -19,7 +19,7 @@ from ..media.decode import MAX_PIXELS, LoadedImage, read_file
 from ..media.frames import Frame, iter_frames
 from ..media.thumbnails import preview_jpeg
 from ..models import FileResult, Finding
-from ..text import printable
+from ..text import clock, printable
 
 
 class Scanner:
@@ -89,10 +89,11 @@ class Scanner:
         )
 
     def scan_data(self, data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
-        """Scan every frame of image bytes (animation frames, TIFF pages).
+        """Scan every frame of image bytes (animation frames, TIFF and PDF pages, sampled video frames).
 
         An unreadable picture becomes an ``error`` result with its reason; the
-        same emblem in several frames is reported once, at its best score.
+        same emblem in several frames is reported once, at its best score (in
+        a video, with the first and last time it was seen).
         """
         digest = sha256(data).hexdigest()
         try:
@@ -103,14 +104,14 @@ class Scanner:
     def _scan_frames(self, data: bytes, name: str, digest: str, max_pixels: int) -> Scanned:
         best: dict[str, Finding] = {}
         near: Finding | None = None
-        width = height = pages = 0
+        width = height = seen = 0
         preview = None
         last: Frame | None = None
         for frame in iter_frames(data, name, max_pixels=max_pixels):
-            last = frame
-            pages += frame.page is not None
-            if frame.index == 0:
+            if last is None:
                 width, height = frame.image.width, frame.image.height
+            last = frame
+            seen += frame.page is not None or frame.seconds is not None
             found, miss = self.inspect(frame.image)
             if miss is not None and (near is None or miss.score > near.score):
                 near = miss
@@ -118,12 +119,10 @@ class Scanner:
                 preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
             for finding in found:
                 finding = _placed(finding, frame)
-                known = best.get(finding.emblem_id)
-                if known is None or finding.score > known.score:
-                    best[finding.emblem_id] = finding
+                best[finding.emblem_id] = _kept(best.get(finding.emblem_id), finding)
         findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
         result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
-                            findings=findings, near_miss=None if findings else near, note=_unscanned(last, pages))
+                            findings=findings, near_miss=None if findings else near, note=_unscanned(last, seen))
         return Scanned(result, preview=preview)
 
     def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS,
@@ -163,20 +162,37 @@ class Scanned:
 
 
 def _placed(finding: Finding, frame: Frame) -> Finding:
-    """A finding with the page it is on, or for a frame of an animation its frame in the method."""
+    """A finding with the page it is on, its time in a video, or for a frame of an animation its frame."""
     if frame.page is not None:
         return replace(finding, page=frame.page)
+    if frame.seconds is not None:
+        return replace(finding, seconds=frame.seconds, last_seconds=frame.seconds)
     if frame.count > 1:
         return replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
     return finding
 
 
-def _unscanned(last: Frame | None, pages: int) -> str:
-    """The note on a paged file's pages beyond its page limit, "" when every page was scanned."""
-    if last is None or last.page is None or pages >= last.count:
+def _kept(known: Finding | None, new: Finding) -> Finding:
+    """One finding per emblem: in a video the first sighting (its box and time) until the last one, at the
+    best score; elsewhere the frame or page where it scored best."""
+    if known is None:
+        return new
+    if new.seconds is not None:
+        return replace(known, last_seconds=new.seconds, score=max(known.score, new.score))
+    return new if new.score > known.score else known
+
+
+def _unscanned(last: Frame | None, seen: int) -> str:
+    """What a paged file or a video left unscanned (``seen`` of its ``count`` frames), "" when nothing."""
+    if last is None or seen >= last.count:
         return ""
-    return (f"pages {pages + 1} to {last.count} of {last.count} not scanned "
-            f"(over the limit of {pages} pages per document)")
+    if last.page is not None:
+        return (f"pages {seen + 1} to {last.count} of {last.count} not scanned "
+                f"(over the limit of {seen} pages per document)")
+    if last.seconds is not None:
+        return (f"{last.count - seen} of {last.count} sample times after {clock(last.seconds)} had no frame "
+                f"(the video ends before its declared length: truncated?)")
+    return ""
 
 
 def _reason(exc: ImageError, name: str) -> str:
