@@ -60,7 +60,7 @@ GC_STYLES = {  # the manifest's colour variants, with the background each is usu
     "white": (".fip_flag,.fip_text{fill:#ffffff}", (0, 0, 0)),
 }
 #: Composites are made on photos scaled to this width: a typical blog or
-#: social-media picture (and within imaging.WORK_SIDE, so nothing is shrunk).
+#: social-media picture (within the detector's FEATURE_SIDE, so nothing is shrunk or tiled).
 CANVAS_WIDTH = 1200
 
 

@@ -93,6 +93,11 @@ class Finding:
     threshold: float | None = None
     outline: Outline | None = None
     inliers: int | None = None
+    #: The 1-based page it is on in a paged file (PDF, multi-page TIFF); ``None`` in a picture.
+    page: int | None = None
+    #: In a video: the first and the last time it was seen, in seconds (the box is the first sighting's).
+    seconds: float | None = None
+    last_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,8 @@ class FileResult:
     #: For a clean file: the closest catalogue rendering that fell short of the
     #: thresholds (score below 0.5), worth a look when a known logo was missed.
     near_miss: Finding | None = None
+    #: What was left unscanned on purpose, e.g. the pages of a PDF beyond its page limit; "" when all was.
+    note: str = ""
 
     @property
     def worst(self) -> Restriction | None:

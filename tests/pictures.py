@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from contextlib import closing
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,50 @@ def stones(width: int = 900, height: int = 700, seed: int = 0) -> Image.Image:
         d.polygon([(x + r * np.cos(a), y + r * np.sin(a)) for a in np.sort(rng.uniform(0, 2 * np.pi, 6))],
                   fill=int(rng.integers(60, 200)))
     return im.convert("RGB")
+
+
+def pdf_of(pages: list[Image.Image], dpi: float = 150) -> bytes:
+    """A scanned-style PDF: each picture one image-only page, ``dpi`` pixels per inch (Pillow's PDF writer)."""
+    out = io.BytesIO()
+    first, *rest = [p.convert("RGB") for p in pages]
+    first.save(out, "PDF", resolution=dpi, save_all=True, append_images=rest)
+    return out.getvalue()
+
+
+def raw_pdf(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF written by hand: ``objects`` numbered from 1 (the first is the catalogue), a valid xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return bytes(out)
+
+
+def vector_page_pdf(width_pt: float, height_pt: float, content: bytes = b"") -> bytes:
+    """A one-page vector PDF of ``width_pt`` x ``height_pt`` points drawing ``content`` (PDF operators)."""
+    return raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Contents 4 0 R >>" % (width_pt, height_pt),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ])
+
+
+def video_of(frames: list[np.ndarray], fps: float = 2, codec: str = "libx264", container: str = "mp4") -> bytes:
+    """A video of RGB ``frames`` (all one size) encoded with PyAV; no frames gives a container with none."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container) as output:
+        stream = output.add_stream(codec, rate=Fraction(fps).limit_denominator(1000))
+        stream.height, stream.width = frames[0].shape[:2] if frames else (64, 64)
+        stream.pix_fmt = "yuv420p"
+        for array in frames:
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")))
+        output.mux(stream.encode())
+    return out.getvalue()

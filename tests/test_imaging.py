@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from emblemcheck.errors import ImageError, ImageTooLarge
-from emblemcheck.media.decode import WORK_SIDE, decode
+from emblemcheck.media.decode import WORK_PIXELS, decode
 
 
 def _encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -53,7 +53,14 @@ def test_large_jpegs_are_decoded_small_and_keep_their_size():
     big = Image.fromarray(np.random.default_rng(0).integers(0, 255, (2000, 4000, 3), np.uint8))
     loaded = decode(_encode(big, "JPEG", quality=80))
     assert (loaded.width, loaded.height) == (4000, 2000)
-    assert max(loaded.rgb.shape[:2]) == WORK_SIDE and loaded.scale == pytest.approx(WORK_SIDE / 4000)
+    assert loaded.rgb.shape[:2] == (1567, 3135)  # 2000 x 4000 at most WORK_PIXELS, the same shape
+    assert loaded.rgb.shape[0] * loaded.rgb.shape[1] <= WORK_PIXELS and loaded.scale == pytest.approx(3135 / 4000)
+
+
+def test_a_tall_screenshot_keeps_its_width():
+    tall = Image.fromarray(np.random.default_rng(0).integers(0, 255, (9000, 430, 3), np.uint8))
+    loaded = decode(_encode(tall, "PNG"))
+    assert loaded.rgb.shape[:2] == (9000, 430) and loaded.scale == 1
 
 
 def test_limits_and_garbage():

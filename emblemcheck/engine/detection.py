@@ -32,15 +32,19 @@ class Detection:
     matches: tuple[tuple[float, float, float, float], ...] = ()
 
 
-def rescale(detection: Detection, factor: float) -> Detection:
-    """``detection`` with its picture geometry multiplied by ``factor`` (reference points unchanged)."""
-    if factor == 1.0:
+def rescale(detection: Detection, factor: float, offset: tuple[float, float] = (0.0, 0.0)) -> Detection:
+    """``detection`` with its picture geometry moved by ``offset`` (a tile's corner), then multiplied by
+    ``factor`` (reference points unchanged)."""
+    dx, dy = offset
+    if factor == 1.0 and dx == dy == 0:
         return detection
     d = detection
-    box = tuple(int(round(v * factor)) for v in d.box)
-    outline = tuple((x * factor, y * factor) for x, y in d.outline)
-    matches = tuple((sx, sy, qx * factor, qy * factor) for sx, sy, qx, qy in d.matches)
-    return Detection(d.emblem_id, d.rendering_id, box, outline, d.score, d.inliers, d.method, matches)  # type: ignore[arg-type]
+    x, y, w, h = d.box
+    box = (int(round((x + dx) * factor)), int(round((y + dy) * factor)), int(round(w * factor)),
+           int(round(h * factor)))
+    outline = tuple(((x + dx) * factor, (y + dy) * factor) for x, y in d.outline)
+    matches = tuple((sx, sy, (qx + dx) * factor, (qy + dy) * factor) for sx, sy, qx, qy in d.matches)
+    return Detection(d.emblem_id, d.rendering_id, box, outline, d.score, d.inliers, d.method, matches)
 
 
 def clip_box(x0: float, y0: float, x1: float, y1: float, shape: tuple[int, ...]) -> Box:

@@ -10,9 +10,11 @@ descriptors are matched against that channel's pooled index (index.py), the
 best-voted renderings are placed by a verified homography or, for a faint
 watermark, a similarity (fitting.py, verification.py). Small emblems on a
 plain ground (a header badge 36-60 px tall, too small for a homography) are
-also looked for by shape and colour (regions.py). Everything found goes
-through one merge (merge.py), so each region is reported once, as the
-emblem that explains it best.
+also looked for by shape and colour (regions.py). A picture too big or too
+long for one look at FEATURE_SIDE (a phone screenshot, a 12-megapixel photo)
+is also searched in overlapping tiles at a bounded scale (tiles.py).
+Everything found, in every tile, goes through one merge (merge.py), so each
+region is reported once, as the emblem that explains it best.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-from . import regions
+from . import regions, tiles
 from .channels import CHANNELS, Channel, Picture, Triple
 from .detection import Detection, rescale
 from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, extract, grey, shrink
@@ -39,8 +42,9 @@ class ChannelSearch:
     channel: Channel
     index: FeatureIndex
 
-    def run(self, picture: Picture, wanted: set[str] | None, factor: float) -> list[Detection]:
-        """Detections in this channel, geometry in the picture's pixels times ``factor``."""
+    def run(self, picture: Picture, wanted: set[str] | None, factor: float,
+            offset: tuple[float, float] = (0.0, 0.0)) -> list[Detection]:
+        """Detections in this channel, geometry in the picture's pixels moved by ``offset``, times ``factor``."""
         if not self.index.searchable:
             return []
         view = self.channel.view(picture)
@@ -51,7 +55,8 @@ class ChannelSearch:
             return []
         found = (locate(candidate, points, view, self.channel) for candidate in self.index.query(descriptors, wanted))
         to_original = factor * picture.width / view.shape[1]
-        return [rescale(d, to_original) for d in found if d is not None]
+        in_view = (offset[0] * view.shape[1] / picture.width, offset[1] * view.shape[1] / picture.width)
+        return [rescale(d, to_original, in_view) for d in found if d is not None]
 
 
 class Detector:
@@ -83,13 +88,39 @@ class Detector:
         luminance = grey(rgb)
         if min(luminance.shape) < MIN_SIDE_PX:
             return []
-        picture = Picture(shrink(luminance, FEATURE_SIDE), shrink(np.ascontiguousarray(rgb), FEATURE_SIDE))
-        factor = scale * luminance.shape[1] / picture.width
+        colour = np.ascontiguousarray(rgb)
         wanted = None if emblem_ids is None else set(emblem_ids)
-        found = [rescale(d, factor) for d in self.blobs(picture, wanted)]
-        for search in self.searches:
-            found += search.run(picture, wanted, factor)
+        picture = Picture(shrink(luminance, FEATURE_SIDE), shrink(colour, FEATURE_SIDE))
+        found = self.look(picture, wanted, scale * luminance.shape[1] / picture.width)
+        found += self.look_closely(luminance, colour, wanted, scale)
         return merge(found)
+
+    def look(self, picture: Picture, wanted: set[str] | None, factor: float,
+             offset: tuple[float, float] = (0.0, 0.0)) -> list[Detection]:
+        """Every path's detections in ``picture``, geometry moved by ``offset`` then multiplied by ``factor``."""
+        found = [rescale(d, factor, offset) for d in self.blobs(picture, wanted)]
+        for search in self.searches:
+            found += search.run(picture, wanted, factor, offset)
+        return found
+
+    def look_closely(self, luminance: np.ndarray, colour: np.ndarray, wanted: set[str] | None,
+                     scale: float) -> list[Detection]:
+        """Detections in the overlapping tiles of a big or long picture (tiles.py); none for an ordinary one."""
+        layout = tiles.plan(*luminance.shape)
+        if not layout.tiles:
+            return []
+        if layout.scale < 1:
+            size = (round(luminance.shape[1] * layout.scale), round(luminance.shape[0] * layout.scale))
+            luminance = cv2.resize(luminance, size, interpolation=cv2.INTER_AREA)
+            colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
+        factor = scale / layout.scale
+        found = []
+        for tile in layout.tiles:
+            rows, columns = slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width)
+            part = Picture(np.ascontiguousarray(luminance[rows, columns]), np.ascontiguousarray(colour[rows, columns]))
+            if min(part.luminance.shape) >= MIN_SIDE_PX:
+                found += self.look(part, wanted, factor, (tile.x, tile.y))
+        return found
 
     def blobs(self, picture: Picture, wanted: set[str] | None) -> list[Detection]:
         """Small emblems on a plain ground, found by shape and colour (see regions.py), in working pixels."""

@@ -8,6 +8,7 @@ at the one place that needs it.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,13 @@ from .svg import render_svg
 #: larger image is refused as a probable decompression bomb.
 MAX_PIXELS = 100_000_000
 
-#: Longest side of the working copy the matchers see. Emblems of interest are
-#: at least ~40 px wide in a 1600 px picture (the benchmark's embedded-small
-#: class), and local features are scale-invariant above that.
-WORK_SIDE = 1600
+#: Most pixels of the working copy the matchers see: an area bound, whatever
+#: the shape, so a 390 x 2400 phone screenshot keeps its full width and a
+#: 4032 x 3024 photo is kept at 2560 x 1920, where a badge at 3 % of the width
+#: still has 77 px. The detector looks at the whole picture at 1280 px and at
+#: the detail of a bigger one in tiles covering this many pixels
+#: (engine.tiles.DETAIL_PIXELS, the same number: more would be thrown away).
+WORK_PIXELS = 2560 * 1920
 
 #: SVG inputs are rasterised at this width.
 SVG_WIDTH = 1024
@@ -36,6 +40,14 @@ BACKGROUNDS: dict[str, tuple[int, int, int]] = {
     "black": (0, 0, 0),
     "grey": (128, 128, 128),
 }
+
+
+def working_size(width: int, height: int, work_pixels: int | None = WORK_PIXELS) -> tuple[int, int]:
+    """The size of the working copy of a ``width`` x ``height`` picture: at most ``work_pixels``, same shape."""
+    if not work_pixels or width * height <= work_pixels:
+        return width, height
+    factor = math.sqrt(work_pixels / (width * height))
+    return max(1, int(width * factor)), max(1, int(height * factor))
 
 
 @dataclass(frozen=True)
@@ -114,21 +126,21 @@ def to_rgb(image: Image.Image, background: tuple[int, int, int] = BACKGROUNDS["w
     return image.convert("RGB")
 
 
-def decode(data: bytes, name: str = "image", *, max_side: int | None = WORK_SIDE,
+def decode(data: bytes, name: str = "image", *, work_pixels: int | None = WORK_PIXELS,
            max_pixels: int = MAX_PIXELS,
            background: tuple[int, int, int] = BACKGROUNDS["white"]) -> LoadedImage:
     """Decode image bytes once into a :class:`LoadedImage` at working size (see :func:`decode_opened`)."""
     image = open_image(data, name, max_pixels=max_pixels)
-    return decode_opened(image, name, fmt=image.format or ("SVG" if is_svg(data) else ""), max_side=max_side,
-                         background=background)
+    return decode_opened(image, name, fmt=image.format or ("SVG" if is_svg(data) else ""),
+                         work_pixels=work_pixels, background=background)
 
 
-def decode_opened(image: Image.Image, name: str, *, fmt: str, max_side: int | None = WORK_SIDE,
+def decode_opened(image: Image.Image, name: str, *, fmt: str, work_pixels: int | None = WORK_PIXELS,
                   background: tuple[int, int, int] = BACKGROUNDS["white"]) -> LoadedImage:
     """Decode a picture :func:`open_image` opened (its first frame) into a :class:`LoadedImage`.
 
     Applies EXIF orientation, uses JPEG draft mode to decode a reduced image
-    when the original is far larger than ``max_side``, and flattens
+    when the original is far larger than ``work_pixels``, and flattens
     transparency onto ``background``.
     """
     try:
@@ -139,14 +151,12 @@ def decode_opened(image: Image.Image, name: str, *, fmt: str, max_side: int | No
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     try:
-        if max_side and fmt == "JPEG" and max(width, height) > 2 * max_side:
-            # DCT-domain downscale: decodes 1/2, 1/4 or 1/8 of the pixels.
-            image.draft("RGB", (image.size[0] * max_side // max(image.size),
-                                image.size[1] * max_side // max(image.size)))
+        if work_pixels and fmt == "JPEG" and width * height > 4 * work_pixels:
+            # DCT-domain downscale: decodes 1/2, 1/4 or 1/8 of the pixels, never fewer than asked.
+            image.draft("RGB", working_size(*image.size, work_pixels))
         image = ImageOps.exif_transpose(image) if orientation != 1 else image
         image = to_rgb(image, background)
-        if max_side and max(image.size) > max_side:
-            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        image = shrunk(image, work_pixels)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{name}: unreadable image ({exc})") from None
     rgb = np.asarray(image, dtype=np.uint8)
@@ -155,7 +165,15 @@ def decode_opened(image: Image.Image, name: str, *, fmt: str, max_side: int | No
     return LoadedImage(rgb=rgb, width=width, height=height, format=fmt)
 
 
-def load_image(path: Path | str, *, max_side: int | None = WORK_SIDE,
+def load_image(path: Path | str, *, work_pixels: int | None = WORK_PIXELS,
                max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Read and decode the file at ``path``."""
-    return decode(read_file(path), str(path), max_side=max_side, max_pixels=max_pixels)
+    return decode(read_file(path), str(path), work_pixels=work_pixels, max_pixels=max_pixels)
+
+
+def shrunk(image: Image.Image, work_pixels: int | None = WORK_PIXELS) -> Image.Image:
+    """``image`` at its working size (see :func:`working_size`), Lanczos-filtered; never enlarged."""
+    size = working_size(*image.size, work_pixels)
+    if size == image.size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)

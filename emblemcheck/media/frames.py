@@ -9,6 +9,11 @@ so a bulk scan looks past the first frame:
   and last frame always included. Neighbouring frames of an animation are
   near-duplicates, so 16 evenly spaced frames of a 500-frame GIF see every
   scene that lasts more than 1/16 of it, at 1/30 of the cost.
+* PDF pages are rendered by :mod:`emblemcheck.media.pdf`, up to its page
+  limit; a Frame's ``count`` is the document's page count, so the scanner
+  can tell the pages left unscanned.
+* Videos (MP4, MOV, WebM, MKV) are sampled by :mod:`emblemcheck.media.video`;
+  their Frames carry ``seconds``.
 * ICO and CUR files hold one picture at several sizes; Pillow opens the
   largest, which is the one worth matching.
 * HEIC needs the ``pillow-heif`` plugin (registered here when installed);
@@ -24,7 +29,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import ImageError, ImageTooLarge
-from .decode import MAX_PIXELS, WORK_SIDE, LoadedImage, decode_opened, is_svg, open_image, to_rgb
+from .decode import MAX_PIXELS, WORK_PIXELS, LoadedImage, decode_opened, is_svg, open_image, shrunk, to_rgb
+from .pdf import is_pdf, iter_pages
+from .video import is_video, iter_video
 
 #: Animations with more frames than this are sampled (see the module docstring).
 MAX_ANIMATION_FRAMES = 16
@@ -47,8 +54,8 @@ class Frame:
 
     Every medium yields these, so the scanner treats a still, an animation
     frame and a document page alike. ``page`` is the 1-based page of a paged
-    medium (TIFF, MPO; later PDF), ``None`` for stills and animations;
-    ``seconds`` is a frame's time in a timed medium (later video).
+    medium (TIFF, MPO, PDF), ``None`` for stills and animations;
+    ``seconds`` is a frame's time in a video.
     """
 
     index: int
@@ -72,18 +79,26 @@ def sample_indices(count: int, *, paged: bool) -> list[int]:
     return sorted({round(i * step) for i in range(MAX_ANIMATION_FRAMES)})
 
 
-def iter_frames(data: bytes, name: str = "image", *, max_side: int | None = WORK_SIDE,
+def iter_frames(data: bytes, name: str = "image", *, work_pixels: int | None = WORK_PIXELS,
                 max_pixels: int = MAX_PIXELS) -> Iterator[Frame]:
     """Decode the frames of ``data`` to scan, one at a time (only one is in memory at once).
 
     The bytes are opened once; a still picture is decoded from that same opening.
     """
+    if is_pdf(data):
+        for index, count, page in iter_pages(data, name, work_pixels=work_pixels, max_pixels=max_pixels):
+            yield Frame(index, count, page, page=index + 1)
+        return
+    if is_video(data):
+        for index, count, seconds, picture in iter_video(data, name, work_pixels=work_pixels, max_pixels=max_pixels):
+            yield Frame(index, count, picture, seconds=seconds)
+        return
     image = open_image(data, name, max_pixels=max_pixels)
     svg = is_svg(data)
     count = 1 if svg else getattr(image, "n_frames", 1) or 1
     if count == 1:
         fmt = "SVG" if svg else image.format or ""
-        yield Frame(0, 1, decode_opened(image, name, fmt=fmt, max_side=max_side))
+        yield Frame(0, 1, decode_opened(image, name, fmt=fmt, work_pixels=work_pixels))
         return
     paged = image.format in ("TIFF", "MPO")
     try:
@@ -91,11 +106,12 @@ def iter_frames(data: bytes, name: str = "image", *, max_side: int | None = WORK
     except ImageError as exc:
         raise ImageError(f"{name}: {exc}") from None
     for index in indices:
-        yield Frame(index, count, _decode_frame(image, index, name, max_side, max_pixels),
+        yield Frame(index, count, _decode_frame(image, index, name, work_pixels, max_pixels),
                     page=index + 1 if paged else None)
 
 
-def _decode_frame(image: Image.Image, index: int, name: str, max_side: int | None, max_pixels: int) -> LoadedImage:
+def _decode_frame(image: Image.Image, index: int, name: str, work_pixels: int | None,
+                  max_pixels: int) -> LoadedImage:
     try:
         image.seek(index)
         width, height = image.size
@@ -103,8 +119,7 @@ def _decode_frame(image: Image.Image, index: int, name: str, max_side: int | Non
             raise ImageTooLarge(f"{name}: frame {index} is {width}x{height}, over the pixel limit of {max_pixels:,}")
         frame = to_rgb(ImageOps.exif_transpose(image.copy()))
         width, height = frame.size
-        if max_side and max(frame.size) > max_side:
-            frame.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        frame = shrunk(frame, work_pixels)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{name}: frame {index} unreadable ({exc})") from None
     rgb = np.asarray(frame, dtype=np.uint8)

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..catalogue.coverage import Coverage
-from ..models import FileResult
+from ..models import FileResult, Finding
 from ..scan.baseline import Accepted, BaselineEntry
 from ..scan.walk import Skip
+from ..text import clock
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,13 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
         "unused_baseline": None if context.unused_baseline is None else len(context.unused_baseline),
         "interrupted": context.interrupted,
     }
+
+
+def whereabouts(finding: Finding) -> str:
+    """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "" in a picture."""
+    if finding.page is not None:
+        return f"page {finding.page}"
+    if finding.seconds is not None:
+        last = finding.last_seconds if finding.last_seconds is not None else finding.seconds
+        return clock(finding.seconds) if last == finding.seconds else f"{clock(finding.seconds)} to {clock(last)}"
+    return ""

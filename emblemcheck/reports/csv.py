@@ -16,7 +16,7 @@ from ..text import printable
 from .context import ScanContext
 
 COLUMNS = ("path", "original", "status", "sha256", "width", "height", "emblem_id", "emblem", "restriction",
-           "score", "method", "box_x", "box_y", "box_w", "box_h", "reason")
+           "score", "method", "page", "seconds", "last_seconds", "box_x", "box_y", "box_w", "box_h", "reason")
 
 
 def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
@@ -27,17 +27,21 @@ def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
         path = printable(context.shown(result.path))
         original = printable(context.shown(originals.get(result.path, result.path)))
         base = [path, original, result.status, result.sha256, result.width or "", result.height or ""]
+        # The reason column holds an error's reason, or what a partly scanned file left out.
+        reason = printable(result.error or result.note)
         if not result.findings:
-            out.append(base + ["", "", "", "", "", "", "", "", "", printable(result.error)])
+            out.append(base + [""] * 12 + [reason])
         for f in result.findings:
-            out.append(base + [f.emblem_id, f.name, str(f.restriction), round(f.score, 4), f.method, *f.box, ""])
+            where = ["" if v is None else v for v in (f.page, f.seconds, f.last_seconds)]
+            out.append(base + [f.emblem_id, f.name, str(f.restriction), round(f.score, 4), f.method, *where, *f.box,
+                               reason])
     for accepted in context.accepted:
         path = printable(context.shown(accepted.path))
-        out.append([path, path, "accepted", accepted.sha256, "", "", accepted.emblem_id, "", "", "", "",
-                    "", "", "", "", printable(accepted.reason)])
+        out.append([path, path, "accepted", accepted.sha256, "", "", accepted.emblem_id] + [""] * 11
+                   + [printable(accepted.reason)])
     for skip in context.skipped:
         path = printable(context.shown(skip.path))
-        out.append([path, path, "skipped"] + [""] * 12 + [printable(skip.reason)])
+        out.append([path, path, "skipped"] + [""] * 15 + [printable(skip.reason)])
     return out
 
 

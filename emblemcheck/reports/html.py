@@ -18,7 +18,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from .context import ScanContext, context_summary
+from .context import ScanContext, context_summary, whereabouts
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -55,7 +55,8 @@ def _finding(finding: Finding, context: ScanContext) -> str:
     parts = [f'<div class="finding">{_img(thumb, "catalogue picture of " + finding.name, "emblem") if thumb else ""}',
              f'<b>{_e(finding.name)}</b> <code>{_e(finding.emblem_id)}</code> '
              f'<span class="{_e(finding.restriction)}">{_e(label)}</span><br>',
-             f"where: x={x} y={y} width={w} height={h}; evidence: {_e(finding.method)}, "
+             f"where: {_e(whereabouts(finding)) + ', ' if whereabouts(finding) else ''}"
+             f"x={x} y={y} width={w} height={h}; evidence: {_e(finding.method)}, "
              f"score {finding.score:.2f}"]
     rule_ = rule(finding.rule)
     if rule_ is not None:
@@ -110,6 +111,7 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
         f"<h2>Flagged ({len(flagged)})</h2>",
         "".join(_group(g, context) for g in flagged) or "<p>Nothing flagged.</p>",
         _table("Errors", "errors", [(context.shown(r.path), r.error) for r in results if r.status == "error"]),
+        _table("Partly scanned", "partial", [(context.shown(r.path), r.note) for r in results if r.note]),
         _table("Skipped", "skipped", [(context.shown(s.path), s.reason) for s in context.skipped]),
         _table("Accepted by the baseline", "accepted",
                [(context.shown(a.path), f"{a.emblem_id}: {a.reason}") for a in context.accepted]),

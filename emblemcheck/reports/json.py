@@ -21,6 +21,9 @@ SCHEMA_VERSION = 1
 def finding_dict(finding: Finding) -> dict:
     """A finding as JSON-ready values."""
     out = asdict(finding)
+    for key in ("page", "seconds", "last_seconds"):
+        if out[key] is None:  # a picture's finding keeps the keys it always had
+            del out[key]
     out["restriction"] = str(finding.restriction)
     out["box"] = list(finding.box)
     out["outline"] = [list(p) for p in finding.outline] if finding.outline else None
@@ -32,7 +35,7 @@ def finding_dict(finding: Finding) -> dict:
 
 def file_dict(result: FileResult) -> dict:
     """One file's verdict as JSON-ready values."""
-    return {
+    out = {
         "path": result.path,
         "sha256": result.sha256 or None,
         "status": result.status,
@@ -42,6 +45,9 @@ def file_dict(result: FileResult) -> dict:
         "findings": [finding_dict(f) for f in result.findings],
         "near_miss": finding_dict(result.near_miss) if result.near_miss else None,
     }
+    if result.note:  # only a partly scanned file has one, so pictures' output is unchanged
+        out["note"] = result.note
+    return out
 
 
 def catalogue_dict(catalogue_version: str, context: ScanContext) -> dict:

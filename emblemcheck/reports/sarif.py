@@ -5,8 +5,9 @@ an error, caution a warning, permitted a note); each result points at the
 image file, carries the matched box as a SARIF rectangle in an attachment
 (§3.57 of the specification: the way SARIF marks an area of a picture), and a
 partial fingerprint derived from the image's SHA-256 and the emblem id, so
-code scanning tracks the same finding across renames. Unreadable files and
-skips are tool execution notifications, each with its reason.
+code scanning tracks the same finding across renames. Unreadable files,
+partly scanned files (a PDF over the page limit) and skips are tool
+execution notifications, each with its reason.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..text import printable
-from .context import ScanContext, context_summary
+from .context import ScanContext, context_summary, whereabouts
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Restriction.RESTRICTED: "error", Restriction.CAUTION: "warning", Restriction.PERMITTED: "note"}
@@ -66,7 +67,9 @@ def _rules() -> list[dict]:
 
 def _message(result: FileResult, finding: Finding) -> str:
     x, y, w, h = finding.box
-    text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found at x={x} y={y} "
+    place = whereabouts(finding)
+    text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {f'({place}) ' if place else ''}"
+            f"at x={x} y={y} "
             f"width={w} height={h}, score {finding.score:.2f} by {finding.method}.")
     rule_ = rule(finding.rule)
     if rule_ is not None:
@@ -92,7 +95,9 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
                             "message": {"text": finding.emblem_id}}],
         }],
         "properties": {"emblemId": finding.emblem_id, "score": round(finding.score, 4), "method": finding.method,
-                       "sha256": result.sha256, "box": list(finding.box)},
+                       "sha256": result.sha256, "box": list(finding.box),
+                       **{k: v for k, v in (("page", finding.page), ("seconds", finding.seconds),
+                                             ("lastSeconds", finding.last_seconds)) if v is not None}},
     }
 
 
@@ -107,6 +112,7 @@ def _notification(path: str, reason: str, level: str, context: ScanContext) -> d
 
 def document(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> dict:
     notifications = [_notification(r.path, r.error, "error", context) for r in results if r.status == "error"]
+    notifications += [_notification(r.path, r.note, "warning", context) for r in results if r.note]
     notifications += [_notification(s.path, s.reason, "note", context) for s in context.skipped]
     base = Path(context.base or os.getcwd()).resolve().as_uri().rstrip("/") + "/"
     return {

@@ -12,7 +12,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule, rules
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from .context import ScanContext, context_summary
+from .context import ScanContext, context_summary, whereabouts
 
 #: Clean files are listed by name in scans of at most this many files (a few
 #: named pictures); a folder's thousands of clean files are only counted.
@@ -30,8 +30,9 @@ def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
     """The lines for one finding; its rule is numbered in ``cited`` (rule id -> note number)."""
     x, y, w, h = finding.box
     label = "information only" if finding.restriction is Restriction.PERMITTED else str(finding.restriction)
+    place = whereabouts(finding)
     lines = [f"  {finding.emblem_id}: {finding.name} [{label}]",
-             f"    where: x={x} y={y} width={w} height={h}"]
+             f"    where: {place + ', ' if place else ''}x={x} y={y} width={w} height={h}"]
     if finding.distance is not None and finding.threshold is not None:
         evidence = f"{finding.method} distance {finding.distance:g} <= threshold {finding.threshold:g}"
     elif finding.inliers:
@@ -50,10 +51,12 @@ def _group_lines(group: ResultGroup, context: ScanContext, cited: dict[str, int]
     head = printable(context.shown(group.original))
     missing = "" if group.present else " (original not in the folder; found through its copies)"
     lines = [f"{head}: FLAGGED{missing}"]
+    lines.extend(f"  note: {printable(m.note)}" for m in group.members if m.note and m is group.head)
     for finding in group.findings:
         lines.extend(finding_lines(finding, cited))
     for copy in group.copies:
-        lines.append(f"  copy: {printable(context.shown(copy.path))} ({copy.status})")
+        note = f"; {printable(copy.note)}" if copy.note else ""
+        lines.append(f"  copy: {printable(context.shown(copy.path))} ({copy.status}{note})")
     return lines
 
 
@@ -64,8 +67,11 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     for group in group_results(results):
         if group.status == "flagged":
             lines.extend(_group_lines(group, context, cited))
-    if len(results) <= LIST_CLEAN_UP_TO:
-        lines.extend(f"{printable(context.shown(r.path))}: clean" for r in results if r.status == "clean")
+    listed = len(results) <= LIST_CLEAN_UP_TO
+    for r in results:  # a partly scanned clean file is always listed, with what was left out
+        if r.status == "clean" and (listed or r.note):
+            note = f" ({printable(r.note)})" if r.note else ""
+            lines.append(f"{printable(context.shown(r.path))}: clean{note}")
     for result in results:
         if result.status == "error":
             lines.append(f"{printable(context.shown(result.path))}: ERROR {printable(result.error)}")

@@ -177,6 +177,7 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
                     "near_name": near.name if near else None,
                     "near_rendering_id": near.rendering_id if near else None,
                     "near_method": near.method if near else None,
+                    "note": result.note or None,
                 },
                 pk="path",
             )
@@ -214,7 +215,7 @@ def recorded(db: sqlite_utils.Database, path: str) -> Recorded | None:
         return None
     findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [path]))
     result = FileResult(row["path"], row["status"], sha256=row["sha256"], width=row["width"] or 0,
-                        height=row["height"] or 0, findings=findings)
+                        height=row["height"] or 0, findings=findings, note=row["note"] or "")
     return Recorded(row["size"], row["mtime_ns"], row["catalogue_version"], result)
 
 
@@ -255,7 +256,8 @@ def _finding(row: dict) -> Finding:
         box=(row["box_x"], row["box_y"], row["box_w"], row["box_h"]),
         rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
         distance=row["distance"], threshold=row["threshold"],
-        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"],
+        outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
+        seconds=row["seconds"], last_seconds=row["last_seconds"],
     )
 
 
@@ -271,6 +273,9 @@ select
   fd.restriction,
   round(fd.score, 3) as score,
   fd.method,
+  fd.page,
+  fd.seconds,
+  fd.last_seconds,
   fd.emblem_id,
   fd.box_x, fd.box_y, fd.box_w, fd.box_h,
   a.reason as accepted_reason,
@@ -308,7 +313,7 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    db.create_view("flagged_files", FLAGGED_FILES_SQL)
+    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds")))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -319,3 +324,29 @@ def m003_near_misses(db: sqlite_utils.Database) -> None:
     # threshold), so `browse` can list near misses.
     for column in ("near_emblem_id", "near_name", "near_rendering_id", "near_method"):
         db.table("files").add_column(column, str)
+
+
+@migrations()
+def m004_pages(db: sqlite_utils.Database) -> None:
+    # A finding's page in a PDF or multi-page TIFF, and what a partly scanned
+    # file left out (pages over the limit); flagged_files shows the page.
+    db.table("findings").add_column("page", int)
+    db.table("files").add_column("note", str)
+    db.view("flagged_files").drop()
+    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds")))
+
+
+@migrations()
+def m005_video_times(db: sqlite_utils.Database) -> None:
+    # A finding's first and last time in a video; flagged_files shows them.
+    db.table("findings").add_column("seconds", float)
+    db.table("findings").add_column("last_seconds", float)
+    db.view("flagged_files").drop()
+    db.create_view("flagged_files", FLAGGED_FILES_SQL)
+
+
+def _flagged_files_sql(without: tuple[str, ...]) -> str:
+    """The flagged_files view as an earlier migration made it, before the ``without`` columns existed
+    (a view cannot name a missing column)."""
+    return "".join(line for line in FLAGGED_FILES_SQL.splitlines(keepends=True)
+                   if line.strip().removeprefix("fd.").rstrip(",") not in without)

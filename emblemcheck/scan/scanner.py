@@ -16,10 +16,10 @@ from ..engine.matching import FingerprintIndex, FingerprintMatch
 from ..errors import FileVanished, ImageError
 from ..home import Home, resolve_home
 from ..media.decode import MAX_PIXELS, LoadedImage, read_file
-from ..media.frames import iter_frames
+from ..media.frames import Frame, iter_frames
 from ..media.thumbnails import preview_jpeg
 from ..models import FileResult, Finding
-from ..text import printable
+from ..text import clock, printable
 
 #: The reason given for a file that was listed but is gone when it is read.
 VANISHED = "no such file (or it vanished during the scan)"
@@ -92,10 +92,11 @@ class Scanner:
         )
 
     def scan_data(self, data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
-        """Scan every frame of image bytes (animation frames, TIFF pages).
+        """Scan every frame of image bytes (animation frames, TIFF and PDF pages, sampled video frames).
 
         An unreadable picture becomes an ``error`` result with its reason; the
-        same emblem in several frames is reported once, at its best score.
+        same emblem in several frames is reported once, at its best score (in
+        a video, with the first and last time it was seen).
         """
         digest = sha256(data).hexdigest()
         try:
@@ -106,25 +107,25 @@ class Scanner:
     def _scan_frames(self, data: bytes, name: str, digest: str, max_pixels: int) -> Scanned:
         best: dict[str, Finding] = {}
         near: Finding | None = None
-        width = height = 0
+        width = height = seen = 0
         preview = None
+        last: Frame | None = None
         for frame in iter_frames(data, name, max_pixels=max_pixels):
-            if frame.index == 0:
+            if last is None:
                 width, height = frame.image.width, frame.image.height
+            last = frame
+            seen += frame.page is not None or frame.seconds is not None
             found, miss = self.inspect(frame.image)
             if miss is not None and (near is None or miss.score > near.score):
                 near = miss
             if found and preview is None:
                 preview = preview_jpeg(frame.image.rgb, [f.box for f in found], scale=frame.image.scale)
             for finding in found:
-                if frame.count > 1:
-                    finding = replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
-                known = best.get(finding.emblem_id)
-                if known is None or finding.score > known.score:
-                    best[finding.emblem_id] = finding
+                finding = _placed(finding, frame)
+                best[finding.emblem_id] = _kept(best.get(finding.emblem_id), finding)
         findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
         result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
-                            findings=findings, near_miss=None if findings else near)
+                            findings=findings, near_miss=None if findings else near, note=_unscanned(last, seen))
         return Scanned(result, preview=preview)
 
     def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS,
@@ -163,6 +164,40 @@ class Scanned:
     size: int | None = None
     mtime_ns: int | None = None
     preview: bytes | None = None
+
+
+def _placed(finding: Finding, frame: Frame) -> Finding:
+    """A finding with the page it is on, its time in a video, or for a frame of an animation its frame."""
+    if frame.page is not None:
+        return replace(finding, page=frame.page)
+    if frame.seconds is not None:
+        return replace(finding, seconds=frame.seconds, last_seconds=frame.seconds)
+    if frame.count > 1:
+        return replace(finding, method=f"{finding.method} (frame {frame.index + 1} of {frame.count})")
+    return finding
+
+
+def _kept(known: Finding | None, new: Finding) -> Finding:
+    """One finding per emblem: in a video the first sighting (its box and time) until the last one, at the
+    best score; elsewhere the frame or page where it scored best."""
+    if known is None:
+        return new
+    if new.seconds is not None:
+        return replace(known, last_seconds=new.seconds, score=max(known.score, new.score))
+    return new if new.score > known.score else known
+
+
+def _unscanned(last: Frame | None, seen: int) -> str:
+    """What a paged file or a video left unscanned (``seen`` of its ``count`` frames), "" when nothing."""
+    if last is None or seen >= last.count:
+        return ""
+    if last.page is not None:
+        return (f"pages {seen + 1} to {last.count} of {last.count} not scanned "
+                f"(over the limit of {seen} pages per document)")
+    if last.seconds is not None:
+        return (f"{last.count - seen} of {last.count} sample times after {clock(last.seconds)} had no frame "
+                f"(the video ends before its declared length: truncated?)")
+    return ""
 
 
 def _reason(exc: ImageError, name: str) -> str:

@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..media.decode import is_svg
+from ..media.pdf import is_pdf
+from ..media.video import is_video
 
-#: File name endings people give images; a file with one of these whose
+#: File name endings people give images (and PDF documents and videos); a file with one of these whose
 #: content is not an image is reported as an error, not skipped quietly.
 IMAGE_SUFFIXES = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".gif", ".webp", ".bmp", ".dib",
-    ".tif", ".tiff", ".ico", ".cur", ".heic", ".heif", ".avif", ".svg",
+    ".tif", ".tiff", ".ico", ".cur", ".heic", ".heif", ".avif", ".svg", ".pdf",
+    ".mp4", ".m4v", ".mov", ".webm", ".mkv",
 })
 
 #: ISO-BMFF brands (bytes 8..12 after "ftyp") of HEIF-family still images.
@@ -69,7 +72,7 @@ Entry = ImageFile | Skip
 
 
 def sniff(head: bytes) -> str | None:
-    """The image format the first bytes of a file announce, or ``None``."""
+    """The format (an image's, ``PDF`` or ``VIDEO``) the first bytes of a file announce, or ``None``."""
     if head.startswith(b"\xff\xd8\xff"):
         return "JPEG"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -86,8 +89,12 @@ def sniff(head: bytes) -> str | None:
         return "ICO"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return _HEIF_BRANDS[head[8:12]]
+    if is_video(head):
+        return "VIDEO"
     if is_svg(head):
         return "SVG"
+    if is_pdf(head):
+        return "PDF"
     return None
 
 
