@@ -54,6 +54,10 @@ class UsageError(EmblemcheckError):
     """An argument is out of its valid range."""
 
 
+class OutputError(UsageError):
+    """The file a report or picture is to be written to cannot be written (missing folder, read-only)."""
+
+
 class BrowseError(EmblemcheckError):
     """`emblemcheck browse` cannot start: a database is missing, the port is taken, or Datasette is absent."""
 

@@ -19,6 +19,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     #: An input could not be read; the others were still scanned. Wins over FOUND: the verdict is incomplete.
     UNREADABLE = 3
+    #: An internal error: emblemcheck itself failed (a bug, or a fault it does not know). Never a verdict.
+    INTERNAL = 4
     #: Ctrl-C or SIGTERM: the report covers what was scanned and the next run resumes.
     INTERRUPTED = 130
 

@@ -105,10 +105,14 @@ def _entry_renderings(entry: Entry, manifest: Manifest, fetched: dict) -> tuple[
     return rows, problems, reasons
 
 
-def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Manifest) -> list[dict]:
-    """Flatten, fingerprint, thumbnail and prepare detection features for every variant of one artwork file."""
+def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Manifest, *,
+                   name: str | None = None) -> list[dict]:
+    """Flatten, fingerprint, thumbnail and prepare detection features for every variant of one artwork file.
+
+    ``name`` is the file as errors name it (the user's own file for ``catalogue add``).
+    """
     rows = []
-    for flat in flatten_artwork(data, artwork, manifest.variants, f"{emblem_id}: {artwork.file}"):
+    for flat in flatten_artwork(data, artwork, manifest.variants, name or f"{emblem_id}: {artwork.file}"):
         prints = fingerprint(flat.rgb)
         features = prepare_reference(flat.rgb)
         height, width = flat.rgb.shape[:2]

@@ -62,7 +62,7 @@ def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields:
         raise CatalogueError(f"{file} is already attached to {emblem_id}")
     stored = f"{emblem_id}/{digest[:16]}.{fmt.lower()}"
     artwork = Artwork(source="user", file=stored, sha256=digest)
-    rows = rendering_rows(emblem_id, artwork, data, manifest)
+    rows = rendering_rows(emblem_id, artwork, data, manifest, name=str(file))
     with rewrite(home) as db:
         if created:
             store.insert_emblem(db, emblem, artwork="ready", renderings=0)

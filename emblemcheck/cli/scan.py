@@ -17,7 +17,7 @@ from ..reports import FORMATS, ReportFormat, render
 from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..text import printable
 from .app import app
-from .options import HomeOption, home_of
+from .options import HomeOption, home_of, open_output
 from .progress import ScanProgress, wanted
 
 #: ``--format``'s choices: every report format, in :data:`FORMATS` order.
@@ -62,8 +62,9 @@ def scan(
 
     Exit codes: 0 nothing found at or above --fail-on (default: restricted);
     1 something found at or above it; 2 usage error; 3 an input could not be read
-    (takes precedence: the verdict is incomplete); 130 interrupted (the report
-    covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
+    (takes precedence: the verdict is incomplete); 4 internal error (a bug in
+    emblemcheck, never a verdict: run again with --debug for the traceback);
+    130 interrupted (the report covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
 
     Examples: emblemcheck scan banner.png;
     emblemcheck scan wp-content/uploads --format html -o report.html
@@ -81,7 +82,7 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
           report_unused_baseline: bool, options: BulkOptions) -> ExitCode:
     show = wanted(quiet=quiet, report=report, to_stdout=output is None)
     with ExitStack() as stack:
-        stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
+        stream = stack.enter_context(open_output(output)) if output else sys.stdout
         with ExitStack() as scanning:  # the bar is gone before the report is written
             bar = scanning.enter_context(ScanProgress(count_entries(images, options))) if show else None
             scanning.enter_context(_sigterm_as_interrupt())
@@ -103,7 +104,7 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
     if report.errors_to_stderr:
         for result in folder.results:
             if result.status == "error":
-                typer.echo(f"error: {printable(result.path)}: {result.error}", err=True)
+                typer.echo(f"error: {result.path}: {printable(result.error)}", err=True)
     if folder.context.interrupted:
         typer.echo("interrupted: the report covers what was scanned; run again to resume", err=True)
         return ExitCode.INTERRUPTED

@@ -1,0 +1,245 @@
+"""Faults end in one clear line: a documented exit code, the file named, what to do, never a traceback.
+
+Each test is one fault of the hostile-input battery (issue 15), run through the CLI.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import struct
+import subprocess
+import sys
+import zlib
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from pictures import photo_like, rendered
+from PIL import Image
+from typer.testing import CliRunner
+
+from emblemcheck.cli import app
+from emblemcheck.exitcodes import ExitCode
+
+runner = CliRunner()
+
+
+def one_error_line(result, code: ExitCode, *needles: str) -> str:
+    """Assert ``result`` exited with ``code``, printed one ``error:`` line holding ``needles``, and no traceback."""
+    output = result.stdout + result.stderr
+    assert result.exit_code == code, output
+    assert "Traceback" not in output, output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), output
+    for needle in needles:
+        assert needle in lines[0], output
+    return lines[0]
+
+
+# ------------------------------------------------------------------ any command
+
+
+def test_an_unexpected_error_is_one_line_and_its_own_exit_code(monkeypatch, tmp_path):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("emblemcheck.cli.explain.explain_image", broken)
+    args = ["explain", str(tmp_path / "a.png"), "-o", str(tmp_path / "why.png")]
+    one_error_line(runner.invoke(app, args), ExitCode.INTERNAL, "internal error", "ZeroDivisionError: a bug",
+                   "--debug")
+    debugged = runner.invoke(app, ["--debug", *args])
+    assert debugged.exit_code == ExitCode.INTERNAL
+    assert "Traceback" in debugged.stderr and debugged.stderr.rstrip().splitlines()[-1].startswith("error: ")
+    assert ExitCode.INTERNAL not in (ExitCode.FOUND, ExitCode.CLEAN)
+
+
+# ------------------------------------------------------------------ 11: the output path
+
+
+@pytest.mark.parametrize("command", ["scan", "baseline"])
+def test_a_missing_output_folder_is_refused_before_the_scan(built_home, tmp_path, command):
+    picture = tmp_path / "a.png"
+    photo_like(64, 64).save(picture)
+    report = tmp_path / "missing-folder" / "report.json"
+    result = runner.invoke(app, [command, str(picture), "-o", str(report), "--home", str(built_home.root)])
+    one_error_line(result, ExitCode.USAGE, str(report), "does not exist")
+    assert not report.parent.exists()
+
+
+def test_explain_checks_its_output_before_it_works(built_home, tmp_path):
+    why = tmp_path / "nowhere" / "why.png"
+    result = runner.invoke(app, ["explain", str(tmp_path / "a.png"), "-o", str(why), "--home", str(built_home.root)])
+    one_error_line(result, ExitCode.USAGE, str(why), "does not exist")
+
+
+def test_an_output_that_is_a_folder_is_refused(built_home, tmp_path):
+    picture = tmp_path / "a.png"
+    photo_like(64, 64).save(picture)
+    result = runner.invoke(app, ["scan", str(picture), "-o", str(tmp_path), "--home", str(built_home.root)])
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------ 6: CSV formula injection
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1).png", "+1.png", "-1.png", "@SUM(1).png"])
+def test_csv_cells_that_would_be_formulas_get_an_apostrophe(built_home, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    photo_like(64, 64).save(tmp_path / name, "PNG")
+    result = runner.invoke(app, ["scan", "--format", "csv", "--home", str(built_home.root), "--", name])
+    assert result.exit_code == ExitCode.CLEAN, result.output
+    (row,) = list(csv.reader(io.StringIO(result.stdout)))[1:]
+    assert row[0] == row[1] == "'" + name
+    assert "Traceback" not in result.output
+
+
+def test_csv_escapes_tab_and_carriage_return_starts_too():
+    from emblemcheck.models import FileResult
+    from emblemcheck.reports import ScanContext, render
+
+    text = render([FileResult("\tx.png", "error", error="\rbad")], "csv", "v", ScanContext())
+    (row,) = list(csv.reader(io.StringIO(text)))[1:]
+    assert row[0] == "'\tx.png"  # a result's path is taken as printable() made it
+    assert row[-1] == "\\rbad"  # a message is escaped first, and then starts with nothing to evaluate
+    assert render([FileResult("ok.png", "error", error="=1+1")], "csv", "v", ScanContext()).splitlines()[1] \
+        .endswith(",'=1+1")
+
+
+# ------------------------------------------------------------------ 7: distinct names stay distinct
+
+
+def test_a_newline_and_a_backslash_n_are_two_files_in_every_output(home, tmp_path):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    rendered(home, "canada-wordmark", "black", width=500).save(folder / "a\nb.png")
+    photo_like(200, 150).save(folder / "a\\nb.png", "PNG")
+    result = runner.invoke(app, ["scan", str(folder), "--format", "json", "--workers", "1",
+                                 "--home", str(home.root)])
+    assert result.exit_code == ExitCode.FOUND, result.output
+    statuses = {Path(f["path"]).name: f["status"] for f in json.loads(result.stdout)["files"]}
+    assert statuses == {"a\\nb.png": "flagged", "a\\\\nb.png": "clean"}
+    with closing(sqlite3.connect(home.scans_db)) as db:
+        stored = dict(db.execute("select path, status from files"))
+    assert sorted(stored.values()) == ["clean", "flagged"]
+
+
+# ------------------------------------------------------------------ 9: the pixel limit is the documented one
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that announces ``width`` x ``height`` and holds one row: enough to be opened, not decoded."""
+    buffer = io.BytesIO()
+    Image.new("L", (8, 1)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def test_the_pixel_limit_is_100_million_not_pillows():
+    from emblemcheck.errors import ImageTooLarge
+    from emblemcheck.media.decode import MAX_PIXELS, open_image
+
+    assert MAX_PIXELS == 100_000_000
+    assert open_image(png_header(10_000, 9_500)).size == (10_000, 9_500)  # 95 Mpx: Pillow alone warns
+    with pytest.raises(ImageTooLarge, match="pixel limit of 100,000,000"):
+        open_image(png_header(10_001, 10_000))
+
+
+def test_a_picture_over_the_limit_is_one_error_line(built_home, tmp_path):
+    big = tmp_path / "big.png"
+    big.write_bytes(png_header(20_000, 20_000))
+    result = runner.invoke(app, ["scan", str(big), "--format", "json", "--home", str(built_home.root)])
+    one_error_line(result, ExitCode.UNREADABLE, str(big), "over the pixel limit of 100,000,000")
+    under = tmp_path / "under.png"
+    under.write_bytes(png_header(10_000, 9_500))
+    result = runner.invoke(app, ["scan", str(under), "--format", "json", "--home", str(built_home.root)])
+    assert "pixel limit" not in one_error_line(result, ExitCode.UNREADABLE, str(under))
+
+
+# ------------------------------------------------------------------ 8: a truncated animation
+
+
+def test_a_truncated_animated_gif_is_truncated_not_an_internal_error(built_home, tmp_path):
+    frames = [Image.effect_noise((64, 64), 40 + i).convert("RGB") for i in range(6)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    data = buffer.getvalue()
+    cut = next(n for n in range(len(data) // 2, len(data)) if _fails_counting(data[:n]))
+    gif = tmp_path / "cut.gif"
+    gif.write_bytes(data[:cut])
+    result = runner.invoke(app, ["scan", str(gif), "--format", "json", "--home", str(built_home.root)])
+    line = one_error_line(result, ExitCode.UNREADABLE, str(gif), "truncated")
+    assert "internal error" not in line
+
+
+def _fails_counting(data: bytes) -> bool:
+    """Whether Pillow's own frame count fails on ``data`` (the IndexError the battery met)."""
+    try:
+        return Image.open(io.BytesIO(data)).n_frames < 0
+    except IndexError:
+        return True
+    except Exception:  # noqa: BLE001 - any other failure is not the case under test
+        return False
+
+
+# ------------------------------------------------------------------ 12: library warnings
+
+
+def test_pillow_warnings_never_reach_stderr(built_home, tmp_path):
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHII", 0x010F, 2, 5000, 100000) + b"\0" * 4
+    picture = tmp_path / "bad-exif.jpg"
+    photo_like(64, 64).save(picture, "JPEG", exif=b"Exif\x00\x00" + tiff)
+    with pytest.warns(UserWarning, match="Tag data larger than file"):
+        Image.open(picture).getexif()  # Pillow warns about this file on its own
+    run = subprocess.run([sys.executable, "-m", "emblemcheck", "scan", str(picture), "--home", str(built_home.root)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == ExitCode.CLEAN, run.stdout + run.stderr
+    assert run.stderr == ""
+
+
+# ------------------------------------------------------------------ 2-3: SVG size, bytes and time in every command
+
+TALL = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="100000000"/>'
+
+
+def _svg_commands(home, picture: Path, tmp_path: Path) -> dict[str, list[str]]:
+    root = ["--home", str(home.root)]
+    return {
+        "scan": ["scan", str(picture), "--format", "json", *root],
+        "explain": ["explain", str(picture), "-o", str(tmp_path / "why.png"), *root],
+        "catalogue add": ["catalogue", "add", str(picture), "--id", "cbsa-badge", *root],
+    }
+
+
+@pytest.mark.parametrize("command", ["scan", "explain", "catalogue add"])
+def test_an_svg_1px_wide_and_10_to_the_8_tall_is_refused_in_every_command(home, tmp_path, command):
+    picture = tmp_path / "tall.svg"
+    picture.write_bytes(TALL)
+    result = runner.invoke(app, _svg_commands(home, picture, tmp_path)[command])
+    one_error_line(result, ExitCode.UNREADABLE, "tall.svg", "aspect ratio")
+
+
+@pytest.mark.parametrize("command", ["scan", "explain", "catalogue add"])
+def test_an_svg_over_the_byte_limit_is_refused_in_every_command(home, tmp_path, command):
+    picture = tmp_path / "long-path.svg"
+    picture.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path d="'
+                        + b"M0 0L1 1" * 1_300_000 + b'"/></svg>')
+    result = runner.invoke(app, _svg_commands(home, picture, tmp_path)[command])
+    one_error_line(result, ExitCode.UNREADABLE, "long-path.svg", "over the limit of 10,000,000")
+
+
+@pytest.mark.parametrize("command", ["scan", "explain", "catalogue add"])
+def test_rasterising_an_svg_has_a_time_limit_in_every_command(home, tmp_path, command, monkeypatch):
+    monkeypatch.setattr("emblemcheck.media.svg.RENDER_TIMEOUT", 0.3)
+    blurred = "".join(f'<rect x="{i}" y="{i}" width="900" height="900" fill="#{i % 9}0{i % 7}" filter="url(#b)"/>'
+                      for i in range(40))
+    picture = tmp_path / "slow.svg"
+    picture.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><defs><filter id="b">'
+                       f'<feGaussianBlur stdDeviation="60"/></filter></defs>{blurred}</svg>', "utf-8")
+    result = runner.invoke(app, _svg_commands(home, picture, tmp_path)[command])
+    one_error_line(result, ExitCode.UNREADABLE, "slow.svg", "longer than 0.3 s")
