@@ -5,9 +5,11 @@ Each test is one fault of the hostile-input battery (issue 15), run through the 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import os
 import sqlite3
 import struct
 import subprocess
@@ -23,6 +25,7 @@ from typer.testing import CliRunner
 
 from emblemcheck.cli import app
 from emblemcheck.exitcodes import ExitCode
+from emblemcheck.scan import history
 
 runner = CliRunner()
 
@@ -243,3 +246,172 @@ def test_rasterising_an_svg_has_a_time_limit_in_every_command(home, tmp_path, co
                        f'<feGaussianBlur stdDeviation="60"/></filter></defs>{blurred}</svg>', "utf-8")
     result = runner.invoke(app, _svg_commands(home, picture, tmp_path)[command])
     one_error_line(result, ExitCode.UNREADABLE, "slow.svg", "longer than 0.3 s")
+
+
+# ------------------------------------------------------------------ 4-5: damaged, locked or unwritable databases
+
+GARBAGE = b"this is not an SQLite database " * 200
+
+
+def _picture(tmp_path: Path) -> Path:
+    picture = tmp_path / "a.png"
+    photo_like(64, 64).save(picture)
+    return picture
+
+
+@pytest.mark.parametrize("command", [["catalogue", "list"], ["catalogue", "show", "cbsa-badge"], ["scan"],
+                                     ["explain"], ["browse"]])
+def test_a_damaged_catalogue_says_to_run_catalogue_build(home, tmp_path, command):
+    home.catalogue_db.write_bytes(GARBAGE)
+    args = list(command)
+    if command == ["scan"]:
+        args += [str(_picture(tmp_path)), "--format", "json"]
+    if command == ["explain"]:
+        args += [str(_picture(tmp_path)), "-o", str(tmp_path / "why.png")]
+    if command == ["browse"]:
+        history.open_scans(home.scans_db).close()
+    result = runner.invoke(app, [*args, "--home", str(home.root)])
+    one_error_line(result, ExitCode.USAGE, str(home.catalogue_db), "damaged", "catalogue build")
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_a_damaged_scans_db_is_moved_aside_and_a_new_one_started(home, tmp_path, folder):
+    home.scans_db.write_bytes(GARBAGE)
+    (tmp_path / "pics").mkdir()
+    target = _picture(tmp_path / "pics")
+    args = ["scan", str(target.parent if folder else target), "--format", "json", "--workers", "1"]
+    result = runner.invoke(app, [*args, "--home", str(home.root)])
+    assert result.exit_code == ExitCode.CLEAN, result.output
+    assert "Traceback" not in result.output
+    (aside,) = home.root.glob("scans.db.damaged-*")
+    assert aside.read_bytes() == GARBAGE  # kept, never deleted
+    (note,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert note.startswith("note: ") and str(home.scans_db) in note and str(aside) in note, result.stderr
+    with closing(sqlite3.connect(home.scans_db)) as db:
+        assert db.execute("select count(*) from files").fetchone() == (1,)
+
+
+def test_a_scans_db_that_cannot_be_opened_is_one_line(home, tmp_path):
+    home.scans_db.mkdir()  # root writes anywhere; a folder in the database's place cannot be opened by anyone
+    result = runner.invoke(app, ["scan", str(_picture(tmp_path)), "--format", "json", "--home", str(home.root)])
+    one_error_line(result, ExitCode.USAGE, f"cannot write {home.scans_db}", "--home")
+
+
+def test_a_home_that_cannot_be_created_is_one_line(tmp_path):
+    result = runner.invoke(app, ["catalogue", "build", "--home", "/proc/emblemcheck-home"])
+    one_error_line(result, ExitCode.USAGE, "/proc/emblemcheck-home")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes whatever the mode; the tests above cover root")
+@pytest.mark.parametrize("command", [["scan"], ["catalogue", "build", "--from", "."]])
+def test_a_read_only_home_is_one_line_naming_the_file(home, tmp_path, command):
+    picture = _picture(tmp_path)
+    home.root.chmod(0o555)
+    try:
+        args = [*command, str(picture), "--format", "json"] if command == ["scan"] else command
+        result = runner.invoke(app, [*args, "--home", str(home.root)])
+    finally:
+        home.root.chmod(0o755)
+    one_error_line(result, ExitCode.USAGE, str(home.root))
+
+
+def test_a_scan_that_waits_too_long_for_the_lock_says_another_scan_holds_it(home, tmp_path, monkeypatch):
+    monkeypatch.setattr("emblemcheck.dbfaults.BUSY_TIMEOUT", 0.2)
+    picture = _picture(tmp_path)
+    assert runner.invoke(app, ["scan", str(picture), "--home", str(home.root)]).exit_code == ExitCode.CLEAN
+    with closing(sqlite3.connect(home.scans_db, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        result = runner.invoke(app, ["scan", str(picture), "--format", "json", "--home", str(home.root)])
+        other.execute("ROLLBACK")
+    one_error_line(result, ExitCode.USAGE, str(home.scans_db), "held by another emblemcheck")
+
+
+# ------------------------------------------------------------------ 1: two scans at once
+
+
+def test_two_scans_on_one_home_at_the_same_time_both_finish_with_complete_records(home, tmp_path):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for n in range(6):
+        photo_like(120, 90, seed=n).save(folder / f"{n}.png")
+    command = [sys.executable, "-m", "emblemcheck", "scan", str(folder), "--format", "json", "--workers", "1",
+               "--rescan", "--home", str(home.root)]
+    runs = [subprocess.Popen([*command, "-o", str(tmp_path / f"report-{n}.json")], stderr=subprocess.PIPE, text=True)
+            for n in range(2)]
+    for run in runs:
+        assert run.wait(timeout=300) == ExitCode.CLEAN, run.stderr.read()
+        assert run.stderr.read() == ""
+    for n in range(2):
+        assert json.loads((tmp_path / f"report-{n}.json").read_text("utf-8"))["summary"]["files"] == 6
+    with closing(sqlite3.connect(home.scans_db)) as db:
+        assert db.execute("select count(*), count(finished_at), sum(files) from runs").fetchone() == (2, 2, 12)
+        assert db.execute("select count(*) from files where status = 'clean'").fetchone() == (6,)
+
+
+# ------------------------------------------------------------------ 13: browse answers only its own Host
+
+
+@pytest.mark.parametrize("host, status", [
+    ("127.0.0.1:{port}", 200), ("evil.example:{port}", 403), ("localhost:{port}", 403),
+    ("127.0.0.1:1", 403), ("", 403),
+])
+def test_browse_refuses_a_host_that_is_not_the_loopback_address_and_port_it_serves(home, host, status):
+    httpx = pytest.importorskip("httpx")
+    from emblemcheck.browse.app import loopback_only, open_browser
+
+    history.open_scans(home.scans_db).close()
+    browser = open_browser(home, 0)
+    try:
+        port = browser.sock.getsockname()[1]
+        guarded = loopback_only(browser.datasette.app(), browser.host)
+
+        async def get():
+            transport = httpx.ASGITransport(app=guarded)
+            async with httpx.AsyncClient(transport=transport, base_url=browser.url) as client:
+                return await client.get("/catalogue/emblems.json", headers={"host": host.format(port=port)})
+
+        response = asyncio.run(get())
+    finally:
+        browser.sock.close()
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert f"only for http://127.0.0.1:{port}/" in response.text
+
+
+# ------------------------------------------------------------------ 15: symbolic links out of the folder
+
+
+def _linked_folder(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    photo_like(80, 60, seed=1).save(outside / "secret.png")
+    folder = tmp_path / "uploads"
+    (folder / "inner").mkdir(parents=True)
+    photo_like(80, 60, seed=2).save(folder / "inner" / "own.png")
+    os.symlink(outside / "secret.png", folder / "file-link.png")
+    os.symlink(outside, folder / "folder-link")
+    os.symlink(folder / "inner" / "own.png", folder / "inside-link.png")
+    return folder
+
+
+def test_symlinks_out_of_the_scanned_folder_are_not_followed(home, tmp_path):
+    folder = _linked_folder(tmp_path)
+    result = runner.invoke(app, ["scan", str(folder), "--format", "json", "--workers", "1", "--home", str(home.root)])
+    assert result.exit_code == ExitCode.CLEAN, result.output
+    assert "Traceback" not in result.output
+    doc = json.loads(result.stdout)
+    assert sorted(Path(f["path"]).name for f in doc["files"]) == ["inside-link.png", "own.png"]
+    skipped = {Path(s["path"]).name: s["reason"] for s in doc["skipped"]}
+    assert skipped["file-link.png"] == (f"symbolic link to {tmp_path / 'outside' / 'secret.png'}, outside the "
+                                        "scanned folder (--follow-symlinks to follow it)")
+    assert skipped["folder-link"].startswith(f"symbolic link to {tmp_path / 'outside'}, outside")
+    assert "secret" not in result.stdout.replace("secret.png, outside", "")
+
+
+def test_follow_symlinks_follows_them(home, tmp_path):
+    folder = _linked_folder(tmp_path)
+    result = runner.invoke(app, ["scan", str(folder), "--format", "json", "--workers", "1", "--follow-symlinks",
+                                 "--home", str(home.root)])
+    assert result.exit_code == ExitCode.CLEAN, result.output
+    names = sorted(Path(f["path"]).name for f in json.loads(result.stdout)["files"])
+    assert names == ["file-link.png", "inside-link.png", "own.png", "secret.png"]

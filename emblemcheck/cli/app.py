@@ -11,13 +11,14 @@ with the traceback only under ``--debug``.
 from __future__ import annotations
 
 import traceback
+import warnings
 from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from ..errors import EmblemcheckError
+from ..errors import EmblemcheckError, Notice
 from ..exitcodes import ExitCode
 from ..text import printable
 
@@ -30,7 +31,10 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: typer.Context):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", Notice)
+                warnings.showwarning = _note
+                return super().invoke(ctx)
         except EmblemcheckError as exc:
             typer.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -45,6 +49,14 @@ class _Group(TyperGroup):
             typer.echo(f"error: internal error ({type(exc).__name__}: {detail}); "
                        "run again with --debug for the traceback and report it", err=True)
             ctx.exit(ExitCode.INTERNAL)
+
+
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """The library's :class:`Notice` warnings as one ``note:`` line each on stderr; other warnings as usual."""
+    if issubclass(category, Notice):
+        typer.echo(f"note: {printable(str(message))}", err=True)
+    else:
+        typer.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(), err=True)
 
 
 def make_typer(**kwargs) -> typer.Typer:

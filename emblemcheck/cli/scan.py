@@ -48,6 +48,8 @@ def scan(
     exclude: Annotated[list[str] | None, typer.Option(
         help="Leave out paths matching this glob (repeatable), e.g. 'cache/*'.")] = None,
     no_gitignore: Annotated[bool, typer.Option("--no-gitignore", help="Scan files .gitignore excludes too.")] = False,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks", help="Follow symbolic links that lead outside the scanned folder too.")] = False,
     baseline: Annotated[Path | None, typer.Option(
         dir_okay=False, help="Accepted findings (see `emblemcheck baseline`).")] = None,
     report_unused_baseline: Annotated[bool, typer.Option(help="List baseline entries that matched nothing.")] = False,
@@ -73,7 +75,8 @@ def scan(
     code = _scan(images, FORMATS[format.value], output, home, threshold, quiet=quiet, baseline=baseline,
                  report_unused_baseline=report_unused_baseline,
                  options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
-                                     excludes=tuple(exclude or ()), gitignore=not no_gitignore))
+                                     excludes=tuple(exclude or ()), gitignore=not no_gitignore,
+                                     follow_symlinks=follow_symlinks))
     raise typer.Exit(ExitCode.CLEAN if exit_zero and code in (ExitCode.FOUND, ExitCode.UNREADABLE) else code)
 
 
