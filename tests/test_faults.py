@@ -14,6 +14,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from contextlib import closing
 from pathlib import Path
@@ -415,3 +416,46 @@ def test_follow_symlinks_follows_them(home, tmp_path):
     assert result.exit_code == ExitCode.CLEAN, result.output
     names = sorted(Path(f["path"]).name for f in json.loads(result.stdout)["files"])
     assert names == ["file-link.png", "inside-link.png", "own.png", "secret.png"]
+
+
+RACER = """
+import sys, time
+from pathlib import Path
+from emblemcheck.models import FileResult
+from emblemcheck.scan import history
+path, who, start = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+while time.time() < start:
+    time.sleep(0.001)
+db = history.open_scans(path)
+run = history.start_run(db, catalogue_version="v", command=who)
+done = []
+for batch in range(40):
+    results = [FileResult(f"/{who}/{batch}-{n}.png", "clean", sha256="0" * 64) for n in range(5)]
+    history.record(db, run, results, catalogue_version="v")
+    done += results
+history.finish_run(db, run, done, seconds=1.0)
+"""
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_scans_writing_one_fresh_scans_db_at_the_same_moment_all_complete(tmp_path, round_):
+    # Three real processes open a fresh scans.db (migrations included) and write 40 batches at
+    # the same instant: with deferred transactions one of them died "database is locked" about
+    # one round in three.
+    path = tmp_path / "scans.db"
+    start = time.time() + 2.0
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(path), who, str(start)], stderr=subprocess.PIPE,
+                               text=True) for who in "abc"]
+    for racer in racers:
+        assert racer.wait(timeout=120) == 0, racer.stderr.read()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("select count(*), count(finished_at), sum(files) from runs").fetchone() == (3, 3, 600)
+        assert db.execute("select count(*) from files").fetchone() == (600,)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, the always-full device")
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_full_disk_while_writing_the_report_is_one_line(built_home, tmp_path, fmt):
+    result = runner.invoke(app, ["scan", str(_picture(tmp_path)), "--format", fmt, "-o", "/dev/full",
+                                 "--home", str(built_home.root)])
+    one_error_line(result, ExitCode.USAGE, "cannot write /dev/full", "No space left on device")

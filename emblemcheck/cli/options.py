@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -33,10 +35,33 @@ def check_output(path: Path) -> None:
         raise OutputError(f"cannot write {path}: permission denied; choose another path")
 
 
-def open_output(path: Path) -> TextIO:
-    """``path`` opened for the report, after :func:`check_output`; an OS error becomes :class:`OutputError`."""
+@contextmanager
+def open_output(path: Path) -> Iterator[TextIO]:
+    """``path`` opened for the report, after :func:`check_output`; an OS error becomes :class:`OutputError`.
+
+    Closing flushes what is left: on a full disk that fails too, and must not hide the first error.
+    """
     check_output(path)
     try:
-        return open(path, "w", encoding="utf-8")
+        handle = open(path, "w", encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        yield handle
+    except BaseException:
+        with suppress(OSError):
+            handle.close()
+        raise
+    try:
+        handle.close()
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write(stream: TextIO, text: str, path: Path | None) -> None:
+    """Write and flush report text; a full disk or a closed pipe becomes one :class:`OutputError` line."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError as exc:
+        raise OutputError(f"cannot write {path or 'the report to standard output'}: {exc.strerror or exc}") from None

@@ -17,7 +17,7 @@ from ..reports import FORMATS, ReportFormat, render
 from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..text import printable
 from .app import app
-from .options import HomeOption, home_of, open_output
+from .options import HomeOption, home_of, open_output, write
 from .progress import ScanProgress, wanted
 
 #: ``--format``'s choices: every report format, in :data:`FORMATS` order.
@@ -92,8 +92,7 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
 
             def on_result(result, reused):
                 if report.streaming:
-                    stream.write(report.streaming.file(result))
-                    stream.flush()
+                    write(stream, report.streaming.file(result), output)
                 if bar:
                     bar.advance(result)
 
@@ -101,9 +100,9 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
                                  report_unused_baseline=report_unused_baseline, pictures=report.pictures,
                                  on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
         if report.streaming:
-            stream.write(report.streaming.tail(folder.results, folder.catalogue_version, folder.context))
+            write(stream, report.streaming.tail(folder.results, folder.catalogue_version, folder.context), output)
         else:
-            stream.write(render(folder.results, report.name, folder.catalogue_version, folder.context))
+            write(stream, render(folder.results, report.name, folder.catalogue_version, folder.context), output)
     if report.errors_to_stderr:
         for result in folder.results:
             if result.status == "error":

@@ -140,18 +140,13 @@ def output_size(root: ET.Element, width: int, name: str = "SVG") -> tuple[int, i
 def _aspect(root: ET.Element) -> float | None:
     """height / width of the SVG's canvas, or ``None`` if it is empty."""
     width, height = (_length(root.get(k)) for k in ("width", "height"))
-    box = [_number(v) for v in re.split(r"[\s,]+", root.get("viewBox", "").strip()) if v]
-    if width is not None and height is not None:
-        return height / width if width > 0 and height > 0 else None
-    if len(box) == 4 and None not in box:
-        box_w, box_h = box[2], box[3]
-        if box_w <= 0 or box_h <= 0:
-            return None
-        if width is not None:  # one side given: the other follows the viewBox
-            return (width * box_h / box_w) / width if width > 0 else None
-        return box_h / box_w
     if (width is not None and width <= 0) or (height is not None and height <= 0):
         return None
+    if width is not None and height is not None:
+        return height / width
+    box = [_number(v) for v in re.split(r"[\s,]+", root.get("viewBox", "").strip()) if v]
+    if len(box) == 4 and None not in box:  # a missing side follows the viewBox's proportions
+        return box[3] / box[2] if box[2] > 0 and box[3] > 0 else None
     return 1.0
 
 
