@@ -26,11 +26,14 @@ class ExitCode(enum.IntEnum):
 
 
 def exit_code(results: Iterable[FileResult], fail_on: Restriction | None) -> ExitCode:
-    """UNREADABLE if any input was unreadable, else FOUND if a finding is at or above ``fail_on``, else CLEAN.
+    """INTERNAL if emblemcheck failed on a file, else UNREADABLE if any input was unreadable, else FOUND
+    if a finding is at or above ``fail_on``, else CLEAN.
 
-    An unreadable input wins: the verdict is incomplete. ``fail_on=None`` never fails on findings.
+    An unreadable input wins over findings: the verdict is incomplete. ``fail_on=None`` never fails on findings.
     """
     results = list(results)
+    if any(r.internal for r in results):
+        return ExitCode.INTERNAL
     if any(r.status == "error" for r in results):
         return ExitCode.UNREADABLE
     if fail_on is not None and any(f.restriction.rank >= fail_on.rank for r in results for f in r.findings):

@@ -106,6 +106,8 @@ class FileResult:
     #: For a clean file: the closest catalogue rendering that fell short of the
     #: thresholds (score below 0.5), worth a look when a known logo was missed.
     near_miss: Finding | None = None
+    #: For an error: it is a fault of emblemcheck itself (a bug met while scanning), not of the file.
+    internal: bool = False
 
     @property
     def worst(self) -> Restriction | None:

@@ -459,3 +459,27 @@ def test_a_full_disk_while_writing_the_report_is_one_line(built_home, tmp_path, 
     result = runner.invoke(app, ["scan", str(_picture(tmp_path)), "--format", fmt, "-o", "/dev/full",
                                  "--home", str(built_home.root)])
     one_error_line(result, ExitCode.USAGE, "cannot write /dev/full", "No space left on device")
+
+
+def test_a_bug_met_while_scanning_one_file_of_a_folder_exits_internal(home, tmp_path, monkeypatch):
+    from multiprocessing import Pipe
+
+    from emblemcheck.exitcodes import exit_code
+    from emblemcheck.models import FileResult
+    from emblemcheck.scan import pool
+    from emblemcheck.scan.scanner import Scanner
+
+    def broken(self, path, **kwargs):
+        raise IndexError("a bug")
+
+    monkeypatch.setattr(Scanner, "scan_file", broken)
+    parent, child = Pipe()
+    parent.send((str(_picture(tmp_path)), None))
+    parent.send(None)
+    pool._worker_main(child, str(home.root), 100)  # the worker's loop, in this process
+    assert parent.recv()[0] == "ready"
+    _kind, scanned, _code = parent.recv()
+    assert scanned.result.internal and scanned.result.error == "internal error while scanning: IndexError: a bug"
+    unreadable = FileResult("b.png", "error", error="truncated")
+    assert exit_code([scanned.result, unreadable], None) == ExitCode.INTERNAL
+    assert exit_code([unreadable], None) == ExitCode.UNREADABLE
