@@ -353,7 +353,7 @@ def test_two_scans_on_one_home_at_the_same_time_both_finish_with_complete_record
 
 
 @pytest.mark.parametrize("host, status", [
-    ("127.0.0.1:{port}", 200), ("evil.example:{port}", 403), ("localhost:{port}", 403),
+    ("127.0.0.1:{port}", 200), ("rebound-name:{port}", 403), ("localhost:{port}", 403),
     ("127.0.0.1:1", 403), ("", 403),
 ])
 def test_browse_refuses_a_host_that_is_not_the_loopback_address_and_port_it_serves(home, host, status):
