@@ -50,8 +50,32 @@ class CatalogueMissing(CatalogueError):
     """catalogue.db does not exist yet: run `emblemcheck catalogue build`."""
 
 
+class DatabaseError(EmblemcheckError):
+    """scans.db or catalogue.db cannot be used: locked by another scan, read-only, or damaged."""
+
+
+class DatabaseLocked(DatabaseError):
+    """Another emblemcheck holds the write lock on scans.db for longer than the busy timeout."""
+
+
+class HomeNotWritable(DatabaseError):
+    """The home folder or a database in it cannot be created or written."""
+
+
+class CatalogueDamaged(DatabaseError, CatalogueError):
+    """catalogue.db is not a database (overwritten or truncated): run `emblemcheck catalogue build`."""
+
+
 class UsageError(EmblemcheckError):
     """An argument is out of its valid range."""
+
+
+class OutputError(UsageError):
+    """The file a report or picture is to be written to cannot be written (missing folder, read-only)."""
+
+
+class Notice(UserWarning):
+    """Something the user must hear that does not stop the command (the CLI prints it as one ``note:`` line)."""
 
 
 class BrowseError(EmblemcheckError):

@@ -19,16 +19,21 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     #: An input could not be read; the others were still scanned. Wins over FOUND: the verdict is incomplete.
     UNREADABLE = 3
+    #: An internal error: emblemcheck itself failed (a bug, or a fault it does not know). Never a verdict.
+    INTERNAL = 4
     #: Ctrl-C or SIGTERM: the report covers what was scanned and the next run resumes.
     INTERRUPTED = 130
 
 
 def exit_code(results: Iterable[FileResult], fail_on: Restriction | None) -> ExitCode:
-    """UNREADABLE if any input was unreadable, else FOUND if a finding is at or above ``fail_on``, else CLEAN.
+    """INTERNAL if emblemcheck failed on a file, else UNREADABLE if any input was unreadable, else FOUND
+    if a finding is at or above ``fail_on``, else CLEAN.
 
-    An unreadable input wins: the verdict is incomplete. ``fail_on=None`` never fails on findings.
+    An unreadable input wins over findings: the verdict is incomplete. ``fail_on=None`` never fails on findings.
     """
     results = list(results)
+    if any(r.internal for r in results):
+        return ExitCode.INTERNAL
     if any(r.status == "error" for r in results):
         return ExitCode.UNREADABLE
     if fail_on is not None and any(f.restriction.rank >= fail_on.rank for r in results for f in r.findings):

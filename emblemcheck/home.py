@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from .errors import HomeNotWritable
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,16 @@ class Home:
     """The folder holding ``catalogue.db``, ``scans.db``, the artwork cache and user artwork."""
 
     root: Path
+
+    def ensure_writable(self) -> None:
+        """Create the folder if needed and prove a file can be written in it; raise :class:`HomeNotWritable`."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root):
+                pass
+        except OSError as exc:
+            raise HomeNotWritable(f"cannot write in the home folder {self.root} ({exc.strerror or exc}): "
+                                  "make it writable, or choose another with --home") from None
 
     @property
     def catalogue_db(self) -> Path:

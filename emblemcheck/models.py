@@ -116,6 +116,8 @@ class FileResult:
     near_miss: Finding | None = None
     #: What was left unscanned on purpose, e.g. the pages of a PDF beyond its page limit; "" when all was.
     note: str = ""
+    #: For an error: it is a fault of emblemcheck itself (a bug met while scanning), not of the file.
+    internal: bool = False
 
     @property
     def worst(self) -> Restriction | None:

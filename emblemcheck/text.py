@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-import os
+#: The surrogates ``os.fsdecode`` gives the bytes of a name that is not UTF-8 (PEP 383).
+_UNDECODABLE = range(0xDC80, 0xDD00)
 
 
 def printable(path: str) -> str:
     """``path`` as text safe for a terminal, a CSV cell or a database key.
 
-    Bytes that are not UTF-8 become ``\\xNN`` and control characters
-    (newline, tab, escape) become their backslash escapes, so one file is one
-    line and two different names never print the same.
+    Bytes that are not UTF-8 become ``\\xNN``, control characters (newline,
+    tab, escape) become their backslash escapes, and a backslash itself
+    becomes ``\\\\``, so one file is one line and the escape is reversible:
+    a real newline (``\\n``) and a backslash followed by ``n`` (``\\\\n``)
+    never print, or are stored, as the same text.
     """
-    text = os.fsencode(path).decode("utf-8", "backslashreplace")
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    if path.isprintable() and "\\" not in path:
+        return path
+    return "".join(_escaped(c) for c in path)
+
+
+def _escaped(c: str) -> str:
+    if c == "\\":
+        return "\\\\"
+    if ord(c) in _UNDECODABLE:
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    if c.isprintable():
+        return c
+    return c.encode("unicode_escape").decode("ascii")
 
 
 def clock(seconds: float) -> str:

@@ -98,6 +98,8 @@ def test_walk_is_lazy(tmp_path):
     ("new\nline.jpg", "new\\nline.jpg"),
     (os.fsdecode(b"bad\xff.jpg"), "bad\\xff.jpg"),
     ("tab\there.jpg", "tab\\there.jpg"),
+    ("back\\slash.jpg", "back\\\\slash.jpg"),
+    ("a\\nb.png", "a\\\\nb.png"),
 ])
 def test_printable_escapes_names(raw, shown):
     assert printable(raw) == shown

@@ -45,6 +45,11 @@ class Browser:
     url: str
 
     @property
+    def host(self) -> str:
+        """The one Host header the server answers: the loopback address and the port it is bound to."""
+        return f"{HOST}:{self.sock.getsockname()[1]}"
+
+    @property
     def pages(self) -> dict[str, str]:
         """The pages a person opens first, by title."""
         return {title: self.url.rstrip("/") + path for title, path in FIRST_PAGES.items()}
@@ -119,8 +124,38 @@ def serve(browser: Browser, *, open_in_browser: bool = False) -> None:
 
     if open_in_browser:
         webbrowser.open(browser.pages["Flagged files"])
-    config = uvicorn.Config(browser.datasette.app(), lifespan="on", log_level="warning")
+    config = uvicorn.Config(loopback_only(browser.datasette.app(), browser.host), lifespan="on",
+                            log_level="warning")
     uvicorn.Server(config).run(sockets=[browser.sock])
+
+
+def loopback_only(app, host: str):
+    """An ASGI wrapper that refuses (403) any HTTP request whose Host header is not ``host``.
+
+    Binding 127.0.0.1 keeps other machines out, but not a web page in this
+    computer's browser that points its own name at 127.0.0.1 (DNS rebinding)
+    and then reads the scan history as a same-origin page: its requests carry
+    that other name as the Host.
+    """
+    allowed = host.lower().encode("latin-1")
+
+    async def guarded(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            given = dict(scope.get("headers") or []).get(b"host", b"").lower()
+            if given != allowed:
+                await _refuse(send, f"emblemcheck browse answers only for http://{host}/\n")
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+async def _refuse(send, text: str) -> None:
+    body = text.encode("utf-8")
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _import_datasette():

@@ -41,6 +41,7 @@ class BuildReport:
 
 def build_catalogue(home: Home, *, from_dir: Path | None = None, manifest: Manifest | None = None) -> BuildReport:
     """Build ``home.catalogue_db`` from the shipped manifest and the user's additions."""
+    home.ensure_writable()
     manifest = merge_user(manifest or load_manifest(), load_user_manifest(home.user_manifest))
     fetched, problems = _fetch_all(manifest, home, from_dir)
     with _new_file(home) as db:

@@ -8,6 +8,7 @@ atomically (:func:`replacing`), so a failed build leaves the old one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -26,12 +27,27 @@ from PIL import Image
 from sqlite_utils import Migrations
 
 from .. import __version__
+from ..dbfaults import translated
 from ..engine.features import prepare_reference
-from ..errors import CatalogueMissing, UnknownEmblem
+from ..errors import CatalogueDamaged, CatalogueMissing, UnknownEmblem
 from ..models import Emblem, Kind, Origin, Rendering, Restriction
 from . import blobs
 
 migrations = Migrations("emblemcheck.catalogue")
+
+#: What a damaged catalogue.db (not a database, or corrupt) needs.
+REBUILD = "run `emblemcheck catalogue build` to build a new one"
+
+
+def _faults(function):
+    """Read catalogue.db (the first argument) with SQLite's errors turned into one line naming it."""
+
+    @functools.wraps(function)
+    def guarded(path, *args, **kwargs):
+        with translated(Path(path), damaged=CatalogueDamaged, fix=REBUILD):
+            return function(path, *args, **kwargs)
+
+    return guarded
 
 
 @migrations()
@@ -126,6 +142,11 @@ class Catalogue:
         """Load ``catalogue.db``; raises :class:`CatalogueMissing` if it was never built."""
         if not Path(path).is_file():
             raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
+        with translated(Path(path), damaged=CatalogueDamaged, fix=REBUILD):
+            return cls._load(Path(path))
+
+    @classmethod
+    def _load(cls, path: Path) -> Catalogue:
         db = sqlite_utils.Database(path)
         try:
             meta = _meta(db)
@@ -181,6 +202,7 @@ def _read_only(path) -> sqlite_utils.Database:
     return sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
 
 
+@_faults
 def build_facts(path) -> dict[str, str]:
     """The ``meta`` table of a built catalogue (version, built_at, emblemcheck); empty if it has none."""
     with closing(_read_only(path)) as db:
@@ -192,12 +214,14 @@ def version_of(path) -> str:
     return build_facts(path)["version"]
 
 
+@_faults
 def columns(path, names: Iterable[str]) -> dict[str, set[str]]:
     """The columns of each table or view in ``names`` (none for one that does not exist)."""
     with closing(_read_only(path)) as db:
         return {name: {row[1] for row in db.execute(f"pragma table_info([{name}])")} for name in names}
 
 
+@_faults
 def thumbnails(path, keys: Iterable[str]) -> dict[str, bytes]:
     """One thumbnail for each rendering id or emblem id in ``keys``: an emblem's is its first rendering's."""
     wanted = set(keys)
@@ -210,6 +234,7 @@ def thumbnails(path, keys: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
+@_faults
 def listings(path: Path) -> list[Listing]:
     """Every emblem with its artwork state, in manifest order."""
     if not Path(path).is_file():
@@ -237,7 +262,7 @@ def detectability(path) -> list[dict]:
     """One row an emblem: id, name, artwork, renderings, detectable (a count) and warning."""
     if not Path(path).is_file():
         raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
-    with closing(_read_only(path)) as db:
+    with translated(Path(path), damaged=CatalogueDamaged, fix=REBUILD), closing(_read_only(path)) as db:
         return list(db.query(DETECTABILITY_SQL))
 
 
@@ -309,6 +334,7 @@ def prune_features(db: sqlite_utils.Database) -> None:
     db.execute("delete from features where rendering_id not in (select id from renderings)")
 
 
+@_faults
 def load_features(path) -> list[tuple]:
     """``(rendering_id, emblem_id, ReferenceFeatures)`` of every rendering, for ``Detector.build``.
 
@@ -380,6 +406,7 @@ def stamp_version(db: sqlite_utils.Database) -> str:
     return version
 
 
+@_faults
 def copy_database(source: Path, target: Path) -> None:
     """Copy a catalogue file through SQLite's backup API (consistent even while it is read)."""
     with closing(sqlite3.connect(source)) as connection, closing(sqlite3.connect(target)) as copy:
@@ -394,12 +421,13 @@ def replacing(path: Path, *, copy_current: bool) -> Iterator[sqlite_utils.Databa
     browse views built. On any exception the new file is deleted and ``path``
     is left as it was.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.new-{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    if copy_current:
-        copy_database(path, tmp)
-    db = open_catalogue_db(tmp)
+    with translated(path, damaged=CatalogueDamaged, fix=REBUILD):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.name}.new-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        if copy_current:
+            copy_database(path, tmp)
+        db = open_catalogue_db(tmp)
     try:
         with db.atomic():
             yield db

@@ -11,7 +11,7 @@ import typer
 from ..scan.baseline import dump_baseline, entries_for, load_baseline
 from ..scan.folder import BulkOptions, scan_folder
 from .app import app
-from .options import HomeOption, home_of
+from .options import HomeOption, check_output, home_of
 
 
 @app.command()
@@ -32,6 +32,7 @@ def baseline(
 
     Example: emblemcheck baseline wp-content/uploads -o .emblemcheck-baseline.json --reason "official account"
     """
+    check_output(output)
     keep = load_baseline(output) if output.exists() else ()
     folder = scan_folder(home_of(home), paths, BulkOptions(workers=workers, command="baseline"))
     shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]

@@ -10,7 +10,7 @@ from PIL import Image
 
 from ..reports.explain import explain_image
 from .app import app
-from .options import HomeOption, home_of
+from .options import HomeOption, check_output, home_of
 
 
 @app.command()
@@ -25,6 +25,7 @@ def explain(
 
     Example: emblemcheck explain photo.jpg --emblem gc-signature-en -o why.png
     """
+    check_output(output)
     result = explain_image(image, home_of(home), emblem)
     Image.fromarray(result.picture, "RGB").save(output, "PNG")
     if not result.findings:

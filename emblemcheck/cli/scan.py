@@ -17,7 +17,7 @@ from ..reports import FORMATS, ReportFormat, render
 from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
 from ..text import printable
 from .app import app
-from .options import HomeOption, home_of
+from .options import HomeOption, home_of, open_output, write
 from .progress import ScanProgress, wanted
 
 #: ``--format``'s choices: every report format, in :data:`FORMATS` order.
@@ -49,6 +49,8 @@ def scan(
     exclude: Annotated[list[str] | None, typer.Option(
         help="Leave out paths matching this glob (repeatable), e.g. 'cache/*'.")] = None,
     no_gitignore: Annotated[bool, typer.Option("--no-gitignore", help="Scan files .gitignore excludes too.")] = False,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks", help="Follow symbolic links that lead outside the scanned folder too.")] = False,
     baseline: Annotated[Path | None, typer.Option(
         dir_okay=False, help="Accepted findings (see `emblemcheck baseline`).")] = None,
     report_unused_baseline: Annotated[bool, typer.Option(help="List baseline entries that matched nothing.")] = False,
@@ -63,8 +65,9 @@ def scan(
 
     Exit codes: 0 nothing found at or above --fail-on (default: restricted);
     1 something found at or above it; 2 usage error; 3 an input could not be read
-    (takes precedence: the verdict is incomplete); 130 interrupted (the report
-    covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
+    (takes precedence: the verdict is incomplete); 4 internal error (a bug in
+    emblemcheck, never a verdict: run again with --debug for the traceback);
+    130 interrupted (the report covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
 
     Examples: emblemcheck scan banner.png;
     emblemcheck scan wp-content/uploads --format html -o report.html
@@ -73,7 +76,8 @@ def scan(
     code = _scan(images, FORMATS[format.value], output, home, threshold, quiet=quiet, baseline=baseline,
                  report_unused_baseline=report_unused_baseline,
                  options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
-                                     excludes=tuple(exclude or ()), gitignore=not no_gitignore))
+                                     excludes=tuple(exclude or ()), gitignore=not no_gitignore,
+                                     follow_symlinks=follow_symlinks))
     raise typer.Exit(ExitCode.CLEAN if exit_zero and code in (ExitCode.FOUND, ExitCode.UNREADABLE) else code)
 
 
@@ -82,15 +86,14 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
           report_unused_baseline: bool, options: BulkOptions) -> ExitCode:
     show = wanted(quiet=quiet, report=report, to_stdout=output is None)
     with ExitStack() as stack:
-        stream = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
+        stream = stack.enter_context(open_output(output)) if output else sys.stdout
         with ExitStack() as scanning:  # the bar is gone before the report is written
             bar = scanning.enter_context(ScanProgress(count_entries(images, options))) if show else None
             scanning.enter_context(_sigterm_as_interrupt())
 
             def on_result(result, reused):
                 if report.streaming:
-                    stream.write(report.streaming.file(result))
-                    stream.flush()
+                    write(stream, report.streaming.file(result), output)
                 if bar:
                     bar.advance(result)
 
@@ -98,13 +101,13 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
                                  report_unused_baseline=report_unused_baseline, pictures=report.pictures,
                                  on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
         if report.streaming:
-            stream.write(report.streaming.tail(folder.results, folder.catalogue_version, folder.context))
+            write(stream, report.streaming.tail(folder.results, folder.catalogue_version, folder.context), output)
         else:
-            stream.write(render(folder.results, report.name, folder.catalogue_version, folder.context))
+            write(stream, render(folder.results, report.name, folder.catalogue_version, folder.context), output)
     if report.errors_to_stderr:
         for result in folder.results:
             if result.status == "error":
-                typer.echo(f"error: {printable(result.path)}: {result.error}", err=True)
+                typer.echo(f"error: {result.path}: {printable(result.error)}", err=True)
     if folder.context.interrupted:
         typer.echo("interrupted: the report covers what was scanned; run again to resume", err=True)
         return ExitCode.INTERRUPTED

@@ -24,6 +24,18 @@ from .svg import render_svg
 #: larger image is refused as a probable decompression bomb.
 MAX_PIXELS = 100_000_000
 
+# Pillow's own guard warns from 89.5 megapixels and refuses from twice its
+# limit; set it to ours, so every image Pillow opens anywhere in emblemcheck
+# (thumbnails, catalogue artwork) meets the one documented limit.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# Pillow's UserWarnings say which metadata it skipped ("Tag data larger than
+# file", "Corrupt EXIF data"): the picture is still read, emblemcheck already
+# ignores an EXIF it cannot use, and the verdict does not depend on them, so
+# they carry nothing for the user and must not land between the report's
+# lines on stderr. (The decompression-bomb warning is a RuntimeWarning, kept.)
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\.|$)")
+
 #: Most pixels of the working copy the matchers see: an area bound, whatever
 #: the shape, so a 390 x 2400 phone screenshot keeps its full width and a
 #: 4032 x 3024 photo is kept at 2560 x 1920, where a badge at 3 % of the width

@@ -22,6 +22,7 @@ so a bulk scan looks past the first frame:
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -95,7 +96,7 @@ def iter_frames(data: bytes, name: str = "image", *, work_pixels: int | None = W
         return
     image = open_image(data, name, max_pixels=max_pixels)
     svg = is_svg(data)
-    count = 1 if svg else getattr(image, "n_frames", 1) or 1
+    count = 1 if svg else _frame_count(image, name)
     if count == 1:
         fmt = "SVG" if svg else image.format or ""
         yield Frame(0, 1, decode_opened(image, name, fmt=fmt, work_pixels=work_pixels))
@@ -110,6 +111,14 @@ def iter_frames(data: bytes, name: str = "image", *, work_pixels: int | None = W
                     page=index + 1 if paged else None)
 
 
+def _frame_count(image: Image.Image, name: str) -> int:
+    """How many frames ``image`` has; counting reads every frame header, so a cut-off file fails here."""
+    try:
+        return getattr(image, "n_frames", 1) or 1
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error) as exc:  # Pillow's GIF reader
+        raise ImageError(f"{name}: truncated: the file ends inside an animation frame ({exc})") from None
+
+
 def _decode_frame(image: Image.Image, index: int, name: str, work_pixels: int | None,
                   max_pixels: int) -> LoadedImage:
     try:
@@ -120,7 +129,8 @@ def _decode_frame(image: Image.Image, index: int, name: str, work_pixels: int | 
         frame = to_rgb(ImageOps.exif_transpose(image.copy()))
         width, height = frame.size
         frame = shrunk(frame, work_pixels)
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-        raise ImageError(f"{name}: frame {index} unreadable ({exc})") from None
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error,
+            Image.DecompressionBombError) as exc:
+        raise ImageError(f"{name}: frame {index} unreadable ({exc or 'truncated'})") from None
     rgb = np.asarray(frame, dtype=np.uint8)
     return LoadedImage(rgb=rgb, width=width, height=height, format=image.format or "")

@@ -2,6 +2,9 @@
 
 File names are escaped as in the text report (``\\n``, ``\\xff``) so every
 record is one line, whatever the spreadsheet does with quoted newlines.
+A text cell that a spreadsheet would read as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return: OWASP's list for CSV
+injection) gets a leading apostrophe, so ``=HYPERLINK(...).png`` stays a name.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from ..scan.wordpress import group_results
 from ..text import printable
 from .context import ScanContext
 
+#: First characters that make a spreadsheet evaluate a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 COLUMNS = ("path", "original", "status", "sha256", "width", "height", "emblem_id", "emblem", "restriction",
            "score", "method", "page", "seconds", "last_seconds", "box_x", "box_y", "box_w", "box_h", "reason")
 
@@ -24,8 +30,8 @@ def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
     out: list[list] = []
     originals = {m.path: g.original for g in group_results(results) for m in g.members}
     for result in results:
-        path = printable(context.shown(result.path))
-        original = printable(context.shown(originals.get(result.path, result.path)))
+        path = context.shown(result.path)  # a result's path is printable() already
+        original = context.shown(originals.get(result.path, result.path))
         base = [path, original, result.status, result.sha256, result.width or "", result.height or ""]
         # The reason column holds an error's reason, or what a partly scanned file left out.
         reason = printable(result.error or result.note)
@@ -36,7 +42,7 @@ def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
             out.append(base + [f.emblem_id, f.name, str(f.restriction), round(f.score, 4), f.method, *where, *f.box,
                                reason])
     for accepted in context.accepted:
-        path = printable(context.shown(accepted.path))
+        path = context.shown(accepted.path)
         out.append([path, path, "accepted", accepted.sha256, "", "", accepted.emblem_id] + [""] * 11
                    + [printable(accepted.reason)])
     for skip in context.skipped:
@@ -49,5 +55,10 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(rows(results, context))
+    writer.writerows([_inert(cell) for cell in row] for row in rows(results, context))
     return buffer.getvalue()
+
+
+def _inert(cell):
+    """A text cell a spreadsheet would evaluate, with a leading apostrophe; anything else as it is."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell

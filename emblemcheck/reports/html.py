@@ -37,7 +37,7 @@ code{word-break:break-all}
 
 
 def _e(text: object) -> str:
-    return html.escape(printable(str(text)), quote=True)
+    return html.escape(str(text), quote=True)
 
 
 def _img(data: bytes | None, alt: str, css: str) -> str:
@@ -110,11 +110,13 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
                first="emblem"),
         f"<h2>Flagged ({len(flagged)})</h2>",
         "".join(_group(g, context) for g in flagged) or "<p>Nothing flagged.</p>",
-        _table("Errors", "errors", [(context.shown(r.path), r.error) for r in results if r.status == "error"]),
+        _table("Errors", "errors",
+               [(context.shown(r.path), printable(r.error)) for r in results if r.status == "error"]),
         _table("Partly scanned", "partial", [(context.shown(r.path), r.note) for r in results if r.note]),
-        _table("Skipped", "skipped", [(context.shown(s.path), s.reason) for s in context.skipped]),
+        _table("Skipped", "skipped",
+               [(printable(context.shown(s.path)), printable(s.reason)) for s in context.skipped]),
         _table("Accepted by the baseline", "accepted",
-               [(context.shown(a.path), f"{a.emblem_id}: {a.reason}") for a in context.accepted]),
+               [(context.shown(a.path), printable(f"{a.emblem_id}: {a.reason}")) for a in context.accepted]),
         _table("Unused baseline entries", "unused",
                [(e.example_path or e.sha256, f"{e.emblem_id}: {e.reason}") for e in context.unused_baseline or ()]),
         "</body></html>\n",

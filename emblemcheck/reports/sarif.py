@@ -47,7 +47,7 @@ def fingerprint(sha256: str, emblem_id: str) -> str:
 
 
 def _uri(path: str, context: ScanContext) -> str:
-    return quote(printable(context.shown(path)).replace(os.sep, "/"), safe="/")
+    return quote(context.shown(path).replace(os.sep, "/"), safe="/")
 
 
 def _rules() -> list[dict]:
@@ -104,7 +104,7 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
 def _notification(path: str, reason: str, level: str, context: ScanContext) -> dict:
     return {
         "level": level,
-        "message": {"text": f"{printable(context.shown(path))}: {printable(reason)}"},
+        "message": {"text": f"{context.shown(path)}: {printable(reason)}"},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(path, context),
                                                                  "uriBaseId": "%SRCROOT%"}}}],
     }
@@ -113,7 +113,7 @@ def _notification(path: str, reason: str, level: str, context: ScanContext) -> d
 def document(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> dict:
     notifications = [_notification(r.path, r.error, "error", context) for r in results if r.status == "error"]
     notifications += [_notification(r.path, r.note, "warning", context) for r in results if r.note]
-    notifications += [_notification(s.path, s.reason, "note", context) for s in context.skipped]
+    notifications += [_notification(printable(s.path), s.reason, "note", context) for s in context.skipped]
     base = Path(context.base or os.getcwd()).resolve().as_uri().rstrip("/") + "/"
     return {
         "$schema": SCHEMA,

@@ -48,15 +48,15 @@ def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
 
 
 def _group_lines(group: ResultGroup, context: ScanContext, cited: dict[str, int]) -> list[str]:
-    head = printable(context.shown(group.original))
+    head = context.shown(group.original)
     missing = "" if group.present else " (original not in the folder; found through its copies)"
     lines = [f"{head}: FLAGGED{missing}"]
     lines.extend(f"  note: {printable(m.note)}" for m in group.members if m.note and m is group.head)
     for finding in group.findings:
         lines.extend(finding_lines(finding, cited))
     for copy in group.copies:
-        note = f"; {printable(copy.note)}" if copy.note else ""
-        lines.append(f"  copy: {printable(context.shown(copy.path))} ({copy.status}{note})")
+        note = f"; {copy.note}" if copy.note else ""
+        lines.append(f"  copy: {context.shown(copy.path)} ({copy.status}{note})")
     return lines
 
 
@@ -70,19 +70,19 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     listed = len(results) <= LIST_CLEAN_UP_TO
     for r in results:  # a partly scanned clean file is always listed, with what was left out
         if r.status == "clean" and (listed or r.note):
-            note = f" ({printable(r.note)})" if r.note else ""
-            lines.append(f"{printable(context.shown(r.path))}: clean{note}")
+            note = f" ({r.note})" if r.note else ""
+            lines.append(f"{context.shown(r.path)}: clean{note}")
     for result in results:
         if result.status == "error":
-            lines.append(f"{printable(context.shown(result.path))}: ERROR {printable(result.error)}")
+            lines.append(f"{context.shown(result.path)}: ERROR {printable(result.error)}")
     for skip in context.skipped:
         lines.append(f"{printable(context.shown(skip.path))}: skipped, {printable(skip.reason)}")
     for accepted in context.accepted:
-        lines.append(f"{printable(context.shown(accepted.path))}: {accepted.emblem_id} accepted by the baseline "
+        lines.append(f"{context.shown(accepted.path)}: {accepted.emblem_id} accepted by the baseline "
                      f"({printable(accepted.reason)})")
     for entry in context.unused_baseline or ():
         lines.append(f"unused baseline entry: {entry.emblem_id} in {entry.sha256[:12]}… "
-                     f"(was {printable(entry.example_path) or 'unknown path'})")
+                     f"(was {entry.example_path or 'unknown path'})")
     if cited:
         lines.append("Why it matters:")
         lines.extend(f"  [{number}] {why(rules()[rule_id])}" for rule_id, number in cited.items())

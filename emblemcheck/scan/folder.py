@@ -52,6 +52,7 @@ class BulkOptions:
     rescan: bool = False
     excludes: tuple[str, ...] = ()
     gitignore: bool = True
+    follow_symlinks: bool = False
     max_pixels: int = MAX_PIXELS
     command: str = "scan"
 
@@ -129,7 +130,8 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
 
     interrupted = False
     try:
-        entries = walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore)
+        entries = walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore,
+                       follow_symlinks=options.follow_symlinks)
         _drive(pool, entries, db, version, options, tally, finish, on_skip)
     except KeyboardInterrupt:
         interrupted = True
@@ -240,7 +242,7 @@ def count_entries(paths: Iterable[str | Path], options: BulkOptions) -> int:
     """How many entries a walk yields, without opening any file (for the progress total)."""
     roots = [os.path.abspath(p) for p in paths]
     return sum(1 for _ in walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore,
-                               sniff_content=False))
+                               sniff_content=False, follow_symlinks=options.follow_symlinks))
 
 
 def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOptions(), *,

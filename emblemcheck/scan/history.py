@@ -7,17 +7,23 @@ schema only moves forward, through the migrations below.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
 import time
-from collections.abc import Iterable
-from contextlib import closing
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from .. import dbfaults
+from ..dbfaults import is_damaged, translated
+from ..errors import HomeNotWritable, Notice
 from ..models import FileResult, Finding, Restriction
 
 migrations = Migrations("emblemcheck.scans")
@@ -99,45 +105,127 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 def open_scans(path: Path) -> sqlite_utils.Database:
-    """Open (creating and migrating as needed) the scans database at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.enable_wal()
-    migrations.apply(db)
+    """Open (creating and migrating as needed) the scans database at ``path``.
+
+    A file that is not a database (overwritten, truncated) is moved aside,
+    never deleted, and a new one started; a :class:`Notice` names both.
+    """
+    with translated(path):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HomeNotWritable(f"cannot create the home folder {path.parent} ({exc.strerror or exc}): "
+                                  "choose another with --home") from None
+        try:
+            return _open(path)
+        except sqlite3.DatabaseError as exc:
+            if not is_damaged(exc):
+                raise
+            aside = _move_aside(path)
+            warnings.warn(Notice(f"{path} was damaged ({exc}); it was moved to {aside} and a new scan "
+                                 "history started"), stacklevel=2)
+            return _open(path)
+
+
+def _open(path: Path) -> sqlite_utils.Database:
+    # Our own connection for the busy timeout: a second scan waits for the
+    # first one's short write transaction instead of failing at once.
+    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=dbfaults.BUSY_TIMEOUT))
+    try:
+        db.enable_wal()
+        with writing(db):
+            migrations.apply(db)
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged ``path`` (and its -wal and -shm files) to a free ``.damaged-N`` name beside it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, aside.with_name(aside.name + suffix))
+    return aside
+
+
+@contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One short write transaction that takes the write lock at its start (``BEGIN IMMEDIATE``).
+
+    sqlite-utils' ``atomic()`` begins a deferred transaction, which in WAL
+    mode fails at once ("database is locked") when it upgrades from reading
+    to writing while another scan writes; an immediate one waits for the
+    busy timeout instead. Blocks inside nest as savepoints.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def _guarded(function):
+    """Run a write on scans.db with SQLite's errors turned into one-line errors naming the file."""
+
+    @functools.wraps(function)
+    def guarded(db: sqlite_utils.Database, *args, **kwargs):
+        with translated(_path_of(db)):
+            return function(db, *args, **kwargs)
+
+    return guarded
+
+
+def _path_of(db: sqlite_utils.Database) -> Path:
+    return Path(next(row[2] for row in db.conn.execute("pragma database_list") if row[1] == "main"))
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+@_guarded
 def start_run(db: sqlite_utils.Database, *, catalogue_version: str, command: str) -> int:
     """Insert a run row and return its id."""
     table = db.table("runs")
-    table.insert({"started_at": _now(), "catalogue_version": catalogue_version, "command": command})
+    with writing(db):
+        table.insert({"started_at": _now(), "catalogue_version": catalogue_version, "command": command})
     run_id = table.last_pk
     assert isinstance(run_id, int), "sqlite-utils gives an inserted row's integer key"
     return run_id
 
 
+@_guarded
 def finish_run(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult], *,
                seconds: float, skipped: int = 0) -> None:
     """Close a run with its counts."""
     results = list(results)
-    db.table("runs").update(
-        run_id,
-        {
-            "finished_at": _now(),
-            "duration_s": round(seconds, 3),
-            "files": len(results),
-            "flagged": sum(r.status == "flagged" for r in results),
-            "clean": sum(r.status == "clean" for r in results),
-            "errors": sum(r.status == "error" for r in results),
-            "skipped": skipped,
-        },
-    )
+    with writing(db):
+        db.table("runs").update(
+            run_id,
+            {
+                "finished_at": _now(),
+                "duration_s": round(seconds, 3),
+                "files": len(results),
+                "flagged": sum(r.status == "flagged" for r in results),
+                "clean": sum(r.status == "clean" for r in results),
+                "errors": sum(r.status == "error" for r in results),
+                "skipped": skipped,
+            },
+        )
 
 
+@_guarded
 def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult], *,
            catalogue_version: str, stats: dict[str, tuple[int, int]] | None = None,
            thumbnails: dict[str, bytes] | None = None) -> None:
@@ -148,7 +236,7 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
     """
     stats = stats or {}
     thumbnails = thumbnails or {}
-    with db.atomic():
+    with writing(db):
         for result in results:
             size, mtime_ns = stats.get(result.path, (None, None))
             best = max((f.score for f in result.findings), default=None)
@@ -186,12 +274,13 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
             )
 
 
+@_guarded
 def record_accepted(db: sqlite_utils.Database, accepted: Iterable, *, source: str) -> None:
     """Remember findings a baseline accepted (by image SHA-256 and emblem id) with their reasons."""
     rows = [{"sha256": a.sha256, "emblem_id": a.emblem_id, "reason": a.reason, "accepted_at": _now(),
              "source": source} for a in accepted]
     if rows:
-        with db.atomic():
+        with writing(db):
             db.table("accepted").upsert_all(rows, pk=("sha256", "emblem_id"))
 
 

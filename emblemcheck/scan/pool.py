@@ -82,7 +82,7 @@ def _worker_main(conn: Connection, home_root: str, max_pixels: int) -> None:
             conn.send(("done", scanner.scan_file(path, max_pixels=max_pixels, stat=stat), 0))
         except Exception as exc:  # noqa: BLE001 - one file's bug must be reported, not end the run
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
-            conn.send(("done", Scanned(FileResult(printable(path), "error", error=message)), 0))
+            conn.send(("done", Scanned(FileResult(printable(path), "error", error=message, internal=True)), 0))
 
 
 class _Worker:

@@ -202,9 +202,8 @@ def _unscanned(last: Frame | None, seen: int) -> str:
 
 def _reason(exc: ImageError, name: str) -> str:
     """The error message without the file name the report already shows."""
-    text = printable(str(exc))
-    shown = printable(name)
-    return text[len(shown) + 2:] if text.startswith(shown + ": ") else text
+    text = str(exc)
+    return text[len(name) + 2:] if text.startswith(name + ": ") else text
 
 
 def open_scanner(home: Home | Path | str | None = None) -> Scanner:

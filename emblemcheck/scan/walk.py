@@ -149,21 +149,26 @@ class GitIgnores:
 
 
 def walk(roots: Iterable[str | Path], *, excludes: Excludes | None = None, gitignore: bool = True,
-         sniff_content: bool = True) -> Iterator[Entry]:
+         sniff_content: bool = True, follow_symlinks: bool = False) -> Iterator[Entry]:
     """Yield every file under ``roots`` as an :class:`ImageFile` or a :class:`Skip`.
 
-    Follows symbolic links but never twice into the same folder, so a link
-    loop ends the branch with a :class:`Skip` error. FIFOs, sockets and
+    Follows symbolic links whose target is inside the root being walked, but
+    never twice into the same folder, so a link loop ends the branch with a
+    :class:`Skip` error. A link that leads outside the root is skipped, with
+    its target in the reason (a scan of untrusted uploads must not read
+    ``/etc/shadow``), unless ``follow_symlinks``. A root named by the caller
+    is walked even when it is itself a link. FIFOs, sockets and
     devices are skipped without being opened (opening a FIFO would block).
     With ``sniff_content=False`` files are not opened and every regular file
     is yielded with format ``""`` (used to count files for progress).
     """
     excludes = excludes or Excludes()
     for root in roots:
-        yield from _walk_root(str(root), excludes, gitignore, sniff_content)
+        yield from _walk_root(str(root), excludes, gitignore, sniff_content, follow_symlinks)
 
 
-def _walk_root(root: str, excludes: Excludes, gitignore: bool, sniff_content: bool) -> Iterator[Entry]:
+def _walk_root(root: str, excludes: Excludes, gitignore: bool, sniff_content: bool,
+               follow_symlinks: bool) -> Iterator[Entry]:
     try:
         info = os.stat(root)
     except FileNotFoundError:
@@ -177,12 +182,14 @@ def _walk_root(root: str, excludes: Excludes, gitignore: bool, sniff_content: bo
         yield _file_entry(root, info, sniff_content, named=True)
         return
     ignores = GitIgnores(Path(root)) if gitignore else None
-    yield from _walk_folder(root, "", excludes, ignores, sniff_content, visited=set(), ancestors=[])
+    inside = None if follow_symlinks else os.path.realpath(root)
+    yield from _walk_folder(root, "", excludes, ignores, sniff_content, visited=set(), ancestors=[],
+                            inside=inside)
 
 
 def _walk_folder(folder: str, relative: str, excludes: Excludes, ignores: GitIgnores | None,
                  sniff_content: bool, *, visited: set[tuple[int, int]],
-                 ancestors: list[tuple[int, int]]) -> Iterator[Entry]:
+                 ancestors: list[tuple[int, int]], inside: str | None) -> Iterator[Entry]:
     try:
         info = os.stat(folder)
         key = (info.st_dev, info.st_ino)
@@ -208,13 +215,13 @@ def _walk_folder(folder: str, relative: str, excludes: Excludes, ignores: GitIgn
     ancestors.append(key)
     for child in children:
         yield from _walk_child(child, f"{relative}{child.name}", excludes, ignores, sniff_content,
-                               visited=visited, ancestors=ancestors)
+                               visited=visited, ancestors=ancestors, inside=inside)
     ancestors.pop()
 
 
 def _walk_child(child: os.DirEntry, relative: str, excludes: Excludes, ignores: GitIgnores | None,
                 sniff_content: bool, *, visited: set[tuple[int, int]],
-                ancestors: list[tuple[int, int]]) -> Iterator[Entry]:
+                ancestors: list[tuple[int, int]], inside: str | None) -> Iterator[Entry]:
     if child.name == ".git":
         return  # git's own store: never user content, never reported
     pattern = excludes.match(relative)
@@ -223,6 +230,11 @@ def _walk_child(child: os.DirEntry, relative: str, excludes: Excludes, ignores: 
         return
     if ignores is not None and ignores.ignored(relative):
         yield Skip(child.path, "ignored by .gitignore")
+        return
+    outside = _outside(child, inside)
+    if outside:
+        yield Skip(child.path, f"symbolic link to {outside}, outside the scanned folder "
+                               "(--follow-symlinks to follow it)")
         return
     try:
         info = os.stat(child.path)  # follows links: a link is judged by its target
@@ -235,7 +247,7 @@ def _walk_child(child: os.DirEntry, relative: str, excludes: Excludes, ignores: 
         return
     if stat.S_ISDIR(info.st_mode):
         yield from _walk_folder(child.path, relative + "/", excludes, ignores, sniff_content,
-                                visited=visited, ancestors=ancestors)
+                                visited=visited, ancestors=ancestors, inside=inside)
     else:
         yield _file_entry(child.path, info, sniff_content, named=False)
 
@@ -265,6 +277,16 @@ def _file_entry(path: str, info: os.stat_result, sniff_content: bool, *, named: 
     if looks_like_image:
         return Skip(path, what, error=True)
     return Skip(path, f"not an image ({what})")
+
+
+def _outside(child: os.DirEntry, inside: str | None) -> str | None:
+    """The target of ``child`` if it is a symbolic link leading outside the folder ``inside``."""
+    if inside is None or not child.is_symlink():
+        return None
+    target = os.path.realpath(child.path)
+    if target == inside or target.startswith(inside.rstrip(os.sep) + os.sep):
+        return None
+    return target
 
 
 def _os_reason(exc: OSError) -> str:
