@@ -32,6 +32,8 @@ KINDS: tuple[str, ...] = ("signature", "wordmark", "coat-of-arms", "shield", "ba
 
 Status = Literal["flagged", "clean", "error"]
 
+Inheritance = Literal["derived", "identical"]
+
 #: [x, y, width, height] in the scanned image's own pixels.
 Box = tuple[int, int, int, int]
 #: Four (x, y) corners of the matched outline, clockwise from the reference's top-left.
@@ -106,6 +108,11 @@ class FileResult:
     #: For a clean file: the closest catalogue rendering that fell short of the
     #: thresholds (score below 0.5), worth a look when a known logo was missed.
     near_miss: Finding | None = None
+    #: The file whose verdict this one took instead of being scanned, and how:
+    #: ``derived`` (a verified WordPress copy of it, boxes mapped) or
+    #: ``identical`` (the same bytes, scanned once in this run).
+    inherited_from: str = ""
+    inherited_as: Inheritance | None = None
 
     @property
     def worst(self) -> Restriction | None:

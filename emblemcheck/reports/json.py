@@ -40,6 +40,8 @@ def file_dict(result: FileResult) -> dict:
         "height": result.height or None,
         "findings": [finding_dict(f) for f in result.findings],
         "near_miss": finding_dict(result.near_miss) if result.near_miss else None,
+        "inherited_from": result.inherited_from or None,
+        "inherited_as": result.inherited_as,
     }
 
 

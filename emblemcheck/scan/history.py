@@ -175,6 +175,8 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
                     "near_name": near.name if near else None,
                     "near_rendering_id": near.rendering_id if near else None,
                     "near_method": near.method if near else None,
+                    "inherited_from": result.inherited_from or None,
+                    "inherited_as": result.inherited_as,
                 },
                 pk="path",
             )
@@ -212,7 +214,8 @@ def recorded(db: sqlite_utils.Database, path: str) -> Recorded | None:
         return None
     findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [path]))
     result = FileResult(row["path"], row["status"], sha256=row["sha256"], width=row["width"] or 0,
-                        height=row["height"] or 0, findings=findings)
+                        height=row["height"] or 0, findings=findings,
+                        inherited_from=row.get("inherited_from") or "", inherited_as=row.get("inherited_as"))
     return Recorded(row["size"], row["mtime_ns"], row["catalogue_version"], result)
 
 
@@ -260,7 +263,7 @@ def _finding(row: dict) -> Finding:
 # Views for `emblemcheck browse`. scans.db cannot join catalogue.db (separate
 # files), so flagged_files carries the rendering id as `emblem_thumbnail` and
 # the Datasette plugin draws it from the catalogue (see browse/plugin.py).
-FLAGGED_FILES_SQL = """
+_FLAGGED_FILES = """
 select
   f.path,
   f.thumbnail as file_thumbnail,
@@ -274,12 +277,15 @@ select
   a.reason as accepted_reason,
   fd.run_id,
   f.scanned_at,
-  f.sha256
+  f.sha256{extra}
 from findings as fd
 join files as f on f.path = fd.path
 left join accepted as a on a.sha256 = fd.sha256 and a.emblem_id = fd.emblem_id
 where f.status = 'flagged'
 """
+
+# m004 added the inherited_from column; m002 keeps creating the view it created then.
+FLAGGED_FILES_SQL = _FLAGGED_FILES.format(extra=",\n  f.inherited_from")
 
 SCAN_ERRORS_SQL = """
 select path, error, size, run_id, scanned_at
@@ -306,7 +312,7 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    db.create_view("flagged_files", FLAGGED_FILES_SQL)
+    db.create_view("flagged_files", _FLAGGED_FILES.format(extra=""))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -317,3 +323,13 @@ def m003_near_misses(db: sqlite_utils.Database) -> None:
     # threshold), so `browse` can list near misses.
     for column in ("near_emblem_id", "near_name", "near_rendering_id", "near_method"):
         db["files"].add_column(column, str)
+
+
+@migrations()
+def m004_inherited_verdicts(db: sqlite_utils.Database) -> None:
+    # A file that took its verdict from another instead of being scanned: the
+    # other file's path, and "derived" (a verified WordPress copy of it) or
+    # "identical" (the same bytes). The flagged files view shows the path.
+    for column in ("inherited_from", "inherited_as"):
+        db["files"].add_column(column, str)
+    db.create_view("flagged_files", FLAGGED_FILES_SQL, replace=True)
