@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, ScansMissing, UsageError
 from ..home import Home
 from ..scan import history
+from . import DEFAULT_PORT
 from .metadata import metadata
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 8001
 #: Settings beyond Datasette's defaults. hamming() over every pair of
 #: renderings takes longer than the default 1 s on a large catalogue.
 #: No "download database" link: catalogue.db holds renders of official

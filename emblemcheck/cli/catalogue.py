@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..catalogue import add_artwork, build_catalogue, listings, remove
+from ..catalogue.store import listings
 from ..errors import UnknownEmblem, UsageError
 from ..models import KINDS, Restriction
 from .app import make_typer
@@ -42,6 +42,9 @@ def build(
 
     Example: emblemcheck catalogue build
     """
+    # Imported here, as in add and remove: a build runs the engine (OpenCV, numpy); list and show need only the store.
+    from ..catalogue.build import build_catalogue
+
     report = build_catalogue(home_of(home), from_dir=from_dir)
     for problem in report.problems:
         typer.echo(f"warning: {problem}", err=True)
@@ -111,6 +114,8 @@ def add(
       emblemcheck catalogue add crest.svg --id my-crest --name "My crest" \\
         --agency "My agency" --kind badge --restriction restricted
     """
+    from ..catalogue.edit import add_artwork  # here: adding renders and describes the artwork (the engine)
+
     new = any(v is not None for v in (name, agency, kind, restriction))
     if new:
         missing = [o for o, v in (("--id", emblem_id), ("--name", name), ("--agency", agency),
@@ -136,4 +141,6 @@ def remove_(emblem_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeO
 
     Example: emblemcheck catalogue remove cbsa-badge
     """
+    from ..catalogue.edit import remove  # here: a removal rewrites the catalogue through the build code
+
     typer.echo(remove(home_of(home), emblem_id))

@@ -16,12 +16,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import FileVanished, ImageError, ImageTooLarge
+from .content import MAX_PIXELS, is_svg
 from .svg import render_svg
-
-#: Largest image accepted, in pixels (width x height). 100 megapixels covers
-#: any camera of 2026 while keeping a decoded RGB frame under 300 MB; a
-#: larger image is refused as a probable decompression bomb.
-MAX_PIXELS = 100_000_000
 
 #: Longest side of the working copy the matchers see. Emblems of interest are
 #: at least ~40 px wide in a 1600 px picture (the benchmark's embedded-small
@@ -66,12 +62,6 @@ def read_file(path: Path | str) -> bytes:
         raise ImageError(f"{path}: permission denied") from None
     except OSError as exc:
         raise ImageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-def is_svg(data: bytes) -> bool:
-    """Sniff SVG by content: an XML or <svg> start within the first kilobyte."""
-    head = data[:1024].lstrip().lower()
-    return head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head)
 
 
 def open_image(data: bytes, name: str = "image", *, max_pixels: int = MAX_PIXELS) -> Image.Image:

@@ -31,12 +31,12 @@ from typing import NamedTuple
 
 from ..catalogue import store
 from ..errors import UsageError
-from ..media.decode import MAX_PIXELS
+from ..media.content import MAX_PIXELS
 from ..models import FileResult
 from ..text import printable
 from . import history, wordpress
 from .pool import DEFAULT_TIMEOUT, Copies, InlinePool, Pool, Stat, WorkerPool
-from .scanner import Scanned
+from .scanned import Scanned
 from .walk import Entry, Excludes, ImageFile, Skip, walk
 
 #: Results written per transaction: small enough that an interrupted run
@@ -55,6 +55,9 @@ class BulkOptions:
     gitignore: bool = True
     max_pixels: int = MAX_PIXELS
     command: str = "scan"
+    #: Copies take their original's verdict once checked, identical bytes are scanned once; off: every file
+    #: goes through the detector (what the benchmark compares reuse with).
+    reuse: bool = True
 
     def worker_count(self) -> int:
         """The number of worker processes to start."""
@@ -187,7 +190,9 @@ class _Feeder:
     original goes to the pool in one job with its WordPress copies, and a file
     whose bytes were already met in this run (same SHA-256) waits for that
     file's verdict instead of being scanned. Only the folders on the walk's
-    current path are held, so memory grows with one folder's listing, not the tree's.
+    current path are held, so the listings held grow with one folder, not the
+    tree; the verdict kept per distinct content grows with the run, as the
+    run's results already do.
     """
 
     def __init__(self, entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
@@ -234,7 +239,11 @@ class _Feeder:
         self.folders.setdefault(folder, []).append(entry)
 
     def _flush(self, folder: str) -> None:
-        files = {f.path: f for f in self.folders.pop(folder) if self._first_of_its_bytes(f)}
+        held = self.folders.pop(folder)
+        if not self.options.reuse:
+            self.jobs.extend(_Job(f.path, _stat(f)) for f in held)
+            return
+        files = {f.path: f for f in held if self._first_of_its_bytes(f)}
         for found in wordpress.group(files):
             if found.present and found.copies:
                 copies = tuple((c, _stat(files[c])) for c in found.copies)

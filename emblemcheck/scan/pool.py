@@ -24,12 +24,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Protocol
 
-import cv2
-
 from ..errors import EmblemcheckError
 from ..models import FileResult
 from ..text import printable
-from .scanner import Scanned, open_scanner
+from .scanned import Scanned
 
 #: Seconds one file may take before its worker is killed and the file reported.
 #: The slowest legitimate case measured is a 100-megapixel JPEG (about 6 s).
@@ -66,6 +64,11 @@ class Pool(Protocol):
 
 def _worker_main(conn: Connection, home_root: str, max_pixels: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    # The scanner (OpenCV, numpy, the engine) is imported in the worker only: the parent never detects.
+    import cv2
+
+    from .scanner import open_scanner
+
     # One OpenCV thread per worker: the pool is the parallelism, and OpenCV's
     # own threads would make two workers fight over the same cores.
     cv2.setNumThreads(1)
@@ -197,6 +200,8 @@ class InlinePool:
     There is no per-file time limit here; the detector bounds its own work."""
 
     def __init__(self, *, home_root: str, max_pixels: int) -> None:
+        from .scanner import open_scanner  # here: only an inline pool scans in this process
+
         self.scanner = open_scanner(Path(home_root))
         self.catalogue_version = self.scanner.catalogue.version
         self.max_pixels = max_pixels

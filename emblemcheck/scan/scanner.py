@@ -21,6 +21,7 @@ from ..media.thumbnails import preview_jpeg
 from ..models import FileResult, Finding
 from ..text import printable
 from . import derived
+from .scanned import Scanned
 
 #: The reason given for a file that was listed but is gone when it is read.
 VANISHED = "no such file (or it vanished during the scan)"
@@ -223,16 +224,6 @@ def _inherited(copy: _Read, original: FileResult, still: LoadedImage, max_pixels
     own = FileResult(copy.shown, "clean", sha256=sha256(copy.data).hexdigest(), width=first.image.width,
                      height=first.image.height)
     return Scanned(derived.inherit(original, cut, own), copy.stat[0], copy.stat[1])
-
-
-@dataclass(frozen=True)
-class Scanned:
-    """One file's verdict, its size and mtime as read, and a preview with the boxes drawn if flagged."""
-
-    result: FileResult
-    size: int | None = None
-    mtime_ns: int | None = None
-    preview: bytes | None = None
 
 
 def _reason(exc: ImageError, name: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..media.decode import is_svg
+from ..media.content import is_svg
 
 #: File name endings people give images; a file with one of these whose
 #: content is not an image is reported as an error, not skipped quietly.
