@@ -14,8 +14,6 @@ working copy, at least 40 px), and at a quarter of the width at 35 % opacity (a 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,23 +21,15 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from bulk_tree import badge, pillow_resize, save, wordpress_cuts  # noqa: E402
+from bulk_tree import badge, imagick_resize, imagick_works, pillow_resize, save, wordpress_cuts  # noqa: E402
 from pictures import photo_like, stones  # noqa: E402
 
 from emblemcheck.media.decode import decode, read_file  # noqa: E402
-from emblemcheck.scan.derived import COMPARE_SIDE, Cut, check  # noqa: E402
+from emblemcheck.scan.derived import COMPARE_SIDE, Cut, check, reference  # noqa: E402
 
 
 def _box(cut: Cut) -> tuple[int, int, int, int]:
     return cut.x, cut.y, cut.x + cut.width, cut.y + cut.height
-
-
-def imagick(image: Image.Image, cut: Cut, path: Path) -> None:
-    source = path.with_suffix(".src.png")
-    image.crop(_box(cut)).save(source)
-    subprocess.run(["convert", str(source), "-filter", "Triangle", "-resize", f"{cut.to_width}x{cut.to_height}!",
-                    "-unsharp", "0.25x0.25+8+0.065", "-quality", "82", str(path)], check=True)
-    source.unlink()
 
 
 def pillow_filter(resample: Image.Resampling, fmt: str = "JPEG", quality: int = 82):
@@ -82,13 +72,13 @@ def main() -> None:
                 "gd-bilinear": pillow_filter(Image.Resampling.BILINEAR),
                 "webp80": pillow_filter(Image.Resampling.LANCZOS, "WEBP", 80),
                 "jpeg60": pillow_filter(Image.Resampling.LANCZOS, "JPEG", 60)}
-    if shutil.which("convert") and subprocess.run(["convert", "-version"], capture_output=True).returncode == 0:
-        resizers["imagick"] = imagick
+    if imagick_works():
+        resizers["imagick"] = imagick_resize
     genuine: dict[str, float] = {}
     edits: dict[str, float] = {}
     for name, image in originals().items():
         path = save(image, out / f"{name}.jpg", quality=90)
-        original = decode(read_file(path), name)
+        original = reference(decode(read_file(path), name))
         for label, resize in resizers.items():
             for suffix, cut in wordpress_cuts(*image.size):
                 copy_path = out / f"{name}{suffix}-{label}.jpg"

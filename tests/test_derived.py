@@ -17,7 +17,17 @@ from PIL import Image
 from emblemcheck.media.decode import decode, read_file
 from emblemcheck.models import Finding, Restriction
 from emblemcheck.resources import data_dir
-from emblemcheck.scan.derived import COMPARE_SIDE, Cut, centre_crop, check, cut_for, fit_size, map_box, map_finding
+from emblemcheck.scan.derived import (
+    COMPARE_SIDE,
+    Cut,
+    centre_crop,
+    check,
+    cut_for,
+    fit_size,
+    map_box,
+    map_finding,
+    reference,
+)
 from emblemcheck.scan.folder import BulkOptions, scan_tree
 
 
@@ -67,7 +77,7 @@ def _loaded(path: Path, max_side: int | None = 1600):
 @pytest.mark.parametrize("cut", [cut for _, cut in wordpress_cuts(1200, 900)])
 def test_a_genuine_copy_checks_out_and_an_edited_one_does_not(tmp_path, cut):
     image = photo_like(1200, 900, seed=2)
-    original = _loaded(save(image, tmp_path / "o.jpg", quality=90))
+    original = reference(_loaded(save(image, tmp_path / "o.jpg", quality=90)))
     copy_path = tmp_path / "copy.jpg"
     pillow_resize(image, cut, copy_path)
     found, gap = check(original, _loaded(copy_path, 2 * COMPARE_SIDE))

@@ -36,10 +36,16 @@ COMPARE_SIDE = 160
 #: badge on a photo (4032x3024 and 1200x900), every WordPress core size made as
 #: WordPress's Imagick editor makes it (ImageMagick, triangle filter, unsharp
 #: 0.25x0.25+8+0.065, JPEG 82), with Pillow (Lanczos and unsharp), GD-like box
-#: and bilinear filters, WebP 80 and JPEG 60: genuine copies reached 11 (17 at
-#: JPEG 60); edited copies, a 40-working-pixel badge pasted on or a 35 %
-#: translucent one over a quarter of the width, 36 or more. 24 sits between.
+#: and bilinear filters, WebP 80 and JPEG 60, checked against the REFERENCE_SIDE
+#: reduction: genuine copies reached 12 (ImageMagick 10, JPEG 60 17); edited
+#: copies, a 40-working-pixel badge pasted on or a 35 % translucent one over a
+#: quarter of the width, 36 or more. 24 sits between.
 MAX_DIFFERENCE = 24.0
+
+#: The original's working copy is reduced once to this long side before its
+#: copies are checked against it: four times COMPARE_SIDE, so any cut of it
+#: still has several of its pixels per compared pixel, and each check is cheap.
+REFERENCE_SIDE = 640
 
 #: A finding stays on a copy when at least this share of its box is inside the
 #: crop; less, and it was cut away (half an emblem is not one the detector finds).
@@ -116,6 +122,15 @@ def difference(expected: np.ndarray, copy: np.ndarray) -> float:
 def reduce(rgb: np.ndarray, size: tuple[int, int], box: tuple[float, float, float, float] | None = None) -> np.ndarray:
     """An RGB array (or its ``box`` part, in its own pixels) averaged down to ``size``."""
     return np.asarray(Image.fromarray(rgb, "RGB").resize(size, Image.Resampling.BOX, box=box))
+
+
+def reference(original: LoadedImage) -> LoadedImage:
+    """``original`` with its pixels reduced to :data:`REFERENCE_SIDE`, its size (the file's) kept, for :func:`check`."""
+    height, width = original.rgb.shape[:2]
+    if max(width, height) <= REFERENCE_SIDE:
+        return original
+    ratio = REFERENCE_SIDE / max(width, height)
+    return replace(original, rgb=reduce(original.rgb, (max(1, round(width * ratio)), max(1, round(height * ratio)))))
 
 
 def check(original: LoadedImage, copy: LoadedImage) -> tuple[Cut | None, float]:

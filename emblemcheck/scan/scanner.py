@@ -168,6 +168,7 @@ class Scanner:
             original, still = read, None
         else:
             original, still = self._scan_read(read, max_pixels)
+        still = derived.reference(still) if still is not None else None
         done = [original]
         for copy_path, copy_stat in copies:
             copy = _read(copy_path, copy_stat)
