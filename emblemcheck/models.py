@@ -35,6 +35,8 @@ Origin = Literal["manifest", "user"]
 
 Status = Literal["flagged", "clean", "error"]
 
+Inheritance = Literal["derived", "identical"]
+
 #: [x, y, width, height] in the scanned image's own pixels.
 Box = tuple[int, int, int, int]
 #: Four (x, y) corners of the matched outline, clockwise from the reference's top-left.
@@ -118,6 +120,11 @@ class FileResult:
     note: str = ""
     #: For an error: it is a fault of emblemcheck itself (a bug met while scanning), not of the file.
     internal: bool = False
+    #: The file whose verdict this one took instead of being scanned, and how:
+    #: ``derived`` (a verified WordPress copy of it, boxes mapped) or
+    #: ``identical`` (the same bytes, scanned once in this run).
+    inherited_from: str = ""
+    inherited_as: Inheritance | None = None
 
     @property
     def worst(self) -> Restriction | None:

@@ -7,13 +7,17 @@ every scan in these tests runs the real engine.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from emblemcheck.catalogue.build import build_catalogue
 from emblemcheck.catalogue.edit import add_artwork
 from emblemcheck.home import Home
+from emblemcheck.scan.derived import Cut, centre_crop, fit_size
 
 EMBLEM_ID = "test-badge"
 
@@ -69,6 +73,80 @@ def wordpress_tree(root: Path, originals: int = 4, flagged: tuple[int, ...] = (1
             save(image.resize((w, h)), folder / f"photo{n}-{w}x{h}.jpg", quality=85)
         save(image.resize((300, 225)), folder / f"photo{n}-300x225.webp")
     return root / "uploads"
+
+
+#: WordPress core's sub-sizes since 5.3 (thumbnail, medium, medium_large, large, 1536x1536, 2048x2048):
+#: ``(width, height, hard crop)``, 0 meaning unbounded; and the big-image threshold of the -scaled copy.
+WORDPRESS_SIZES = ((150, 150, True), (300, 300, False), (768, 0, False), (1024, 1024, False),
+                   (1536, 1536, False), (2048, 2048, False))
+BIG_IMAGE_THRESHOLD = 2560
+
+
+def wordpress_cuts(width: int, height: int) -> list[tuple[str, Cut]]:
+    """The copies WordPress core makes of a ``width x height`` upload: ``(name suffix, cut)``."""
+    cuts = []
+    if max(width, height) > BIG_IMAGE_THRESHOLD:
+        size = fit_size(width, height, BIG_IMAGE_THRESHOLD, BIG_IMAGE_THRESHOLD)
+        cuts.append(("-scaled", Cut(0, 0, width, height, *size)))
+    for w, h, crop in WORDPRESS_SIZES:
+        if crop:
+            cut = centre_crop(width, height, w, h)
+        else:
+            cut = Cut(0, 0, width, height, *fit_size(width, height, w or 10**6, h or 10**6))
+        if (cut.to_width, cut.to_height) != (width, height):
+            cuts.append((f"-{cut.to_width}x{cut.to_height}", cut))
+    return cuts
+
+
+#: Makes one copy: ``(original, cut, path)`` writes the cut of ``original`` resized to ``path``.
+Resizer = Callable[[Image.Image, Cut, Path], None]
+
+
+def pillow_resize(image: Image.Image, cut: Cut, path: Path) -> None:
+    """A copy as Pillow makes it: Lanczos, a light unsharp mask on JPEG (as WordPress with Imagick), quality 82."""
+    box = (cut.x, cut.y, cut.x + cut.width, cut.y + cut.height)
+    copy = image.resize((cut.to_width, cut.to_height), Image.Resampling.LANCZOS, box=box)
+    if path.suffix.lower() in (".jpg", ".jpeg"):
+        copy = copy.filter(ImageFilter.UnsharpMask(radius=0.5, percent=40, threshold=2))
+    save(copy, path, quality=82)
+
+
+def imagick_works() -> bool:
+    """Whether ImageMagick's ``convert`` is installed (some systems ship a stand-in that only prints)."""
+    if not shutil.which("convert"):
+        return False
+    return subprocess.run(["convert", "-version"], capture_output=True).returncode == 0
+
+
+def imagick_resize(image: Image.Image, cut: Cut, path: Path) -> None:
+    """A copy as WordPress's Imagick editor makes it: triangle filter, unsharp 0.25x0.25+8+0.065, JPEG 82.
+
+    From a lossless copy of ``image`` (the uploaded file's pixels), cropped by ImageMagick itself.
+    """
+    source = path.with_suffix(".source.ppm")
+    save(image, source)
+    subprocess.run(["convert", str(source), "-crop", f"{cut.width}x{cut.height}+{cut.x}+{cut.y}", "+repage",
+                    "-filter", "Triangle", "-resize", f"{cut.to_width}x{cut.to_height}!",
+                    "-unsharp", "0.25x0.25+8+0.065", "-quality", "82", str(path)], check=True)
+    source.unlink()
+
+
+def wordpress_upload(image: Image.Image, folder: Path, name: str, *, resize: Resizer = pillow_resize,
+                     webp: bool = False) -> list[Path]:
+    """Upload ``image`` as ``name.jpg`` the way WordPress core does: the original and every sub-size copy.
+
+    ``webp`` adds the Modern Image Formats plugin's siblings (``name-jpg.webp``, ``name-300x225-jpg.webp``).
+    """
+    paths = [save(image, folder / f"{name}.jpg", quality=90)]
+    for suffix, cut in wordpress_cuts(*image.size):
+        paths.append(folder / f"{name}{suffix}.jpg")
+        resize(image, cut, paths[-1])
+        if webp:
+            paths.append(folder / f"{name}{suffix}-jpg.webp")
+            resize(image, cut, paths[-1])
+    if webp:
+        paths.append(save(image, folder / f"{name}-jpg.webp", quality=80))
+    return paths
 
 
 def cli(*args: str, home: Path):

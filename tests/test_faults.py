@@ -50,7 +50,7 @@ def test_an_unexpected_error_is_one_line_and_its_own_exit_code(monkeypatch, tmp_
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr("emblemcheck.cli.explain.explain_image", broken)
+    monkeypatch.setattr("emblemcheck.reports.explain.explain_image", broken)
     args = ["explain", str(tmp_path / "a.png"), "-o", str(tmp_path / "why.png")]
     one_error_line(runner.invoke(app, args), ExitCode.INTERNAL, "internal error", "ZeroDivisionError: a bug",
                    "--debug")
@@ -106,11 +106,13 @@ def test_csv_escapes_tab_and_carriage_return_starts_too():
     from emblemcheck.reports import ScanContext, render
 
     text = render([FileResult("\tx.png", "error", error="\rbad")], "csv", "v", ScanContext())
-    (row,) = list(csv.reader(io.StringIO(text)))[1:]
+    header, row = list(csv.reader(io.StringIO(text)))
     assert row[0] == "'\tx.png"  # a result's path is taken as printable() made it
-    assert row[-1] == "\\rbad"  # a message is escaped first, and then starts with nothing to evaluate
-    assert render([FileResult("ok.png", "error", error="=1+1")], "csv", "v", ScanContext()).splitlines()[1] \
-        .endswith(",'=1+1")
+    # A message is escaped first, and then starts with nothing to evaluate.
+    assert row[header.index("reason")] == "\\rbad"
+    formula = list(csv.reader(io.StringIO(render([FileResult("ok.png", "error", error="=1+1")], "csv", "v",
+                                                    ScanContext()))))[1]
+    assert formula[header.index("reason")] == "'=1+1"
 
 
 # ------------------------------------------------------------------ 7: distinct names stay distinct
@@ -469,16 +471,16 @@ def test_a_bug_met_while_scanning_one_file_of_a_folder_exits_internal(home, tmp_
     from emblemcheck.scan import pool
     from emblemcheck.scan.scanner import Scanner
 
-    def broken(self, path, **kwargs):
+    def broken(self, path, copies, **kwargs):
         raise IndexError("a bug")
 
-    monkeypatch.setattr(Scanner, "scan_file", broken)
+    monkeypatch.setattr(Scanner, "scan_with_copies", broken)
     parent, child = Pipe()
-    parent.send((str(_picture(tmp_path)), None))
+    parent.send((str(_picture(tmp_path)), None, ()))
     parent.send(None)
     pool._worker_main(child, str(home.root), 100)  # the worker's loop, in this process
     assert parent.recv()[0] == "ready"
-    _kind, scanned, _code = parent.recv()
+    _kind, (scanned,), _code = parent.recv()
     assert scanned.result.internal and scanned.result.error == "internal error while scanning: IndexError: a bug"
     unreadable = FileResult("b.png", "error", error="truncated")
     assert exit_code([scanned.result, unreadable], None) == ExitCode.INTERNAL

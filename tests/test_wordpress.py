@@ -10,13 +10,15 @@ from emblemcheck.scan.wordpress import Group, group, group_results, original_of
 
 @pytest.mark.parametrize("copy", ["photo-300x200.jpg", "photo-scaled.jpg", "photo-rotated.jpg",
                                   "photo-1024x768.webp", "photo.jpg.webp", "photo-scaled-300x200.jpg",
-                                  "photo-e1700000000000-300x200.jpg", "photo-300x200@2x.jpg"])
+                                  "photo-e1700000000000-300x200.jpg", "photo-300x200@2x.jpg", "photo-jpg.webp",
+                                  "photo-300x225-jpg.webp"])
 def test_derived_copies_group_under_the_original(copy):
     (only,) = group(["up/photo.jpg", f"up/{copy}"])
     assert only == Group("up/photo.jpg", (f"up/{copy}",))
 
 
-@pytest.mark.parametrize("name", ["photo.jpg", "my-photo.jpg", "2024-05-01.png", "-scaled.jpg", "logo-final.png"])
+@pytest.mark.parametrize("name", ["photo.jpg", "my-photo.jpg", "2024-05-01.png", "-scaled.jpg", "logo-final.png",
+                                  "logo-png.png"])
 def test_originals_are_not_copies(name):
     assert original_of(name) is None
 

@@ -5,3 +5,6 @@ descriptions and facets, ``queries`` holds the SQL it runs (canned queries
 and the plugin's lookups), and ``plugin`` is the Datasette plugin
 (thumbnails, previews, the ``hamming()`` SQL function).
 """
+
+#: The port ``emblemcheck browse`` serves on unless told otherwise.
+DEFAULT_PORT = 8001

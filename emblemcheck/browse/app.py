@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, UsageError
 from ..home import Home
 from ..scan import history
+from . import DEFAULT_PORT
 from .metadata import metadata
 
 if TYPE_CHECKING:  # Datasette is the optional browse extra, imported when a server is built
     from datasette.app import Datasette
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 8001
 #: Settings beyond Datasette's defaults. hamming() over every pair of
 #: renderings takes longer than the default 1 s on a large catalogue.
 #: No "download database" link: catalogue.db holds renders of official

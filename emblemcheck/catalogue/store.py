@@ -19,21 +19,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
-
-import numpy as np
-import sqlite_utils
-from PIL import Image
-from sqlite_utils import Migrations
+from typing import TYPE_CHECKING, cast
 
 from .. import __version__
 from ..dbfaults import translated
-from ..engine.features import prepare_reference
 from ..errors import CatalogueDamaged, CatalogueMissing, UnknownEmblem
 from ..models import Emblem, Kind, Origin, Rendering, Restriction
-from . import blobs
 
-migrations = Migrations("emblemcheck.catalogue")
+# sqlite_utils (which imports numpy), numpy, Pillow and the engine are
+# imported inside the functions that use them: `catalogue list` and
+# `catalogue show` read with sqlite3 alone and start in a fraction of the time.
+if TYPE_CHECKING:
+    import numpy as np
+    import sqlite_utils
+    from sqlite_utils import Migrations
 
 #: What a damaged catalogue.db (not a database, or corrupt) needs.
 REBUILD = "run `emblemcheck catalogue build` to build a new one"
@@ -50,7 +49,6 @@ def _faults(function):
     return guarded
 
 
-@migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("emblems").create(
         {
@@ -104,12 +102,24 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
+def migrations() -> Migrations:
+    """The schema's migrations, in order (built on first use: see the note on imports above)."""
+    from sqlite_utils import Migrations
+
+    steps = Migrations("emblemcheck.catalogue")
+    for migration in (m001_initial, m002_features):
+        steps()(migration)
+    return steps
+
+
 def open_catalogue_db(path) -> sqlite_utils.Database:
     """Open a catalogue database file, creating and migrating its schema."""
+    import sqlite_utils
+
     db = sqlite_utils.Database(path)
     # No WAL here, unlike scans.db: the file is replaced by rename on every
     # build, and a -wal file left beside it would belong to the old file.
-    migrations.apply(db)
+    migrations().apply(db)
     return db
 
 
@@ -147,6 +157,8 @@ class Catalogue:
 
     @classmethod
     def _load(cls, path: Path) -> Catalogue:
+        import sqlite_utils
+
         db = sqlite_utils.Database(path)
         try:
             meta = _meta(db)
@@ -176,6 +188,10 @@ class Catalogue:
 
     def rendering_image(self, rendering_id: str) -> np.ndarray:
         """The stored reference picture of a rendering, as an RGB array."""
+        import numpy as np
+        import sqlite_utils
+        from PIL import Image
+
         db = sqlite_utils.Database(self.path)
         try:
             row = db.table("renderings").get(rendering_id)
@@ -199,6 +215,8 @@ def _meta(db: sqlite_utils.Database) -> dict[str, str]:
 
 def _read_only(path) -> sqlite_utils.Database:
     """catalogue.db opened so that nothing can write to it, as ``browse`` reads it."""
+    import sqlite_utils
+
     return sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
 
 
@@ -226,6 +244,8 @@ def thumbnails(path, keys: Iterable[str]) -> dict[str, bytes]:
     """One thumbnail for each rendering id or emblem id in ``keys``: an emblem's is its first rendering's."""
     wanted = set(keys)
     found: dict[str, bytes] = {}
+    import sqlite_utils
+
     with closing(sqlite_utils.Database(path)) as db:
         for row in db.query("select id, emblem_id, thumbnail from renderings order by id"):
             for key in (row["id"], row["emblem_id"]):
@@ -239,12 +259,10 @@ def listings(path: Path) -> list[Listing]:
     """Every emblem with its artwork state, in manifest order."""
     if not Path(path).is_file():
         raise CatalogueMissing(f"{path} does not exist: run `emblemcheck catalogue build` first")
-    db = sqlite_utils.Database(path)
-    try:
-        return [Listing(_emblem(row), row["artwork"], row["renderings"])
-                for row in db.query("select * from emblems order by rowid")]
-    finally:
-        db.close()
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute("select * from emblems order by rowid").fetchall()
+    return [Listing(_emblem(dict(row)), row["artwork"], row["renderings"]) for row in rows]
 
 
 #: Each emblem with its artwork state, how many of its renderings can be found
@@ -310,7 +328,6 @@ def create_browse_views(db: sqlite_utils.Database) -> None:
 # --- detection features (issue 3) -------------------------------------------
 
 
-@migrations()
 def m002_features(db: sqlite_utils.Database) -> None:
     # One row per rendering: the SIFT keypoints, descriptors and verification
     # template the detection engine loads once per process (features.py).
@@ -322,6 +339,8 @@ def m002_features(db: sqlite_utils.Database) -> None:
 
 def insert_renderings(db: sqlite_utils.Database, rows: list[dict]) -> None:
     """Write rendering rows; each row's ``features`` (a ReferenceFeatures) goes to the features table."""
+    from . import blobs
+
     db.table("renderings").insert_all({k: v for k, v in row.items() if k != "features"} for row in rows)
     stored = [(row["id"], row["emblem_id"], row["features"].keypoint_count, blobs.encode(row["features"]))
               for row in rows]
@@ -340,6 +359,12 @@ def load_features(path) -> list[tuple]:
 
     A catalogue built before features were stored gets them computed here (slower, same result).
     """
+    import numpy as np
+    import sqlite_utils
+    from PIL import Image
+
+    from ..engine.features import prepare_reference
+    from . import blobs
 
     if not Path(path).is_file():
         return []

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from ..scan.baseline import dump_baseline, entries_for, load_baseline
-from ..scan.folder import BulkOptions, scan_folder
 from .app import app
 from .options import HomeOption, check_output, home_of
 
@@ -33,6 +32,9 @@ def baseline(
     Example: emblemcheck baseline wp-content/uploads -o .emblemcheck-baseline.json --reason "official account"
     """
     check_output(output)
+    # Imported here, not at the top: the scan pulls in OpenCV and numpy, which --help need not wait for.
+    from ..scan.folder import BulkOptions, scan_folder
+
     keep = load_baseline(output) if output.exists() else ()
     folder = scan_folder(home_of(home), paths, BulkOptions(workers=workers, command="baseline"))
     shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]

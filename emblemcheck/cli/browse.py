@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..browse import app as browsing
+from ..browse import DEFAULT_PORT
 from .app import app
 from .options import HomeOption, home_of
 
@@ -14,7 +14,7 @@ from .options import HomeOption, home_of
 @app.command()
 def browse(
     port: Annotated[int, typer.Option(
-        "--port", "-p", help="Port on 127.0.0.1; 0 picks a free one.")] = browsing.DEFAULT_PORT,
+        "--port", "-p", help="Port on 127.0.0.1; 0 picks a free one.")] = DEFAULT_PORT,
     open_: Annotated[bool, typer.Option("--open", help="Open the flagged files page in your web browser.")] = False,
     home: HomeOption = None,
 ) -> None:
@@ -25,6 +25,9 @@ def browse(
 
     Example: emblemcheck browse --port 0 --open
     """
+    # Imported here: the browse app reads scans.db through sqlite_utils (and numpy), which --help need not load.
+    from ..browse import app as browsing
+
     browser = browsing.open_browser(home_of(home), port)
     typer.echo(f"emblemcheck browse: serving on {browser.url} (Ctrl-C to stop)")
     for title, url in browser.pages.items():

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..catalogue import add_artwork, build_catalogue, export_kit, import_kit, listings, remove
+from ..catalogue.store import listings
 from ..errors import UnknownEmblem, UsageError
 from ..exitcodes import ExitCode
 from ..models import KINDS, Restriction
@@ -43,6 +43,9 @@ def build(
 
     Example: emblemcheck catalogue build
     """
+    # Imported here, as in add and remove: a build runs the engine (OpenCV, numpy); list and show need only the store.
+    from ..catalogue.build import build_catalogue
+
     report = build_catalogue(home_of(home), from_dir=from_dir)
     for problem in report.problems:
         typer.echo(f"warning: {problem}", err=True)
@@ -112,6 +115,8 @@ def add(
       emblemcheck catalogue add crest.svg --id my-crest --name "My crest" \\
         --agency "My agency" --kind badge --restriction restricted
     """
+    from ..catalogue.edit import add_artwork  # here: adding renders and describes the artwork (the engine)
+
     new = any(v is not None for v in (name, agency, kind, restriction))
     if new:
         missing = [o for o, v in (("--id", emblem_id), ("--name", name), ("--agency", agency),
@@ -137,6 +142,8 @@ def remove_(emblem_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeO
 
     Example: emblemcheck catalogue remove cbsa-badge
     """
+    from ..catalogue.edit import remove  # here: a removal rewrites the catalogue through the build code
+
     typer.echo(remove(home_of(home), emblem_id))
 
 
@@ -161,6 +168,8 @@ def import_(folder: Annotated[Path, typer.Argument(metavar="DIR", help="The bran
 
     Example: emblemcheck catalogue import cbsa-brand-kit/
     """
+    from ..catalogue.kit import import_kit  # here: an import renders and describes the artwork (the engine)
+
     kit = import_kit(home_of(home), folder)
     if kit.manifest is None:
         typer.echo(f"no emblems.csv or emblems.toml in {folder}: attaching files named after a catalogue id")
@@ -183,5 +192,7 @@ def export(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or 
 
     Example: emblemcheck catalogue export our-kit/ && emblemcheck catalogue import our-kit/
     """
+    from ..catalogue.kit import export_kit
+
     kit = export_kit(home_of(home), folder)
     typer.echo(f"exported {kit.files} file(s) of {kit.emblems} emblem(s) to {kit.folder}")

@@ -6,9 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from PIL import Image
 
-from ..reports.explain import explain_image
 from .app import app
 from .options import HomeOption, check_output, home_of
 
@@ -26,6 +24,11 @@ def explain(
     Example: emblemcheck explain photo.jpg --emblem gc-signature-en -o why.png
     """
     check_output(output)
+    # Imported here: the explanation runs the engine (OpenCV, numpy), which --help need not load.
+    from PIL import Image
+
+    from ..reports.explain import explain_image
+
     result = explain_image(image, home_of(home), emblem)
     Image.fromarray(result.picture, "RGB").save(output, "PNG")
     if not result.findings:

@@ -14,11 +14,10 @@ import typer
 from ..exitcodes import ExitCode, exit_code
 from ..models import Restriction
 from ..reports import FORMATS, ReportFormat, render
-from ..scan.folder import DEFAULT_TIMEOUT, BulkOptions, count_entries, scan_folder
+from ..scan.pool import DEFAULT_TIMEOUT
 from ..text import printable
 from .app import app
 from .options import HomeOption, home_of, open_output, write
-from .progress import ScanProgress, wanted
 
 #: ``--format``'s choices: every report format, in :data:`FORMATS` order.
 # Built from the registry, so mypy cannot list its members (hence the ignore and Format["text"]).
@@ -75,15 +74,20 @@ def scan(
     threshold = None if fail_on is FailOn.never else Restriction(fail_on.value)
     code = _scan(images, FORMATS[format.value], output, home, threshold, quiet=quiet, baseline=baseline,
                  report_unused_baseline=report_unused_baseline,
-                 options=BulkOptions(workers=workers, timeout=timeout, rescan=rescan,
-                                     excludes=tuple(exclude or ()), gitignore=not no_gitignore,
-                                     follow_symlinks=follow_symlinks))
+                 bulk=dict(workers=workers, timeout=timeout, rescan=rescan, excludes=tuple(exclude or ()),
+                           gitignore=not no_gitignore, follow_symlinks=follow_symlinks))
     raise typer.Exit(ExitCode.CLEAN if exit_zero and code in (ExitCode.FOUND, ExitCode.UNREADABLE) else code)
 
 
 def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: Path | None,
           threshold: Restriction | None, *, quiet: bool, baseline: Path | None,
-          report_unused_baseline: bool, options: BulkOptions) -> ExitCode:
+          report_unused_baseline: bool, bulk: dict) -> ExitCode:
+    """Run the scan with ``bulk`` (the :class:`BulkOptions` fields), write the report, return the exit code."""
+    # Imported here, not at the top: the scan pulls in OpenCV, numpy and rich, which --help need not wait for.
+    from ..scan.folder import BulkOptions, count_entries, scan_folder
+    from .progress import ScanProgress, wanted
+
+    options = BulkOptions(**bulk)
     show = wanted(quiet=quiet, report=report, to_stdout=output is None)
     with ExitStack() as stack:
         stream = stack.enter_context(open_output(output)) if output else sys.stdout

@@ -17,12 +17,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import FileVanished, ImageError, ImageTooLarge
+from .content import MAX_PIXELS, is_svg
 from .svg import render_svg
-
-#: Largest image accepted, in pixels (width x height). 100 megapixels covers
-#: any camera of 2026 while keeping a decoded RGB frame under 300 MB; a
-#: larger image is refused as a probable decompression bomb.
-MAX_PIXELS = 100_000_000
 
 # Pillow's own guard warns from 89.5 megapixels and refuses from twice its
 # limit; set it to ours, so every image Pillow opens anywhere in emblemcheck
@@ -90,12 +86,6 @@ def read_file(path: Path | str) -> bytes:
         raise ImageError(f"{path}: permission denied") from None
     except OSError as exc:
         raise ImageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-def is_svg(data: bytes) -> bool:
-    """Sniff SVG by content: an XML or <svg> start within the first kilobyte."""
-    head = data[:1024].lstrip().lower()
-    return head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head)
 
 
 def open_image(data: bytes, name: str = "image", *, max_pixels: int = MAX_PIXELS) -> Image.Image:

@@ -30,9 +30,10 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import ImageError, ImageTooLarge
+from .content import is_pdf, is_video
 from .decode import MAX_PIXELS, WORK_PIXELS, LoadedImage, decode_opened, is_svg, open_image, shrunk, to_rgb
-from .pdf import is_pdf, iter_pages
-from .video import is_video, iter_video
+from .pdf import iter_pages
+from .video import iter_video
 
 #: Animations with more frames than this are sampled (see the module docstring).
 MAX_ANIMATION_FRAMES = 16

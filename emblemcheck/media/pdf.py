@@ -36,17 +36,9 @@ MAX_PDF_PAGES = 50
 #: PDF points (the unit of a page's size) per inch.
 POINTS_PER_INCH = 72
 
-#: Where a PDF's header may start: readers accept it within the first kilobyte.
-HEADER_WINDOW = 1024
-
 
 class PdfLocked(ImageError):
     """A PDF needs a password to open: emblemcheck cannot read its pages."""
-
-
-def is_pdf(data: bytes) -> bool:
-    """Sniff PDF by content: the ``%PDF-`` header within the first kilobyte."""
-    return b"%PDF-" in data[:HEADER_WINDOW]
 
 
 def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:

@@ -48,23 +48,6 @@ MAX_DECODED_PER_SAMPLE = 300
 #: (encoders put one every 2-10 s, some only one per clip).
 SEEK_AFTER = 10.0
 
-#: ISO-BMFF brands (bytes 8..12 after "ftyp") of MP4 and QuickTime video.
-_VIDEO_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"M4VP",
-                 b"qt  ", b"3gp4", b"3gp5", b"3g2a", b"dash", b"MSNV", b"XAVC", b"f4v "}
-#: QuickTime files older than "ftyp" start with one of these atoms.
-_QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
-#: The EBML magic number that starts Matroska and WebM files.
-_EBML = b"\x1a\x45\xdf\xa3"
-
-
-def is_video(data: bytes) -> bool:
-    """Sniff MP4, MOV, WebM and MKV by content: their container's first bytes."""
-    if data[:4] == _EBML:
-        return True
-    box = data[4:8]
-    return (box == b"ftyp" and data[8:12] in _VIDEO_BRANDS) or (box in _QUICKTIME_ATOMS and len(data) >= 16)
-
-
 def iter_video(data: bytes, name: str = "video", *, work_pixels: int | None = WORK_PIXELS,
                max_pixels: int = MAX_PIXELS) -> Iterator[tuple[int, int, float, LoadedImage]]:
     """Sampled frames as ``(index, count, seconds, image)``, one in memory at a time."""

@@ -61,6 +61,9 @@ class ScanContext:
     base: str = ""
     interrupted: bool = False
     coverage: Coverage | None = None
+    #: Files that took the verdict of an original they are a verified copy of, and of identical bytes.
+    inherited: int = 0
+    deduplicated: int = 0
 
     def shown(self, path: str) -> str:
         """``path`` relative to :attr:`base` when inside it."""
@@ -74,6 +77,9 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
     return {
         "files": summary.files, "flagged": summary.flagged, "clean": summary.clean, "errors": summary.errors,
         "findings_by_restriction": summary.by_restriction, "skipped": len(context.skipped),
+        "scanned_in_full": summary.files - summary.errors - context.unchanged - context.inherited
+        - context.deduplicated,
+        "inherited": context.inherited, "deduplicated": context.deduplicated,
         "unchanged": context.unchanged, "accepted": len(context.accepted),
         "unused_baseline": None if context.unused_baseline is None else len(context.unused_baseline),
         "interrupted": context.interrupted,

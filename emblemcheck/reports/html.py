@@ -19,6 +19,7 @@ from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
 from .context import ScanContext, context_summary, whereabouts
+from .text import how_scanned
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -73,7 +74,8 @@ def _group(group: ResultGroup, context: ScanContext) -> str:
         (context.previews[m.path] for m in group.members if m.path in context.previews), None)
     title = _e(context.shown(group.original))
     note = "" if group.present else " <small>(original not in the folder; found through its copies)</small>"
-    copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(c.status)}</li>" for c in group.copies)
+    copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(c.status)}, "
+                     f"<span class=\"how\">{_e(how_scanned(c, context))}</span></li>" for c in group.copies)
     return (f'<section class="group" data-status="flagged">'
             f'<div>{_img(preview, "preview of " + context.shown(head.path), "preview")}</div>'
             f"<div><h3><code>{title}</code>{note}</h3>"
@@ -96,6 +98,8 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     summary = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in (
         ("files", c["files"]), ("flagged", c["flagged"]), ("flagged originals", len(flagged)),
         ("clean", c["clean"]), ("errors", c["errors"]), ("skipped", c["skipped"]),
+        ("scanned in full", c["scanned_in_full"]), ("inherited from their originals (verified copies)", c["inherited"]),
+        ("identical to another file (scanned once)", c["deduplicated"]),
         ("unchanged since the last scan", c["unchanged"]), ("accepted by the baseline", c["accepted"])))
     sections = [
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",

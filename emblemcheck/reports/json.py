@@ -44,6 +44,8 @@ def file_dict(result: FileResult) -> dict:
         "height": result.height or None,
         "findings": [finding_dict(f) for f in result.findings],
         "near_miss": finding_dict(result.near_miss) if result.near_miss else None,
+        "inherited_from": result.inherited_from or None,
+        "inherited_as": result.inherited_as,
     }
     if result.note:  # only a partly scanned file has one, so pictures' output is unchanged
         out["note"] = result.note

@@ -56,8 +56,17 @@ def _group_lines(group: ResultGroup, context: ScanContext, cited: dict[str, int]
         lines.extend(finding_lines(finding, cited))
     for copy in group.copies:
         note = f"; {copy.note}" if copy.note else ""
-        lines.append(f"  copy: {context.shown(copy.path)} ({copy.status}{note})")
+        lines.append(f"  copy: {context.shown(copy.path)} ({copy.status}, {how_scanned(copy, context)}{note})")
     return lines
+
+
+def how_scanned(result: FileResult, context: ScanContext) -> str:
+    """How a file got its verdict: scanned in full, or inherited from which file."""
+    if result.inherited_as == "derived":
+        return f"inherited from {printable(context.shown(result.inherited_from))}, a verified copy of it"
+    if result.inherited_as == "identical":
+        return f"inherited from {printable(context.shown(result.inherited_from))}, the same bytes"
+    return "scanned in full"
 
 
 def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
@@ -100,13 +109,17 @@ def coverage_lines(context: ScanContext) -> list[str]:
 
 
 def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:
-    """One line of counts: files, flagged, clean, errors, then skipped, unchanged and accepted when any."""
+    """One line of counts: files, flagged, clean, errors, then skipped, how many were scanned in full and how
+    many took another file's verdict (inherited, identical, unchanged) when any did, and accepted findings."""
     c = context_summary(results, context)
     line = f"{c['files']} file(s): {c['flagged']} flagged, {c['clean']} clean, {c['errors']} error(s)"
     if c["skipped"]:
         line += f"; {c['skipped']} skipped"
-    if c["unchanged"]:
-        line += f"; {c['unchanged']} unchanged since the last scan (not re-read)"
+    reuse = [f"{c['inherited']} inherited from their originals (verified copies)" if c["inherited"] else "",
+             f"{c['deduplicated']} identical to another file (scanned once)" if c["deduplicated"] else "",
+             f"{c['unchanged']} unchanged since the last scan (not re-read)" if c["unchanged"] else ""]
+    if any(reuse):
+        line += "; " + ", ".join([f"{c['scanned_in_full']} scanned in full", *filter(None, reuse)])
     if c["accepted"]:
         line += f"; {c['accepted']} finding(s) accepted by the baseline"
     if context.interrupted:

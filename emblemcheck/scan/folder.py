@@ -10,7 +10,11 @@ The shape, from the outside in:
   a killed process loses at most the open batch, never leaves a half-written
   row, and the next run skips what is already recorded;
 * a file whose size, mtime, SHA-256 and catalogue version match its record is
-  not scanned again: its recorded verdict is reported as it was.
+  not scanned again: its recorded verdict is reported as it was;
+* an original goes to a scanner with its WordPress copies, each of which
+  takes the original's verdict once checked to hold only its pixels
+  (:mod:`emblemcheck.scan.derived`); a file whose bytes were met earlier in
+  the run takes that file's verdict.
 """
 
 from __future__ import annotations
@@ -18,21 +22,22 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..catalogue import store
 from ..catalogue.coverage import coverage
 from ..errors import UsageError
-from ..media.decode import MAX_PIXELS
+from ..media.content import MAX_PIXELS
 from ..models import FileResult
 from ..text import printable
-from . import history
-from .pool import DEFAULT_TIMEOUT, InlinePool, Pool, Stat, WorkerPool
-from .scanner import Scanned
+from . import history, wordpress
+from .pool import DEFAULT_TIMEOUT, Copies, InlinePool, Pool, Stat, WorkerPool
+from .scanned import Scanned
 from .walk import Entry, Excludes, ImageFile, Skip, walk
 
 if TYPE_CHECKING:  # reports import scan's values; scan imports reports only where it reports
@@ -55,6 +60,9 @@ class BulkOptions:
     follow_symlinks: bool = False
     max_pixels: int = MAX_PIXELS
     command: str = "scan"
+    #: Copies take their original's verdict once checked, identical bytes are scanned once; off: every file
+    #: goes through the detector (what the benchmark compares reuse with).
+    reuse: bool = True
 
     def worker_count(self) -> int:
         """The number of worker processes to start."""
@@ -74,15 +82,20 @@ class BulkResult:
     catalogue_version: str
     run_id: int | None = None
     interrupted: bool = False
+    #: Files that took their verdict from an original they are a verified copy of, and from identical bytes.
+    inherited: int = 0
+    deduplicated: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
-        """Files per status, plus ``skipped`` and ``unchanged``."""
+        """Files per status, plus ``skipped``, ``unchanged``, ``inherited`` and ``deduplicated``."""
         counts = {"files": len(self.results), "flagged": 0, "clean": 0, "error": 0}
         for result in self.results:
             counts[result.status] += 1
         counts["skipped"] = len(self.skipped)
         counts["unchanged"] = self.unchanged
+        counts["inherited"] = self.inherited
+        counts["deduplicated"] = self.deduplicated
         return counts
 
 
@@ -91,6 +104,8 @@ class _Tally:
     results: list[FileResult] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     unchanged: int = 0
+    inherited: int = 0
+    deduplicated: int = 0
 
 
 def _pool(paths: list[str], home_root: str, options: BulkOptions) -> Pool:
@@ -125,6 +140,10 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
         tally.results.append(scanned.result)
         if not reused:
             recorder.add(scanned)
+            if scanned.result.inherited_as == "derived":
+                tally.inherited += 1
+            elif scanned.result.inherited_as == "identical":
+                tally.deduplicated += 1
         if on_result:
             on_result(scanned.result, reused)
 
@@ -132,7 +151,7 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
     try:
         entries = walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore,
                        follow_symlinks=options.follow_symlinks)
-        _drive(pool, entries, db, version, options, tally, finish, on_skip)
+        _drive(pool, _Feeder(entries, db, version, options, tally, finish, on_skip))
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -142,42 +161,148 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
                            skipped=len(tally.skipped))
         db.close()
     return BulkResult(tuple(tally.results), tuple(tally.skipped), tally.unchanged,
-                      time.monotonic() - started, version, run_id, interrupted)
+                      time.monotonic() - started, version, run_id, interrupted,
+                      inherited=tally.inherited, deduplicated=tally.deduplicated)
 
 
-def _drive(pool: Pool, entries: Iterator[Entry], db, version: str, options: BulkOptions,
-           tally: _Tally, finish, on_skip) -> None:
-    exhausted = False
-    while not exhausted or pool.busy():
+def _drive(pool: Pool, feeder: _Feeder) -> None:
+    while True:
         for _ in range(pool.idle()):
-            entry = _next_job(entries, db, version, options, tally, finish, on_skip)
-            if entry is None:
-                exhausted = True
+            job = feeder.next_job()
+            if job is None:
                 break
-            pool.submit(entry.path, (entry.size, entry.mtime_ns))
-        if pool.busy():
-            for scanned in pool.collect():
-                finish(scanned, False)
+            pool.submit(*job)
+        if not pool.busy():
+            if feeder.release_waiting():
+                continue  # duplicates of a file that failed: each is scanned on its own
+            return
+        for scanned in pool.collect():
+            feeder.finish(scanned, False)
+            feeder.settle(scanned.result)
 
 
-def _next_job(entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
-              finish, on_skip) -> ImageFile | None:
-    """Advance the walk to the next file the pool must scan, settling the rest on the way."""
-    for entry in entries:
+class _Job(NamedTuple):
+    path: str
+    stat: Stat
+    copies: Copies = ()
+
+
+class _Feeder:
+    """Turns the walk into pool jobs.
+
+    Skips and unchanged files are settled on the way. A folder's files are
+    held until the walk leaves the folder (the walk is depth first, so that is
+    when it yields a file elsewhere than in the folder or below it); then an
+    original goes to the pool in one job with its WordPress copies, and a file
+    whose bytes were already met in this run (same SHA-256) waits for that
+    file's verdict instead of being scanned. Only the folders on the walk's
+    current path are held, so the listings held grow with one folder, not the
+    tree; the verdict kept per distinct content grows with the run, as the
+    run's results already do.
+    """
+
+    def __init__(self, entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
+                 finish: Callable[[Scanned, bool], None], on_skip) -> None:
+        self.entries, self.db, self.version, self.options = entries, db, version, options
+        self.tally, self.finish, self.on_skip = tally, finish, on_skip
+        self.folders: dict[str, list[ImageFile]] = {}
+        self.jobs: deque[_Job] = deque()
+        self.verdicts: dict[str, Scanned] = {}  # SHA-256 -> the first file's verdict in this run
+        self.pending: dict[str, str] = {}  # path of a first file being scanned -> its SHA-256
+        self.waiting: dict[str, list[ImageFile]] = {}  # SHA-256 -> files with the same bytes, waiting
+        self.exhausted = False
+
+    def next_job(self) -> _Job | None:
+        """The next job for the pool, advancing the walk as far as needed; ``None`` when there is none now."""
+        while not self.jobs and not self.exhausted:
+            entry = next(self.entries, None)
+            if entry is None:
+                self.exhausted = True
+                for folder in list(self.folders):
+                    self._flush(folder)
+            else:
+                self._take(entry)
+        return self.jobs.popleft() if self.jobs else None
+
+    def _take(self, entry: Entry) -> None:
         if isinstance(entry, Skip):
             if entry.error:
-                finish(Scanned(FileResult(printable(entry.path), "error", error=entry.reason)), False)
+                self.finish(Scanned(FileResult(printable(entry.path), "error", error=entry.reason)), False)
             else:
-                tally.skipped.append(entry)
-                if on_skip:
-                    on_skip(entry)
-            continue
-        recorded = None if options.rescan else recorded_result(db, entry, version)
-        if recorded is None:
-            return entry
-        tally.unchanged += 1
-        finish(Scanned(recorded, entry.size, entry.mtime_ns), True)
-    return None
+                self.tally.skipped.append(entry)
+                if self.on_skip:
+                    self.on_skip(entry)
+            return
+        recorded = None if self.options.rescan else recorded_result(self.db, entry, self.version)
+        if recorded is not None:
+            self.tally.unchanged += 1
+            self.verdicts.setdefault(recorded.sha256, Scanned(recorded))
+            self.finish(Scanned(recorded, entry.size, entry.mtime_ns), True)
+            return
+        folder = os.path.dirname(entry.path)
+        for held in [f for f in self.folders if f != folder and not folder.startswith(f.rstrip(os.sep) + os.sep)]:
+            self._flush(held)
+        self.folders.setdefault(folder, []).append(entry)
+
+    def _flush(self, folder: str) -> None:
+        held = self.folders.pop(folder)
+        if not self.options.reuse:
+            self.jobs.extend(_Job(f.path, _stat(f)) for f in held)
+            return
+        files = {f.path: f for f in held if self._first_of_its_bytes(f)}
+        for found in wordpress.group(files):
+            if found.present and found.copies:
+                copies = tuple((c, _stat(files[c])) for c in found.copies)
+                self.jobs.append(_Job(found.original, _stat(files[found.original]), copies))
+            else:
+                self.jobs.extend(_Job(p, _stat(files[p])) for p in found.members)
+
+    def _first_of_its_bytes(self, entry: ImageFile) -> bool:
+        """Whether ``entry`` is to be scanned: false when a file with its bytes was met in this run."""
+        try:
+            digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+        except OSError:
+            return True  # a worker reads it again and reports why it cannot
+        if digest in self.verdicts:
+            self.finish(_identical(entry, self.verdicts[digest]), False)
+        elif digest in self.waiting:
+            self.waiting[digest].append(entry)
+        else:
+            self.pending[printable(entry.path)] = digest
+            self.waiting[digest] = []
+            return True
+        return False
+
+    def settle(self, result: FileResult) -> None:
+        """Give a scanned file's verdict to the files waiting with the same bytes."""
+        digest = self.pending.pop(result.path, None)
+        if digest is None:
+            return
+        waiting = self.waiting.pop(digest, [])
+        if result.status == "error" or result.sha256 != digest:
+            self.jobs.extend(_Job(e.path, _stat(e)) for e in waiting)  # each tries on its own
+            return
+        self.verdicts[digest] = Scanned(result)
+        for entry in waiting:
+            self.finish(_identical(entry, self.verdicts[digest]), False)
+
+    def release_waiting(self) -> bool:
+        """Send every file still waiting to the pool (their first file never came back); whether there were any."""
+        for entries in self.waiting.values():
+            self.jobs.extend(_Job(e.path, _stat(e)) for e in entries)
+        self.waiting, self.pending = {}, {}
+        return bool(self.jobs)
+
+
+def _stat(entry: ImageFile) -> Stat:
+    return entry.size, entry.mtime_ns
+
+
+def _identical(entry: ImageFile, first: Scanned) -> Scanned:
+    """``first``'s verdict recorded for ``entry``, a file with the same bytes."""
+    result = replace(first.result, path=printable(entry.path), inherited_from=first.result.path,
+                     inherited_as="identical")
+    return Scanned(result, entry.size, entry.mtime_ns)
 
 
 def recorded_result(db, entry: ImageFile, version: str) -> FileResult | None:
@@ -278,7 +403,8 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=applied.accepted,
                           unused_baseline=applied.unused if report_unused_baseline else None,
                           previews=previews, emblem_thumbnails=thumbnails, base=os.getcwd(),
-                          interrupted=raw.interrupted, coverage=coverage(home.catalogue_db))
+                          interrupted=raw.interrupted, coverage=coverage(home.catalogue_db),
+                          inherited=raw.inherited, deduplicated=raw.deduplicated)
     return FolderScan(applied.results, raw.catalogue_version, context, raw)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sqlite3
 import time
 import warnings
@@ -266,6 +267,8 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
                     "near_rendering_id": near.rendering_id if near else None,
                     "near_method": near.method if near else None,
                     "note": result.note or None,
+                    "inherited_from": result.inherited_from or None,
+                    "inherited_as": result.inherited_as,
                 },
                 pk="path",
             )
@@ -304,7 +307,8 @@ def recorded(db: sqlite_utils.Database, path: str) -> Recorded | None:
         return None
     findings = tuple(_finding(f) for f in db.query("select * from findings where path = ? order by id", [path]))
     result = FileResult(row["path"], row["status"], sha256=row["sha256"], width=row["width"] or 0,
-                        height=row["height"] or 0, findings=findings, note=row["note"] or "")
+                        height=row["height"] or 0, findings=findings, note=row["note"] or "",
+                        inherited_from=row.get("inherited_from") or "", inherited_as=row.get("inherited_as"))
     return Recorded(row["size"], row["mtime_ns"], row["catalogue_version"], result)
 
 
@@ -370,6 +374,7 @@ select
   a.reason as accepted_reason,
   fd.run_id,
   f.scanned_at,
+  f.inherited_from,
   f.sha256
 from findings as fd
 join files as f on f.path = fd.path
@@ -402,7 +407,7 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds")))
+    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds", "inherited_from")))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -422,7 +427,7 @@ def m004_pages(db: sqlite_utils.Database) -> None:
     db.table("findings").add_column("page", int)
     db.table("files").add_column("note", str)
     db.view("flagged_files").drop()
-    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds")))
+    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds", "inherited_from")))
 
 
 @migrations()
@@ -431,6 +436,17 @@ def m005_video_times(db: sqlite_utils.Database) -> None:
     db.table("findings").add_column("seconds", float)
     db.table("findings").add_column("last_seconds", float)
     db.view("flagged_files").drop()
+    db.create_view("flagged_files", _flagged_files_sql(without=("inherited_from",)))
+
+
+@migrations()
+def m006_inherited_verdicts(db: sqlite_utils.Database) -> None:
+    # A file that took its verdict from another instead of being scanned: the
+    # other file's path, and "derived" (a verified WordPress copy of it) or
+    # "identical" (the same bytes). The flagged files view shows the path.
+    for column in ("inherited_from", "inherited_as"):
+        db.table("files").add_column(column, str)
+    db.view("flagged_files").drop()
     db.create_view("flagged_files", FLAGGED_FILES_SQL)
 
 
@@ -438,4 +454,4 @@ def _flagged_files_sql(without: tuple[str, ...]) -> str:
     """The flagged_files view as an earlier migration made it, before the ``without`` columns existed
     (a view cannot name a missing column)."""
     return "".join(line for line in FLAGGED_FILES_SQL.splitlines(keepends=True)
-                   if line.strip().removeprefix("fd.").rstrip(",") not in without)
+                   if re.sub(r"^\w+\.", "", line.strip()).rstrip(",") not in without)

@@ -3,7 +3,9 @@
 A pool holds scanners with the catalogue loaded and takes one file per free
 scanner: :meth:`Pool.idle` says how many more it takes now, :meth:`Pool.submit`
 hands one over with its size and mtime as the walk read them (so a file is
-stat'ed once), and :meth:`Pool.collect` waits for at least one to finish.
+stat'ed once), with its derived copies if it is an original upload (the
+scanner checks each against it, see :mod:`emblemcheck.scan.derived`), and
+:meth:`Pool.collect` waits for at least one to finish.
 
 :class:`WorkerPool` runs one worker process per core, each scanning one file
 at a time; a worker that passes the per-file time limit (or dies) is killed
@@ -22,12 +24,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Protocol
 
-import cv2
-
 from ..errors import EmblemcheckError
 from ..models import FileResult
 from ..text import printable
-from .scanner import Scanned, open_scanner
+from .scanned import Scanned
 
 #: Seconds one file may take before its worker is killed and the file reported.
 #: The slowest legitimate case measured is a 100-megapixel JPEG (about 6 s).
@@ -35,6 +35,9 @@ DEFAULT_TIMEOUT = 60.0
 
 #: A file's ``(size, mtime_ns)`` as the walk read them.
 Stat = tuple[int, int]
+
+#: An original's derived copies, each ``(path, stat)``, scanned in the same job after it.
+Copies = tuple[tuple[str, Stat | None], ...]
 
 
 class Pool(Protocol):
@@ -49,11 +52,11 @@ class Pool(Protocol):
     def busy(self) -> bool:
         """Whether a submitted file has not been collected yet."""
 
-    def submit(self, path: str, stat: Stat | None = None) -> None:
-        """Start scanning ``path``; ``stat`` saves the scanner a second stat of the file."""
+    def submit(self, path: str, stat: Stat | None = None, copies: Copies = ()) -> None:
+        """Start scanning ``path``, then its ``copies``; ``stat`` saves the scanner a second stat of the file."""
 
     def collect(self) -> Iterator[Scanned]:
-        """Wait for at least one submitted file to finish (or fail); yield what finished."""
+        """Wait for at least one submitted job to finish (or fail); yield a result for each of its files."""
 
     def close(self) -> None:
         """Stop every scanner; files not collected are lost."""
@@ -61,6 +64,11 @@ class Pool(Protocol):
 
 def _worker_main(conn: Connection, home_root: str, max_pixels: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    # The scanner (OpenCV, numpy, the engine) is imported in the worker only: the parent never detects.
+    import cv2
+
+    from .scanner import open_scanner
+
     # One OpenCV thread per worker: the pool is the parallelism, and OpenCV's
     # own threads would make two workers fight over the same cores.
     cv2.setNumThreads(1)
@@ -77,12 +85,17 @@ def _worker_main(conn: Connection, home_root: str, max_pixels: int) -> None:
             return
         if job is None:
             return
-        path, stat = job
+        path, stat, copies = job
         try:
-            conn.send(("done", scanner.scan_file(path, max_pixels=max_pixels, stat=stat), 0))
+            conn.send(("done", scanner.scan_with_copies(path, copies, max_pixels=max_pixels, stat=stat), 0))
         except Exception as exc:  # noqa: BLE001 - one file's bug must be reported, not end the run
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
-            conn.send(("done", Scanned(FileResult(printable(path), "error", error=message, internal=True)), 0))
+            conn.send(("done", _errors((path, *(c for c, _ in copies)), message), 0))
+
+
+def _errors(paths, reason: str) -> list[Scanned]:
+    """One internal-error result per path: a bug of emblemcheck met while scanning them, not the files' fault."""
+    return [Scanned(FileResult(printable(p), "error", error=reason, internal=True)) for p in paths]
 
 
 class _Worker:
@@ -93,6 +106,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.path: str | None = None
+        self.copies: Copies = ()
         self.deadline = 0.0
 
     def ready(self) -> str:
@@ -106,9 +120,11 @@ class _Worker:
             raise error
         return value
 
-    def submit(self, path: str, timeout: float, stat: Stat | None = None) -> None:
-        self.path, self.deadline = path, time.monotonic() + timeout
-        self.conn.send((path, stat))
+    def submit(self, path: str, timeout: float, stat: Stat | None = None, copies: Copies = ()) -> None:
+        # The time limit is per file: a job of an original and its copies gets one for each.
+        self.path, self.copies = path, copies
+        self.deadline = time.monotonic() + timeout * (1 + len(copies))
+        self.conn.send((path, stat, copies))
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -136,9 +152,9 @@ class WorkerPool:
     def busy(self) -> bool:
         return any(w.path is not None for w in self.workers)
 
-    def submit(self, path: str, stat: Stat | None = None) -> None:
+    def submit(self, path: str, stat: Stat | None = None, copies: Copies = ()) -> None:
         worker = next(w for w in self.workers if w.path is None)
-        worker.submit(path, self.timeout, stat)
+        worker.submit(path, self.timeout, stat, copies)
 
     def collect(self) -> Iterator[Scanned]:
         """Wait for at least one busy worker to finish, die or time out; yield what it gives."""
@@ -151,22 +167,23 @@ class WorkerPool:
                 try:
                     _kind, payload, _code = worker.conn.recv()
                 except (EOFError, OSError):
-                    yield self._replace(worker, "the scan worker died (out of memory or a crash in a decoder)")
+                    yield from self._replace(worker, "the scan worker died (out of memory or a crash in a decoder)")
                     continue
                 worker.path = None
-                yield payload
+                yield from payload
             elif worker.process.sentinel in ready:
-                yield self._replace(worker, "the scan worker died (out of memory or a crash in a decoder)")
+                yield from self._replace(worker, "the scan worker died (out of memory or a crash in a decoder)")
             elif time.monotonic() >= worker.deadline:
-                yield self._replace(worker, f"took longer than the {self.timeout:g} s limit per file")
+                yield from self._replace(worker, f"took longer than the {self.timeout:g} s limit per file")
 
-    def _replace(self, worker: _Worker, reason: str) -> Scanned:
-        path = worker.path or ""
+    def _replace(self, worker: _Worker, reason: str) -> list[Scanned]:
+        """Kill and replace ``worker``; every file of its job is reported with ``reason``."""
+        paths = (worker.path or "", *(c for c, _ in worker.copies))
         worker.stop()
         fresh = _Worker(self._context, *self._spec)
         fresh.ready()
         self.workers[self.workers.index(worker)] = fresh
-        return Scanned(FileResult(printable(path), "error", error=reason))
+        return _errors(paths, reason)
 
     def close(self) -> None:
         for worker in self.workers:
@@ -184,6 +201,8 @@ class InlinePool:
     There is no per-file time limit here; the detector bounds its own work."""
 
     def __init__(self, *, home_root: str, max_pixels: int) -> None:
+        from .scanner import open_scanner  # here: only an inline pool scans in this process
+
         self.scanner = open_scanner(Path(home_root))
         self.catalogue_version = self.scanner.catalogue.version
         self.max_pixels = max_pixels
@@ -195,8 +214,8 @@ class InlinePool:
     def busy(self) -> bool:
         return bool(self._done)
 
-    def submit(self, path: str, stat: Stat | None = None) -> None:
-        self._done.append(self.scanner.scan_file(path, max_pixels=self.max_pixels, stat=stat))
+    def submit(self, path: str, stat: Stat | None = None, copies: Copies = ()) -> None:
+        self._done.extend(self.scanner.scan_with_copies(path, copies, max_pixels=self.max_pixels, stat=stat))
 
     def collect(self) -> Iterator[Scanned]:
         done, self._done = self._done, []

@@ -20,6 +20,8 @@ from ..media.frames import Frame, iter_frames
 from ..media.thumbnails import preview_jpeg
 from ..models import FileResult, Finding
 from ..text import clock, printable
+from . import derived
+from .scanned import Scanned
 
 #: The reason given for a file that was listed but is gone when it is read.
 VANISHED = "no such file (or it vanished during the scan)"
@@ -98,21 +100,28 @@ class Scanner:
         same emblem in several frames is reported once, at its best score (in
         a video, with the first and last time it was seen).
         """
+        return self._scan_data(data, name, max_pixels)[0]
+
+    def _scan_data(self, data: bytes, name: str, max_pixels: int) -> tuple[Scanned, LoadedImage | None]:
+        """:meth:`scan_data`, and the decoded picture when the file is a single still (for its copies)."""
         digest = sha256(data).hexdigest()
         try:
             return self._scan_frames(data, name, digest, max_pixels)
         except ImageError as exc:
-            return Scanned(FileResult(name, "error", sha256=digest, error=_reason(exc, name)))
+            return Scanned(FileResult(name, "error", sha256=digest, error=_reason(exc, name))), None
 
-    def _scan_frames(self, data: bytes, name: str, digest: str, max_pixels: int) -> Scanned:
+    def _scan_frames(self, data: bytes, name: str, digest: str,
+                     max_pixels: int) -> tuple[Scanned, LoadedImage | None]:
         best: dict[str, Finding] = {}
         near: Finding | None = None
         width = height = seen = 0
         preview = None
         last: Frame | None = None
+        still = None
         for frame in iter_frames(data, name, max_pixels=max_pixels):
             if last is None:
                 width, height = frame.image.width, frame.image.height
+                still = frame.image if frame.count == 1 else None
             last = frame
             seen += frame.page is not None or frame.seconds is not None
             found, miss = self.inspect(frame.image)
@@ -126,7 +135,7 @@ class Scanner:
         findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
         result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
                             findings=findings, near_miss=None if findings else near, note=_unscanned(last, seen))
-        return Scanned(result, preview=preview)
+        return Scanned(result, preview=preview), still
 
     def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS,
                   stat: tuple[int, int] | None = None) -> Scanned:
@@ -137,33 +146,87 @@ class Scanner:
         the read: if the file changes in between, the record holds the older
         mtime and the next run scans it again.
         """
-        shown = printable(str(path))
-        if stat is None:
-            try:
-                info = os.stat(path)
-            except FileNotFoundError:
-                return Scanned(FileResult(shown, "error", error=VANISHED))
-            except OSError as exc:
-                return Scanned(FileResult(shown, "error", error=f"cannot read ({exc.strerror or exc})"))
-            stat = (info.st_size, info.st_mtime_ns)
-        try:
-            data = read_file(path)
-        except FileVanished:
-            return Scanned(FileResult(shown, "error", error=VANISHED))
-        except ImageError as exc:
-            return Scanned(FileResult(shown, "error", error=_reason(exc, str(path))))
-        scanned = self.scan_data(data, shown, max_pixels=max_pixels)
-        return replace(scanned, size=stat[0], mtime_ns=stat[1])
+        read = _read(path, stat)
+        if isinstance(read, Scanned):
+            return read
+        return self._scan_read(read, max_pixels)[0]
+
+    def _scan_read(self, read: _Read, max_pixels: int) -> tuple[Scanned, LoadedImage | None]:
+        scanned, still = self._scan_data(read.data, read.shown, max_pixels)
+        return replace(scanned, size=read.stat[0], mtime_ns=read.stat[1]), still
+
+    def scan_with_copies(self, path: Path | str, copies: Iterable[tuple[str, tuple[int, int] | None]], *,
+                         max_pixels: int = MAX_PIXELS, stat: tuple[int, int] | None = None) -> list[Scanned]:
+        """Scan an original, then each of its derived copies ``(path, stat)``, the original's verdict first.
+
+        A copy that is the original cut and resized as WordPress does
+        (:func:`derived.check`) inherits the original's verdict with its boxes
+        mapped; any other copy (edited after upload, another size rule, an
+        animation) is scanned in full.
+        """
+        read = _read(path, stat)
+        if isinstance(read, Scanned):
+            original, still = read, None
+        else:
+            original, still = self._scan_read(read, max_pixels)
+        still = derived.reference(still) if still is not None else None
+        done = [original]
+        for copy_path, copy_stat in copies:
+            copy = _read(copy_path, copy_stat)
+            if isinstance(copy, Scanned):
+                done.append(copy)
+                continue
+            inherited = _inherited(copy, original.result, still, max_pixels) if still is not None else None
+            done.append(inherited or self._scan_read(copy, max_pixels)[0])
+        return done
 
 
 @dataclass(frozen=True)
-class Scanned:
-    """One file's verdict, its size and mtime as read, and a preview with the boxes drawn if flagged."""
+class _Read:
+    """A file's bytes with its name as shown and its ``(size, mtime_ns)``."""
 
-    result: FileResult
-    size: int | None = None
-    mtime_ns: int | None = None
-    preview: bytes | None = None
+    shown: str
+    stat: tuple[int, int]
+    data: bytes
+
+
+def _read(path: Path | str, stat: tuple[int, int] | None) -> _Read | Scanned:
+    """The file's bytes and stat, or the error result that says why they cannot be read."""
+    shown = printable(str(path))
+    if stat is None:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return Scanned(FileResult(shown, "error", error=VANISHED))
+        except OSError as exc:
+            return Scanned(FileResult(shown, "error", error=f"cannot read ({exc.strerror or exc})"))
+        stat = (info.st_size, info.st_mtime_ns)
+    try:
+        return _Read(shown, stat, read_file(path))
+    except FileVanished:
+        return Scanned(FileResult(shown, "error", error=VANISHED))
+    except ImageError as exc:
+        return Scanned(FileResult(shown, "error", error=_reason(exc, str(path))))
+
+
+def _inherited(copy: _Read, original: FileResult, still: LoadedImage, max_pixels: int) -> Scanned | None:
+    """The original's verdict for ``copy`` if ``copy`` checks out as a WordPress copy of ``still``, else ``None``."""
+    if original.status == "error":
+        return None
+    try:
+        frames = iter_frames(copy.data, copy.shown, work_pixels=(2 * derived.COMPARE_SIDE) ** 2,
+                             max_pixels=max_pixels)
+        first = next(frames)
+    except (ImageError, StopIteration):
+        return None  # the full scan reports why
+    if first.count != 1:
+        return None
+    cut, _gap = derived.check(still, first.image)
+    if cut is None:
+        return None
+    own = FileResult(copy.shown, "clean", sha256=sha256(copy.data).hexdigest(), width=first.image.width,
+                     height=first.image.height)
+    return Scanned(derived.inherit(original, cut, own), copy.stat[0], copy.stat[1])
 
 
 def _placed(finding: Finding, frame: Frame) -> Finding:

@@ -23,9 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..media.decode import is_svg
-from ..media.pdf import is_pdf
-from ..media.video import is_video
+from ..media.content import is_pdf, is_svg, is_video
 
 #: File name endings people give images (and PDF documents and videos); a file with one of these whose
 #: content is not an image is reported as an error, not skipped quietly.

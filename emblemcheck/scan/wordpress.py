@@ -4,9 +4,10 @@ WordPress writes resized copies beside each upload (``photo-300x200.jpg``),
 a ``-scaled`` copy of big images (WordPress 5.3's big-image threshold), a
 ``-rotated`` copy when EXIF says the camera was turned, ``-e<13-digit
 timestamp>`` after an edit in the media library, and plugins add ``@2x``
-retina copies and WebP/AVIF siblings (``photo-1024x768.webp`` or
-``photo.jpg.webp``). A report groups all of them under ``photo.jpg`` so a
-person deals with one finding per picture.
+retina copies and WebP/AVIF siblings (``photo-1024x768.webp``,
+``photo.jpg.webp``, or the Modern Image Formats plugin's ``photo-jpg.webp``
+and ``photo-300x225-jpg.webp``). A report groups all of them under
+``photo.jpg`` so a person deals with one finding per picture.
 
 Names only: the functions here never open a file.
 """
@@ -25,6 +26,9 @@ from ..models import FileResult, Finding
 _SUFFIX = re.compile(r"(?:-\d{1,5}x\d{1,5}|-scaled|-rotated|-e\d{13}|@[23]x)$")
 # An image extension hidden inside a name, as in photo.jpg.webp (WebP plugins).
 _INNER_EXT = re.compile(r"\.(jpe?g|png|gif|bmp|tiff?)$", re.IGNORECASE)
+# The Modern Image Formats plugin's form of it: photo-jpg.webp, photo-300x225-jpg.webp.
+_DASHED_EXT = re.compile(r"-(jpe?g|png|gif)$", re.IGNORECASE)
+_MODERN_FORMATS = (".webp", ".avif")
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,12 @@ def split_name(path: str) -> tuple[str, str, str, bool]:
     folder, name = posixpath.split(path)
     stem, ext = posixpath.splitext(name)
     inner = _INNER_EXT.search(stem)
+    dashed = _DASHED_EXT.search(stem) if ext.lower() in _MODERN_FORMATS else None
     derived = False
     if inner:
         stem, ext, derived = stem[: inner.start()], stem[inner.start():], True
+    elif dashed and dashed.start() > 0:
+        stem, ext, derived = stem[: dashed.start()], "." + dashed.group(1), True
     while stem:
         match = _SUFFIX.search(stem)
         if not match or match.start() == 0:
