@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emblemcheck.engine.detection import Box, Detection
+from emblemcheck.engine.detection import Detection
 from emblemcheck.engine.detector import Detector
+from emblemcheck.models import Box
 
 #: Pixels a box may lie from its outline's bounds: the tint channel works at
 #: 400 px, so one of its pixels is 2.25 of a 900 px picture's.

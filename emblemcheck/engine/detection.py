@@ -5,17 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..models import Box, Outline
+
 #: How a detection was made: a homography or a similarity fitted to SIFT
 #: matches, in luminance or in the blue-yellow tint channel, or a blob's
 #: outline and colours (regions.py).
 Method = Literal["sift-homography", "sift-similarity", "sift-colour-homography", "sift-colour-similarity",
                  "region-shape-colour"]
-
-#: [x, y, width, height].
-Box = tuple[int, int, int, int]
-#: Four (x, y) corners, clockwise from the reference's top-left.
-Outline = tuple[tuple[float, float], ...]
-
 
 @dataclass(frozen=True)
 class Detection:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .detection import Detection, Outline
+from ..models import Outline
+from .detection import Detection
 
 #: A detection whose area lies this much inside a verified larger one (at
 #: least CONTAINER_AREA times its area) is a part of it (the flag symbol
