@@ -33,7 +33,8 @@ class FailOn(str, enum.Enum):
 
 @app.command()
 def scan(
-    images: Annotated[list[Path], typer.Argument(help="Image files or folders to check.", show_default=False)],
+    images: Annotated[list[Path], typer.Argument(help="Files (pictures, PDFs, videos) or folders to check.",
+                                                 show_default=False)],
     format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format["text"],
     fail_on: Annotated[FailOn, typer.Option(
         help="Exit 1 when a finding is at or above this restriction.")] = FailOn.restricted,
@@ -58,7 +59,8 @@ def scan(
 ) -> None:
     """Check images or folders for catalogued emblems and say what, where and why.
 
-    A folder is walked recursively; images are recognised by content, copies
+    A folder is walked recursively; pictures, PDF pages and video frames are
+    recognised by content, copies
     WordPress made (photo-300x200.jpg) are grouped under their original, and
     files unchanged since the last scan are not read again (--rescan forces).
 
