@@ -1,6 +1,6 @@
-"""Detection benchmark: recall per transformation class, false alarms, sibling confusions, time.
+"""Detection benchmark: recall per class, false alarms, sibling confusions, time.
 
-    python benchmarks/detection.py [--out benchmarks/out] [--seed 7] [--per-class 30]
+    python benchmarks/detection.py [--out benchmarks/out] [--seed 7] [--per-class 30] [--suite NAME ...]
 
 Builds a catalogue in a fresh home under ``--out`` (the real ``npm pack`` path), adds
 three drawn emblems through ``emblemcheck catalogue add`` as a user would,
@@ -11,6 +11,11 @@ distance <= 10; PDQ at <= 31 of 256 with its dihedral hashes) and a
 decode-only pass (the time floor). Prints a table, saves ``results.json``
 under ``--out`` and rewrites ``benchmarks/RESULTS.md``.
 
+The corpus is made of suites: ``core`` (below) and every
+``benchmarks/suite_<name>.py`` module's ``SUITE`` (see ``corpus.Suite``).
+``--suite`` runs some of them (for working on one); the committed numbers
+come from a run of all of them, so every class is measured beside the others.
+
 Backgrounds are real photographs bundled inside Python packages
 (scikit-image's wheel and matplotlib's sample_data); nothing is downloaded.
 Needs the ``bench`` extra: scikit-image and matplotlib.
@@ -19,396 +24,58 @@ Needs the ``bench`` extra: scikit-image and matplotlib.
 from __future__ import annotations
 
 import argparse
-import io
+import importlib
 import json
-import math
-import os
-import platform
-import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+import zlib
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
 import imagehash
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from corpus import (
+    ROOT,
+    SIBLINGS,
+    USER_EMBLEMS,
+    Case,
+    Context,
+    Suite,
+    canvas,
+    crop_pad_rotate,
+    degrade,
+    emblem_picture,
+    encode,
+    extension,
+    flatten,
+    foreign_flags,
+    look_alike_texts,
+    machine,
+    paste,
+    perspective,
+    photos,
+    resize_w,
+    screenshot,
+    setup_home,
+    watermark,
+)
+from PIL import Image
+from results import replace_section
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from emblemcheck.catalogue.store import Catalogue
+from emblemcheck.media.decode import decode
+from emblemcheck.models import Restriction
+from emblemcheck.scan.scanner import Scanner
 
-from results import replace_section  # noqa: E402
-
-from emblemcheck.catalogue import build_catalogue  # noqa: E402
-from emblemcheck.catalogue.store import Catalogue  # noqa: E402
-from emblemcheck.home import Home  # noqa: E402
-from emblemcheck.media.decode import decode  # noqa: E402
-from emblemcheck.media.svg import render_svg  # noqa: E402
-from emblemcheck.models import Restriction  # noqa: E402
-from emblemcheck.scan.scanner import Scanner  # noqa: E402
-
-POSITIVE_CLASSES = ("copy", "degraded", "crop-pad-rotate", "embedded-large", "embedded-small",
-                    "perspective", "watermark", "screenshot")
-NEGATIVE_CLASSES = ("photo", "foreign-flag", "look-alike-text", "national-flag")
-TARGET_RECALL = {c: 0.97 for c in POSITIVE_CLASSES} | {"embedded-small": 0.90}
-SIBLINGS = {"gc-signature-en", "gc-signature-fr", "canada-wordmark"}
-GC_STYLES = {  # the manifest's colour variants, with the background each is usually seen on
-    "black": (".fip_flag,.fip_text{fill:#000000}", (255, 255, 255)),
-    "colour": (".fip_flag{fill:#eb2d37}.fip_text{fill:#000000}", (255, 255, 255)),
-    "reversed": (".fip_flag{fill:#eb2d37}.fip_text{fill:#ffffff}", (0, 0, 0)),
-    "white": (".fip_flag,.fip_text{fill:#ffffff}", (0, 0, 0)),
-}
-#: Composites are made on photos scaled to this width: a typical blog or
-#: social-media picture (within the detector's FEATURE_SIDE, so nothing is shrunk or tiled).
-CANVAS_WIDTH = 1200
-
-
-# --- emblems -------------------------------------------------------------------
-
-
-def font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size)
-
-
-def drawn_shield(size: int = 600) -> Image.Image:
-    """A user's heraldic shield: per chevron, three stars, a motto scroll."""
-    im = Image.new("RGBA", (size, int(size * 1.2)), (0, 0, 0, 0))
-    d = ImageDraw.Draw(im)
-    w, h = im.size
-    outline = [(0.05 * w, 0.05 * h), (0.95 * w, 0.05 * h), (0.95 * w, 0.5 * h), (0.5 * w, 0.95 * h),
-               (0.05 * w, 0.5 * h)]
-    d.polygon(outline, fill=(20, 60, 140, 255), outline=(200, 160, 20, 255), width=size // 40)
-    d.polygon([(0.1 * w, 0.6 * h), (0.5 * w, 0.25 * h), (0.9 * w, 0.6 * h), (0.9 * w, 0.48 * h),
-               (0.5 * w, 0.13 * h), (0.1 * w, 0.48 * h)], fill=(230, 230, 230, 255))
-    for cx, cy in ((0.25, 0.2), (0.75, 0.2), (0.5, 0.7)):
-        _star(d, cx * w, cy * h, size * 0.08, 5, (200, 160, 20, 255))
-    d.text((0.5 * w, 0.45 * h), "FIDES", font=font(size // 9), fill=(140, 20, 30, 255), anchor="mm")
-    return im
+CORE_POSITIVE = ("copy", "degraded", "crop-pad-rotate", "embedded-large", "embedded-small",
+                 "perspective", "watermark", "screenshot")
+CORE_NEGATIVE = ("photo", "foreign-flag", "look-alike-text", "national-flag")
 
 
-def drawn_badge(size: int = 600) -> Image.Image:
-    """A user's round badge: a ring with lettering around a star and a key."""
-    im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    d = ImageDraw.Draw(im)
-    c = size / 2
-    d.ellipse([4, 4, size - 4, size - 4], fill=(10, 90, 50, 255), outline=(230, 190, 40, 255), width=size // 30)
-    d.ellipse([size * 0.2, size * 0.2, size * 0.8, size * 0.8], fill=(245, 240, 220, 255))
-    letters = "PORT AUTHORITY * SERVICE * "
-    for i, ch in enumerate(letters):
-        a = 2 * math.pi * i / len(letters) - math.pi / 2
-        d.text((c + 0.4 * size * math.cos(a), c + 0.4 * size * math.sin(a)), ch, font=font(size // 14),
-               fill=(255, 255, 255, 255), anchor="mm")
-    _star(d, c, c - size * 0.08, size * 0.14, 6, (10, 90, 50, 255))
-    d.rectangle([c - size * 0.02, c, c + size * 0.02, c + size * 0.2], fill=(120, 60, 20, 255))
-    d.rectangle([c, c + size * 0.15, c + size * 0.09, c + size * 0.19], fill=(120, 60, 20, 255))
-    return im
-
-
-def drawn_roundel(size: int = 600) -> Image.Image:
-    """A user's roundel: concentric rings, a wing-like chevron and initials."""
-    im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    d = ImageDraw.Draw(im)
-    for i, colour in enumerate(((30, 30, 120), (255, 255, 255), (200, 30, 40), (255, 255, 255))):
-        m = i * size * 0.09
-        d.ellipse([m, m, size - m, size - m], fill=colour + (255,))
-    d.polygon([(size * 0.2, size * 0.55), (size * 0.5, size * 0.35), (size * 0.8, size * 0.55),
-               (size * 0.7, size * 0.6), (size * 0.5, size * 0.47), (size * 0.3, size * 0.6)], fill=(30, 30, 120, 255))
-    d.text((size / 2, size * 0.7), "RCSU", font=font(size // 10), fill=(30, 30, 120, 255), anchor="mm")
-    return im
-
-
-def _star(d: ImageDraw.ImageDraw, cx: float, cy: float, r: float, points: int, fill) -> None:
-    pts = []
-    for i in range(points * 2):
-        rad = r if i % 2 == 0 else r * 0.45
-        a = math.pi * i / points - math.pi / 2
-        pts.append((cx + rad * math.cos(a), cy + rad * math.sin(a)))
-    d.polygon(pts, fill=fill)
-
-
-USER_EMBLEMS = {"bench-shield": ("shield", drawn_shield), "bench-badge": ("badge", drawn_badge),
-                "bench-roundel": ("badge", drawn_roundel)}
-
-
-def foreign_flags() -> list[Image.Image]:
-    """Other countries' flags, drawn from their simple geometry (none has a maple leaf)."""
-    out = []
-    def flag(w, h, draw):
-        im = Image.new("RGB", (w, h), "white")
-        draw(ImageDraw.Draw(im), w, h)
-        out.append(im)
-    flag(900, 600, lambda d, w, h: d.ellipse([w / 2 - h * 0.3, h * 0.2, w / 2 + h * 0.3, h * 0.8], fill=(188, 0, 45)))
-    flag(900, 600, lambda d, w, h: (d.rectangle([0, 0, w / 3, h], fill=(0, 85, 164)),
-                                    d.rectangle([2 * w / 3, 0, w, h], fill=(239, 65, 53))))
-    flag(600, 600, lambda d, w, h: (d.rectangle([0, 0, w, h], fill=(218, 41, 28)),
-                                    d.rectangle([w * 0.4, h * 0.19, w * 0.6, h * 0.81], fill="white"),
-                                    d.rectangle([w * 0.19, h * 0.4, w * 0.81, h * 0.6], fill="white")))
-    # Peru: a red-white-red vertical triband, the National Flag without its leaf.
-    flag(900, 600, lambda d, w, h: (d.rectangle([0, 0, w / 3, h], fill=(217, 16, 35)),
-                                    d.rectangle([2 * w / 3, 0, w, h], fill=(217, 16, 35))))
-    # Lebanon-like: red-white-red horizontal with a green tree.
-    flag(900, 600, lambda d, w, h: (d.rectangle([0, 0, w, h / 4], fill=(238, 22, 31)),
-                                    d.rectangle([0, 3 * h / 4, w, h], fill=(238, 22, 31)),
-                                    d.polygon([(w / 2, h * 0.28), (w * 0.62, h * 0.7), (w * 0.38, h * 0.7)],
-                                              fill=(0, 166, 81))))
-    flag(900, 600, lambda d, w, h: (d.rectangle([0, 0, w, h / 3], fill=(200, 16, 46)),
-                                    d.rectangle([0, 2 * h / 3, w, h], fill=(200, 16, 46))))
-    return out
-
-
-def look_alike_texts() -> list[Image.Image]:
-    """"Government of Canada" and "Canada" typed in another font, without the flag symbol."""
-    out = []
-    for lines, size in ((("Government", "of Canada"), 90),
-                        (("Government   Gouvernement", "of Canada      du Canada"), 70),
-                        (("Canada",), 200), (("Gouvernement", "du Canada"), 90)):
-        f = font(size)
-        w = int(max(f.getlength(t) for t in lines)) + 40
-        im = Image.new("RGB", (w, int(size * 1.25 * len(lines)) + 40), "white")
-        d = ImageDraw.Draw(im)
-        for i, t in enumerate(lines):
-            d.text((20, 20 + i * size * 1.2), t, font=f, fill="black")
-        out.append(im)
-    return out
-
-
-# --- backgrounds ---------------------------------------------------------------
-
-
-def photos() -> dict[str, Image.Image]:
-    """Photographs bundled in the scikit-image wheel and matplotlib's sample_data."""
-    import matplotlib
-    import skimage
-
-    sk = Path(skimage.__file__).parent / "data"
-    mpl = Path(matplotlib.__file__).parent / "mpl-data" / "sample_data"
-    files = [sk / n for n in ("astronaut.png", "camera.png", "chelsea.png", "coffee.png", "coins.png",
-                              "hubble_deep_field.jpg", "motorcycle_left.png", "retina.jpg", "rocket.jpg",
-                              "grass.png", "gravel.png", "brick.png", "page.png", "moon.png")]
-    files += [mpl / "grace_hopper.jpg", mpl / "Minduka_Present_Blue_Pack.png"]
-    out = {}
-    for f in files:
-        if f.is_file():
-            out[f.stem] = Image.open(f).convert("RGB")
-    if len(out) < 8:
-        raise SystemExit("install the bench extra (scikit-image, matplotlib): too few bundled photographs found")
-    return out
-
-
-def canvas(photo: Image.Image, width: int = CANVAS_WIDTH) -> Image.Image:
-    return photo.resize((width, round(photo.height * width / photo.width)), Image.Resampling.LANCZOS)
-
-
-# --- transformations -------------------------------------------------------------
-
-
-@dataclass
-class Case:
-    name: str
-    klass: str
-    expected: str | None  # emblem id, or None for a negative
-    allowed: tuple[str, ...] = ()  # findings that are not false alarms on a negative
-    path: str = ""
-    results: dict = field(default_factory=dict)
-
-
-def encode(im: Image.Image, fmt: str, quality: int = 85) -> bytes:
-    out = io.BytesIO()
-    im = im.convert("RGB")
-    if fmt == "JPEG":
-        im.save(out, "JPEG", quality=quality)
-    elif fmt == "WEBP":
-        im.save(out, "WEBP", quality=quality)
-    else:
-        im.save(out, "PNG")
-    return out.getvalue()
-
-
-def flatten(rgba: Image.Image, background) -> Image.Image:
-    base = Image.new("RGBA", rgba.size, tuple(background) + (255,))
-    base.alpha_composite(rgba)
-    return base.convert("RGB")
-
-
-def resize_w(im: Image.Image, width: int) -> Image.Image:
-    width = max(8, int(width))
-    return im.resize((width, max(1, round(im.height * width / im.width))), Image.Resampling.LANCZOS)
-
-
-def paste(photo: Image.Image, rgba: Image.Image, frac: float, rng, opacity: float = 1.0,
-          plate: tuple | None = None) -> Image.Image:
-    """``rgba`` at ``frac`` of the photo's width, at a random place; on a plate colour if given."""
-    pic = canvas(photo).convert("RGBA")
-    em = resize_w(rgba, pic.width * frac)
-    if plate is not None:
-        em = flatten(em, plate).convert("RGBA")
-    if em.height > pic.height * 0.9:
-        em = resize_w(em, em.width * pic.height * 0.9 / em.height)
-    if opacity < 1:
-        alpha = np.asarray(em.getchannel("A"), np.float32) * opacity
-        em.putalpha(Image.fromarray(alpha.astype(np.uint8)))
-    x = int(rng.integers(0, max(1, pic.width - em.width)))
-    y = int(rng.integers(0, max(1, pic.height - em.height)))
-    pic.alpha_composite(em, (x, y))
-    return pic.convert("RGB")
-
-
-def watermark(photo: Image.Image, sources: dict, emblem_id: str, rng) -> Image.Image:
-    """The emblem's ink at 45-70 % opacity over the photo, in the variant that shows on that spot
-    (dark ink over a light area, light ink over a dark one), as a person making a watermark would."""
-    pic = canvas(photo).convert("RGBA")
-    ink, _ = emblem_picture(sources, emblem_id, rng)
-    em = resize_w(ink, pic.width * rng.uniform(0.3, 0.6))
-    if em.height > pic.height * 0.9:
-        em = resize_w(em, em.width * pic.height * 0.9 / em.height)
-    x = int(rng.integers(0, max(1, pic.width - em.width)))
-    y = int(rng.integers(0, max(1, pic.height - em.height)))
-    spot = np.asarray(pic.convert("L").crop((x, y, x + em.width, y + em.height)), np.float32).mean()
-    if "svg:" + emblem_id in sources:
-        style = GC_STYLES["colour" if spot >= 128 else "reversed"][0]
-        em = resize_w(render_svg(sources["svg:" + emblem_id], width=900, style_sheet=style), em.width)
-    alpha = np.asarray(em.getchannel("A"), np.float32) * rng.uniform(0.45, 0.7)
-    em.putalpha(Image.fromarray(alpha.astype(np.uint8)))
-    pic.alpha_composite(em, (x, y))
-    return pic.convert("RGB")
-
-
-def degrade(im: Image.Image, rng) -> Image.Image:
-    kind = rng.choice(["blur", "noise", "greyscale", "contrast", "small"])
-    if kind == "blur":
-        return im.filter(ImageFilter.GaussianBlur(float(rng.uniform(1.0, 2.0))))
-    if kind == "noise":
-        a = np.asarray(im, np.float32) + rng.normal(0, float(rng.uniform(8, 16)), (im.height, im.width, 3))
-        return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-    if kind == "greyscale":
-        return ImageOps.grayscale(im).convert("RGB")
-    if kind == "contrast":
-        a = np.asarray(im, np.float32)
-        f = float(rng.uniform(0.45, 0.7))
-        return Image.fromarray(np.clip((a - 128) * f + 128, 0, 255).astype(np.uint8))
-    return resize_w(im, int(rng.integers(80, 161)))
-
-
-def crop_pad_rotate(im: Image.Image, rng) -> Image.Image:
-    w, h = im.size
-    c = [float(rng.uniform(0.0, 0.10)) for _ in range(4)]
-    im = im.crop((int(w * c[0] * 0.5), int(h * c[1] * 0.5), w - int(w * c[2] * 0.5), h - int(h * c[3] * 0.5)))
-    pad = int(max(im.size) * rng.uniform(0.05, 0.3))
-    colour = tuple(int(v) for v in rng.integers(0, 256, 3))
-    im = ImageOps.expand(im, pad, colour)
-    angle = float(rng.uniform(-10, 10))
-    return im.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=colour)
-
-
-def perspective(photo: Image.Image, rgba: Image.Image, background: tuple, rng) -> Image.Image:
-    """The emblem on a plate tilted up to 25 degrees about a random axis, seen by a pinhole camera."""
-    pic = canvas(photo)
-    em = resize_w(rgba, pic.width * rng.uniform(0.3, 0.5))
-    if em.height > pic.height * 0.6:
-        em = resize_w(em, em.width * pic.height * 0.6 / em.height)
-    plate = flatten(em, background)
-    w, h = plate.size
-    ax, ay = np.radians(rng.uniform(-25, 25)), np.radians(rng.uniform(-25, 25))
-    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
-    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
-    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
-    p = corners @ (ry @ rx).T
-    focal = 1.5 * max(w, h)
-    proj = np.stack([p[:, 0] * focal / (p[:, 2] + focal), p[:, 1] * focal / (p[:, 2] + focal)], axis=1)
-    proj -= proj.min(axis=0)
-    ox = rng.uniform(0, max(1, pic.width - proj[:, 0].max()))
-    oy = rng.uniform(0, max(1, pic.height - proj[:, 1].max()))
-    dst = (proj + [ox, oy]).astype(np.float32)
-    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    m = cv2.getPerspectiveTransform(src, dst)
-    size = (pic.width, pic.height)
-    warped = cv2.warpPerspective(np.asarray(plate), m, size, flags=cv2.INTER_LINEAR)
-    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, size) > 127
-    out = np.asarray(pic).copy()
-    out[mask] = warped[mask]
-    return Image.fromarray(out)
-
-
-def screenshot(rgba: Image.Image, photo: Image.Image, rng, plate: tuple = (255, 255, 255)) -> Image.Image:
-    """A web page: a header bar with the emblem at its left, navigation, a photo and text.
-
-    The header is dark when the emblem's variant is made for dark grounds
-    (reversed, white) and white otherwise, as a designer would choose.
-    """
-    dark = sum(plate) < 384
-    page = Image.new("RGB", (1280, 800), (250, 250, 250))
-    d = ImageDraw.Draw(page)
-    header = (38, 55, 74) if dark else (255, 255, 255)
-    d.rectangle([0, 0, 1280, 90], fill=header)
-    em = rgba.copy()
-    target_h = int(rng.integers(36, 60))
-    em = em.resize((max(8, round(em.width * target_h / em.height)), target_h), Image.Resampling.LANCZOS)
-    if em.width > 520:
-        em = resize_w(em, 520)
-    page.paste(flatten(em, header), (24, (90 - em.height) // 2))
-    nav = font(18)
-    for i, word in enumerate(("Services", "News", "Contact", "About")):
-        d.text((760 + i * 120, 36), word, font=nav, fill=(255, 255, 255) if dark else (40, 40, 40))
-    page.paste(photo.resize((560, 380)), (40, 130))
-    body = font(20)
-    for i in range(14):
-        d.text((640, 140 + i * 34), "Lorem ipsum dolor sit amet, consectetur adipiscing", font=body, fill=(60, 60, 60))
-    return page
-
-
-# --- the corpus -------------------------------------------------------------------
-
-
-def setup_home(out: Path) -> tuple[Home, dict[str, Image.Image], Image.Image]:
-    """A fresh home: the shipped catalogue built by npm pack, plus the drawn emblems added by the CLI."""
-    from typer.testing import CliRunner
-
-    from emblemcheck.catalogue.manifest import load_manifest
-    from emblemcheck.catalogue.sources import cache_path
-    from emblemcheck.cli import app
-
-    root = out / "home"  # under --out: git-ignored, replaced on every run
-    shutil.rmtree(root, ignore_errors=True)
-    home = Home(root)
-    report = build_catalogue(home)
-    if report.problems:
-        raise SystemExit("catalogue build failed: " + "; ".join(report.problems))
-    manifest = load_manifest()
-    sources = {}
-    for emblem_id in sorted(SIBLINGS):
-        artwork = manifest.entry(emblem_id).artwork[0]
-        sources[emblem_id] = cache_path(home.cache, manifest.sources[artwork.source], artwork).read_bytes()
-    drawn = {}
-    art = out / "user-artwork"
-    art.mkdir(parents=True, exist_ok=True)
-    for emblem_id, (kind, draw) in USER_EMBLEMS.items():
-        image = draw()
-        path = art / f"{emblem_id}.png"
-        image.save(path)
-        result = CliRunner().invoke(app, ["catalogue", "add", str(path), "--id", emblem_id, "--name", emblem_id,
-                                          "--agency", "Benchmark", "--kind", kind, "--restriction", "restricted",
-                                          "--home", str(home.root)])
-        if result.exit_code != 0:
-            raise SystemExit(f"catalogue add {emblem_id} failed: {result.output}")
-        drawn[emblem_id] = image
-    flag = render_svg((ROOT / "assets" / "canada-flag.svg").read_bytes(), width=900)
-    return home, {"svg:" + k: v for k, v in sources.items()} | drawn, flag
-
-
-def emblem_picture(sources: dict, emblem_id: str, rng, width: int = 900) -> tuple[Image.Image, tuple]:
-    """The emblem as RGBA ink on transparency, and the background it is normally printed on."""
-    svg = sources.get("svg:" + emblem_id)
-    if svg is None:
-        return sources[emblem_id].copy(), (255, 255, 255)
-    variant = str(rng.choice(list(GC_STYLES)))
-    style, background = GC_STYLES[variant]
-    return render_svg(svg, width=width, style_sheet=style), background
-
-
-def make_corpus(out: Path, sources: dict, flag: Image.Image, backgrounds: dict, per_class: int,
-                seed: int) -> list[Case]:
-    rng = np.random.default_rng(seed)
+def make_core(ctx: Context) -> list[tuple[Case, bytes]]:
+    """The core classes: the GC signatures, the wordmark and the drawn emblems under each transformation."""
+    rng, sources, flag, backgrounds, per_class = ctx.rng, ctx.sources, ctx.flag, ctx.backgrounds, ctx.per_class
     emblems = sorted(SIBLINGS) + sorted(USER_EMBLEMS)
     photo_names = sorted(backgrounds)
     cases: list[tuple[Case, bytes]] = []
@@ -416,7 +83,7 @@ def make_corpus(out: Path, sources: dict, flag: Image.Image, backgrounds: dict, 
     def add(case: Case, data: bytes) -> None:
         cases.append((case, data))
 
-    for klass in POSITIVE_CLASSES:
+    for klass in CORE_POSITIVE:
         for i in range(per_class):
             emblem_id = emblems[i % len(emblems)]
             ink, plate = emblem_picture(sources, emblem_id, rng)
@@ -465,16 +132,42 @@ def make_corpus(out: Path, sources: dict, flag: Image.Image, backgrounds: dict, 
     for i in range(2):
         add(Case(f"national-flag-screenshot-{i}", "national-flag", None, ("canada-flag",)),
             encode(screenshot(flag, backgrounds[photo_names[i]], rng), "PNG"))
+    return cases
 
-    folder = out / "corpus"
+
+CORE = Suite("core", {c: 0.97 for c in CORE_POSITIVE} | {"embedded-small": 0.90}, CORE_NEGATIVE, make_core,
+             about="The GC signatures (English- and French-first), the Canada wordmark and three drawn user "
+                   "emblems, copied, degraded, cropped, pasted into photos large and small, in perspective, "
+                   "as watermarks and in web-page headers; negatives: photos, other countries' flags, "
+                   "look-alike text without the flag symbol, the National Flag alone.")
+
+
+def load_suites(names: list[str] | None) -> list[Suite]:
+    """``core`` and every ``suite_<name>.py`` beside this file, or only those named."""
+    found = {"core": CORE}
+    for path in sorted(Path(__file__).parent.glob("suite_*.py")):
+        suite = importlib.import_module(path.stem).SUITE
+        found[suite.name] = suite
+    if names:
+        unknown = sorted(set(names) - set(found))
+        if unknown:
+            raise SystemExit(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(found)}")
+        return [found[n] for n in found if n in names]
+    return list(found.values())
+
+
+def make_corpus(ctx_args: dict, suites: list[Suite], seed: int) -> list[Case]:
+    """Every suite's pictures, written under ``out/corpus``; each suite's random stream seeded from its name."""
+    folder = ctx_args["out"] / "corpus"
     folder.mkdir(parents=True, exist_ok=True)
     out_cases = []
-    for case, data in cases:
-        ext = {b"\x89P": "png", b"\xff\xd8": "jpg", b"RI": "webp"}[data[:2]]
-        path = folder / f"{case.name}.{ext}"
-        path.write_bytes(data)
-        case.path = str(path)
-        out_cases.append(case)
+    for suite in suites:
+        rng = np.random.default_rng([seed, zlib.crc32(suite.name.encode())] if suite.name != "core" else seed)
+        for case, data in suite.make(Context(rng=rng, **ctx_args)):
+            path = folder / f"{case.name}.{extension(case, data)}"
+            path.write_bytes(data)
+            case.path = str(path)
+            out_cases.append(case)
     return out_cases
 
 
@@ -482,7 +175,11 @@ def make_corpus(out: Path, sources: dict, flag: Image.Image, backgrounds: dict, 
 
 
 def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
-    """Scan each case with every engine; return total seconds per engine."""
+    """Scan each case with every engine; return total seconds per engine.
+
+    The whole-image baselines and the decode-only floor see only still pictures:
+    a PDF, a video or a document is scanned by emblemcheck alone.
+    """
     import pdqhash
 
     scanner = Scanner(catalogue)
@@ -493,16 +190,20 @@ def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
     for case in cases:
         data = Path(case.path).read_bytes()
         t = time.perf_counter()
-        image = decode(data, case.name)
-        seconds["decode-only"] += time.perf_counter() - t
-
-        t = time.perf_counter()
         result = scanner.scan_data(data, case.name).result
-        seconds["emblemcheck"] += time.perf_counter() - t
+        case.results["seconds"] = time.perf_counter() - t
+        seconds["emblemcheck"] += case.results["seconds"]
         case.results["emblemcheck"] = sorted({f.emblem_id for f in result.findings})
         case.results["emblemcheck-findings"] = [(f.emblem_id, f.method, f.score, f.inliers) for f in result.findings]
         if result.status == "error":
             case.results["emblemcheck-error"] = result.error
+        if Path(case.path).suffix not in STILLS:
+            case.results["phash<=10"] = case.results["pdq<=31"] = []
+            continue
+
+        t = time.perf_counter()
+        image = decode(data, case.name)
+        seconds["decode-only"] += time.perf_counter() - t
 
         t = time.perf_counter()
         pil = Image.fromarray(decode(data, case.name).rgb)
@@ -525,33 +226,56 @@ def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
     return seconds
 
 
-def summarise(cases: list[Case], seconds: dict[str, float], restrictions: dict[str, Restriction]) -> dict:
+#: Corpus files the whole-image baselines and the decode-only floor are run on.
+STILLS = {".png", ".jpg", ".webp", ".gif"}
+
+
+def summarise(cases: list[Case], suites: list[Suite], seconds: dict[str, float],
+              restrictions: dict[str, Restriction]) -> dict:
+    """Per class and engine: recall (the expected emblem reported), restricted recall (any restricted
+    emblem reported), false alarms on negatives, sibling confusions; seconds per image."""
     engines = [e for e in seconds if e != "decode-only"]
-    summary = {"images": len(cases), "seconds_per_image": {e: s / len(cases) for e, s in seconds.items()},
+    stills = sum(1 for c in cases if Path(c.path).suffix in STILLS) or 1
+    summary = {"images": len(cases), "suites": [s.name for s in suites],
+               "seconds_per_image": {e: s / (stills if e != "emblemcheck" else len(cases))
+                                     for e, s in seconds.items()},
+               "stills": stills, "targets": {k: v for s in suites for k, v in s.positive.items()},
+               "classes": {s.name: {"positive": list(s.positive), "negative": list(s.negative)} for s in suites},
                "engines": {}}
+
+    def restricted(found: list[str]) -> bool:
+        return any(restrictions.get(e) == Restriction.RESTRICTED for e in found)
+
     for engine in engines:
         per_class = {}
-        for klass in POSITIVE_CLASSES:
-            group = [c for c in cases if c.klass == klass]
-            hits = [c for c in group if c.expected in c.results[engine]]
-            per_class[klass] = {"cases": len(group), "found": len(hits),
-                                "recall": round(len(hits) / len(group), 4) if group else None,
-                                "missed": [c.name for c in group if c not in hits]}
+        for suite in suites:
+            for klass in suite.positive:
+                group = [c for c in cases if c.klass == klass]
+                hits = [c for c in group if c.expected in c.results[engine]]
+                flagged = [c for c in group if restricted(c.results[engine])]
+                per_class[klass] = {
+                    "cases": len(group), "found": len(hits),
+                    "recall": round(len(hits) / len(group), 4) if group else None,
+                    "restricted_recall": round(len(flagged) / len(group), 4) if group else None,
+                    "seconds": round(sum(c.results.get("seconds", 0.0) for c in group) / len(group), 4)
+                    if group and engine == "emblemcheck" else None,
+                    "missed": [c.name for c in group if c not in hits]}
         negatives = [c for c in cases if c.expected is None]
         alarms = [c for c in negatives if set(c.results[engine]) - set(c.allowed)]
-        restricted_alarms = [c for c in alarms
-                             if any(restrictions.get(e) == Restriction.RESTRICTED for e in c.results[engine])]
+        restricted_alarms = [c for c in alarms if restricted(c.results[engine])]
         positives = [c for c in cases if c.expected is not None]
         confusions = [c for c in positives if c.expected in SIBLINGS
                       and (set(c.results[engine]) & SIBLINGS) - {c.expected}]
         extras = [c for c in positives if set(c.results[engine]) - {c.expected}]
+        negative_classes = [k for s in suites for k in s.negative]
         summary["engines"][engine] = {
             "recall": per_class,
             "negatives": len(negatives),
             "false_alarms": len(alarms),
+            "false_alarms_by_class": {k: sum(1 for c in alarms if c.klass == k) for k in negative_classes},
             "false_alarm_cases": {c.name: c.results[engine] for c in alarms},
             "restricted_false_alarms": len(restricted_alarms),
-            "negatives_by_class": {k: sum(1 for c in negatives if c.klass == k) for k in NEGATIVE_CLASSES},
+            "negatives_by_class": {k: sum(1 for c in negatives if c.klass == k) for k in negative_classes},
             "sibling_confusions": len(confusions),
             "sibling_confusion_cases": {c.name: c.results[engine] for c in confusions},
             "extra_findings_on_positives": {c.name: c.results[engine] for c in extras},
@@ -563,55 +287,56 @@ def summarise(cases: list[Case], seconds: dict[str, float], restrictions: dict[s
 
 
 def table(summary: dict) -> str:
+    """Recall per class and engine, false alarms, confusions and time, one row per class."""
     engines = list(summary["engines"])
-    rows = ["| class | " + " | ".join(engines) + " | target |", "|---|" + "---|" * (len(engines) + 1)]
-    for klass in POSITIVE_CLASSES:
-        cells = []
-        for e in engines:
-            r = summary["engines"][e]["recall"][klass]
-            cells.append(f"{r['recall']:.2f} ({r['found']}/{r['cases']})")
-        rows.append(f"| {klass} | " + " | ".join(cells) + f" | >= {TARGET_RECALL[klass]:.2f} |")
-    neg = summary["engines"][engines[0]]["negatives"]
-    rows.append(f"| false alarms (of {neg} negatives) | "
-                + " | ".join(str(summary["engines"][e]["false_alarms"]) for e in engines) + " | 0 |")
-    rows.append("| sibling confusions | " + " | ".join(str(summary["engines"][e]["sibling_confusions"])
-                                                     for e in engines) + " | 0 |")
+    em = summary["engines"]["emblemcheck"]
+    rows = ["| suite | class | " + " | ".join(engines) + " | restricted (emblemcheck) | s/image | target |",
+            "|---|---|" + "---|" * (len(engines) + 3)]
+    for suite, classes in summary["classes"].items():
+        for klass in classes["positive"]:
+            cells = []
+            for e in engines:
+                r = summary["engines"][e]["recall"][klass]
+                cells.append(f"{r['recall']:.2f} ({r['found']}/{r['cases']})" if r["cases"] else "-")
+            r = em["recall"][klass]
+            more = f"{r['restricted_recall']:.2f} | {r['seconds']:.3f}" if r["cases"] else "- | -"
+            rows.append(f"| {suite} | {klass} | " + " | ".join(cells) + f" | {more} | "
+                        f">= {summary['targets'][klass]:.2f} |")
+        for klass in classes["negative"]:
+            n = em["negatives_by_class"][klass]
+            cells = [f"{summary['engines'][e]['false_alarms_by_class'][klass]} of {n}" for e in engines]
+            rows.append(f"| {suite} | {klass} (false alarms) | " + " | ".join(cells) + " | | | 0 |")
+    rows.append("| all | sibling confusions | " + " | ".join(str(summary["engines"][e]["sibling_confusions"])
+                                                          for e in engines) + " | | | 0 |")
     floor = summary["seconds_per_image"]["decode-only"]
-    rows.append("| seconds per image | " + " | ".join(
+    rows.append("| all | seconds per image | " + " | ".join(
         f"{summary['seconds_per_image'][e]:.3f} ({summary['seconds_per_image'][e] / floor:.1f}x decode)"
-        for e in engines) + f" | <= {4 * floor:.3f} (4x decode-only {floor:.3f}) |")
+        for e in engines) + f" | | | (decode-only {floor:.3f} on {summary['stills']} stills) |")
     return "\n".join(rows)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, OpenCV {cv2.__version__}")
-
-
-def write_results_md(summary: dict, path: Path, args) -> None:
+def write_results_md(summary: dict, suites: list[Suite], path: Path, args) -> None:
     e = summary["engines"]["emblemcheck"]
     misses = {k: v["missed"] for k, v in e["recall"].items() if v["missed"]}
+    partial = args.suite is not None
+    name = "detection" if not partial else "detection-" + "-".join(summary["suites"])
     text = [
-        "## Detection (benchmarks/detection.py)",
+        "## Detection (benchmarks/detection.py)" + (f", suites {', '.join(summary['suites'])} only" if partial else ""),
         "",
-        f"Run: `python benchmarks/detection.py --per-class {args.per_class} --seed {args.seed}` on "
-        f"{time.strftime('%Y-%m-%d')}; {summary['images']} images, single process.",
+        f"Run: `python benchmarks/detection.py --per-class {args.per_class} --seed {args.seed}"
+        + (" --suite " + " ".join(summary["suites"]) if partial else "") + f"` on "
+        f"{time.strftime('%Y-%m-%d')}; {summary['images']} files, single process.",
         f"Machine: {machine()}.",
         "",
         table(summary),
         "",
-        "Recall is the share of a class's pictures in which the expected emblem was reported. A false alarm is",
-        "a negative picture (photos, other countries' flags, look-alike text, the National Flag alone) with any",
-        "finding other than the permitted `canada-flag` on National Flag pictures. A sibling confusion is a GC",
-        "signature or wordmark picture in which another of the three was reported.",
+        "Recall is the share of a class's files in which the expected emblem was reported; restricted recall",
+        "the share in which any restricted emblem was. A false alarm is a negative file with any finding other",
+        "than those its class allows (the National Flag's `canada-flag`, for information). A sibling confusion",
+        "is a GC signature or wordmark picture in which another of the three was reported. The whole-image",
+        "baselines see only still pictures.",
+        "",
+        *[f"- **{s.name}**: {s.about}" for s in suites],
         "",
         "### emblemcheck details",
         "",
@@ -621,7 +346,7 @@ def write_results_md(summary: dict, path: Path, args) -> None:
         f"- missed cases: `{json.dumps(misses)}`",
         "",
     ]
-    replace_section("detection", "\n".join(text), path)
+    replace_section(name, "\n".join(text), path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -629,23 +354,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--per-class", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--suite", nargs="+", help="run only these suites (default: all)")
     parser.add_argument("--results-md", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    suites = load_suites(args.suite)
     started = time.perf_counter()
     home, sources, flag = setup_home(args.out)
-    cases = make_corpus(args.out, sources, flag, photos(), args.per_class, args.seed)
+    for suite in suites:
+        if suite.setup is not None:
+            suite.setup(home, sources)
+    cases = make_corpus({"out": args.out, "home": home, "sources": sources, "flag": flag,
+                         "backgrounds": photos(), "per_class": args.per_class}, suites, args.seed)
     catalogue = Catalogue.open(home.catalogue_db)
-    print(f"corpus: {len(cases)} images in {args.out / 'corpus'} ({time.perf_counter() - started:.0f} s)",
+    print(f"corpus: {len(cases)} files in {args.out / 'corpus'} ({time.perf_counter() - started:.0f} s)",
           file=sys.stderr)
     seconds = run_engines(cases, catalogue)
-    summary = summarise(cases, seconds, {k: v.restriction for k, v in catalogue.emblems.items()})
+    summary = summarise(cases, suites, seconds, {k: v.restriction for k, v in catalogue.emblems.items()})
     summary["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     summary["machine"] = machine()
     summary["cases"] = [asdict(c) for c in cases]
     (args.out / "results.json").write_text(json.dumps(summary, indent=2))
     print(table(summary))
-    write_results_md(summary, args.results_md, args)
+    write_results_md(summary, suites, args.results_md, args)
     return 0
 
 

@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from detection import ROOT, encode, flatten, font, machine, photos, render_svg, resize_w, setup_home  # noqa: E402
+from corpus import ROOT, encode, flatten, font, machine, photos, render_svg, resize_w, setup_home  # noqa: E402
 from results import replace_section  # noqa: E402
 
 from emblemcheck.catalogue.store import Catalogue  # noqa: E402

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from detection import machine  # noqa: E402
+from corpus import machine  # noqa: E402
 from results import replace_section  # noqa: E402
 
 from emblemcheck.catalogue.store import load_features  # noqa: E402
