@@ -6,9 +6,10 @@ Builds a catalogue in a fresh home under ``--out`` (the real ``npm pack`` path),
 three drawn emblems through ``emblemcheck catalogue add`` as a user would,
 writes a labelled corpus of pictures under ``--out`` (git-ignored: it holds
 renderings of protected symbols), then scans every picture with emblemcheck
-and, in the same run, with two whole-image baselines (imagehash pHash at
-distance <= 10; PDQ at <= 31 of 256 with its dihedral hashes) and a
-decode-only pass (the time floor). Prints a table, saves ``results.json``
+and, in the same run, with the plain matcher every peer starts from (SIFT,
+ratio test, RANSAC homography, 12 inliers), two whole-image baselines
+(imagehash pHash at distance <= 10; PDQ at <= 31 of 256 with its dihedral
+hashes) and a decode-only pass (the time floor). Prints a table, saves ``results.json``
 under ``--out`` and rewrites ``benchmarks/RESULTS.md``.
 
 The corpus is made of suites: ``core`` (below) and every
@@ -186,7 +187,8 @@ def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
     phashes = [(r.emblem_id, imagehash.hex_to_hash(r.phash)) for r in catalogue.renderings]
     pdqs = np.array([np.unpackbits(np.frombuffer(bytes.fromhex(r.pdq), np.uint8)) for r in catalogue.renderings])
     pdq_emblems = [r.emblem_id for r in catalogue.renderings]
-    seconds = {"decode-only": 0.0, "emblemcheck": 0.0, "phash<=10": 0.0, "pdq<=31": 0.0}
+    plain = PlainSift(catalogue)
+    seconds = {"decode-only": 0.0, "emblemcheck": 0.0, "plain-sift": 0.0, "phash<=10": 0.0, "pdq<=31": 0.0}
     for case in cases:
         data = Path(case.path).read_bytes()
         t = time.perf_counter()
@@ -198,12 +200,16 @@ def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
         if result.status == "error":
             case.results["emblemcheck-error"] = result.error
         if Path(case.path).suffix not in STILLS:
-            case.results["phash<=10"] = case.results["pdq<=31"] = []
+            case.results["plain-sift"] = case.results["phash<=10"] = case.results["pdq<=31"] = []
             continue
 
         t = time.perf_counter()
         image = decode(data, case.name)
         seconds["decode-only"] += time.perf_counter() - t
+
+        t = time.perf_counter()
+        case.results["plain-sift"] = plain.find(decode(data, case.name).rgb)
+        seconds["plain-sift"] += time.perf_counter() - t
 
         t = time.perf_counter()
         pil = Image.fromarray(decode(data, case.name).rgb)
@@ -226,6 +232,48 @@ def run_engines(cases: list[Case], catalogue: Catalogue) -> dict[str, float]:
     return seconds
 
 
+class PlainSift:
+    """The matcher every peer starts from: SIFT on the whole picture, Lowe's ratio test, a RANSAC
+    homography per reference rendering, reported at 12 inliers or more.
+
+    The ratio 0.75 is Lowe's (IJCV 2004, section 7.1); the RANSAC reprojection threshold 5 px and
+    the 12 inliers are the customary values of OpenCV's feature-homography tutorial and of issue 13.
+    Nothing else: no working size, no verification, no colour search.
+    """
+
+    RATIO, REPROJECTION, INLIERS = 0.75, 5.0, 12
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.sift = cv2.SIFT_create()
+        self.matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 5}, {"checks": 50})
+        self.references = []
+        for r in catalogue.renderings:
+            grey = cv2.cvtColor(catalogue.rendering_image(r.id), cv2.COLOR_RGB2GRAY)
+            keypoints, descriptors = self.sift.detectAndCompute(grey, None)
+            if descriptors is not None and len(keypoints) >= self.INLIERS:
+                self.references.append((r.emblem_id, np.float32([k.pt for k in keypoints]), descriptors))
+
+    def find(self, rgb: np.ndarray) -> list[str]:
+        keypoints, descriptors = self.sift.detectAndCompute(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), None)
+        if descriptors is None or len(keypoints) < 2:
+            return []
+        points = np.float32([k.pt for k in keypoints])
+        found = set()
+        for emblem_id, ref_points, ref_descriptors in self.references:
+            if emblem_id in found:
+                continue
+            pairs = self.matcher.knnMatch(ref_descriptors, descriptors, k=2)
+            good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < self.RATIO * n.distance]
+            if len(good) < self.INLIERS:
+                continue
+            src = ref_points[[m.queryIdx for m in good]]
+            dst = points[[m.trainIdx for m in good]]
+            _h, mask = cv2.findHomography(src, dst, cv2.RANSAC, self.REPROJECTION)
+            if mask is not None and int(mask.sum()) >= self.INLIERS:
+                found.add(emblem_id)
+        return sorted(found)
+
+
 #: Corpus files the whole-image baselines and the decode-only floor are run on.
 STILLS = {".png", ".jpg", ".webp", ".gif"}
 
@@ -239,6 +287,9 @@ def summarise(cases: list[Case], suites: list[Suite], seconds: dict[str, float],
     summary = {"images": len(cases), "suites": [s.name for s in suites],
                "seconds_per_image": {e: s / (stills if e != "emblemcheck" else len(cases))
                                      for e, s in seconds.items()},
+               "stills_seconds": {e: s / stills for e, s in seconds.items() if e != "emblemcheck"}
+               | {"emblemcheck": sum(c.results.get("seconds", 0.0) for c in cases
+                                     if Path(c.path).suffix in STILLS) / stills},
                "stills": stills, "targets": {k: v for s in suites for k, v in s.positive.items()},
                "classes": {s.name: {"positive": list(s.positive), "negative": list(s.negative)} for s in suites},
                "engines": {}}
@@ -308,10 +359,12 @@ def table(summary: dict) -> str:
             rows.append(f"| {suite} | {klass} (false alarms) | " + " | ".join(cells) + " | | | 0 |")
     rows.append("| all | sibling confusions | " + " | ".join(str(summary["engines"][e]["sibling_confusions"])
                                                           for e in engines) + " | | | 0 |")
-    floor = summary["seconds_per_image"]["decode-only"]
-    rows.append("| all | seconds per image | " + " | ".join(
-        f"{summary['seconds_per_image'][e]:.3f} ({summary['seconds_per_image'][e] / floor:.1f}x decode)"
-        for e in engines) + f" | | | (decode-only {floor:.3f} on {summary['stills']} stills) |")
+    per = summary["seconds_per_image"]
+    floor, plain = per["decode-only"], summary["stills_seconds"]["plain-sift"]
+    rows.append("| all | seconds per still | " + " | ".join(
+        f"{summary['stills_seconds'][e]:.3f} ({summary['stills_seconds'][e] / floor:.1f}x decode, "
+        f"{summary['stills_seconds'][e] / plain:.2f}x plain SIFT)" for e in engines)
+        + f" | | | (decode-only {floor:.3f} on {summary['stills']} stills) |")
     return "\n".join(rows)
 
 
