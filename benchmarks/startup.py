@@ -1,0 +1,132 @@
+"""Start-up benchmark: how long commands take before they do any work, and the index build.
+
+    python benchmarks/startup.py [--runs 15] [--home DIR]
+
+Times, as a user's shell would (a fresh process each time, wall clock,
+median of ``--runs``): ``emblemcheck --help``, ``catalogue list``,
+``catalogue show gc-signature-en`` and a one-picture ``scan`` of a small clean
+photo; beside them ``python -c pass`` (the interpreter's own floor) and
+``python -c "import cv2, numpy"`` (what the commands that need no detection
+avoid). Then, in this process, the parts of a scanner's start: opening
+catalogue.db, loading the features blobs, building the FLANN index, and the
+first detection, each the median of ``--runs``; the sum is what every worker
+process pays once, and what a cache of the built index could save.
+
+Builds a catalogue in a fresh home (``npm pack``, as ``detection.py`` does)
+unless ``--home`` names one already built. Rewrites its own section of
+``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from corpus import machine  # noqa: E402
+from results import replace_section  # noqa: E402
+
+from emblemcheck.catalogue import build_catalogue  # noqa: E402
+from emblemcheck.catalogue.store import Catalogue, load_features  # noqa: E402
+from emblemcheck.engine.detector import Detector  # noqa: E402
+from emblemcheck.home import Home  # noqa: E402
+
+#: The issue's target for ``--help``, ``catalogue list`` and ``catalogue show``.
+TARGET_SECONDS = 0.15
+
+
+def wall(argv: list[str], env: dict[str, str], runs: int) -> float:
+    """Median wall-clock seconds of ``argv`` run ``runs`` times (one warm-up run first, not counted)."""
+    times = []
+    for i in range(runs + 1):
+        t = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        if i:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def in_process(step, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--home", type=Path, help="a home whose catalogue is already built")
+    parser.add_argument("--results-md", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="emblemcheck-startup-"))
+    home = Home(args.home or scratch / "home")
+    if args.home is None:
+        report = build_catalogue(home)
+        if report.problems:
+            raise SystemExit("catalogue build failed: " + "; ".join(report.problems))
+    photo = scratch / "clean.jpg"
+    rng = np.random.default_rng(7)
+    Image.fromarray(rng.integers(0, 256, (600, 800, 3), np.uint8)).save(photo, quality=85)
+
+    env = dict(os.environ, EMBLEMCHECK_HOME=str(home.root), NO_COLOR="1")
+    cli = [str(Path(sys.executable).parent / "emblemcheck")]
+    py = [sys.executable, "-c"]
+    commands = {
+        "python -c pass": py + ["pass"],
+        "python -c 'import cv2, numpy'": py + ["import cv2, numpy"],
+        # typer 0.29 coerces parameters through pydantic TypeAdapters: a floor no command can go under.
+        "python -c 'import typer, pydantic'": py + ["import typer, pydantic"],
+        "emblemcheck --help": cli + ["--help"],
+        "emblemcheck catalogue list": cli + ["catalogue", "list"],
+        "emblemcheck catalogue show gc-signature-en": cli + ["catalogue", "show", "gc-signature-en"],
+        "emblemcheck scan clean.jpg (one 800x600 photo)": cli + ["scan", str(photo)],
+    }
+    seconds = {name: wall(argv, env, args.runs) for name, argv in commands.items()}
+
+    rows = load_features(home.catalogue_db)
+    detector = Detector.build(rows)
+    rgb = np.asarray(Image.open(photo).convert("RGB"))
+    steps = {
+        "open catalogue.db": lambda: Catalogue.open(home.catalogue_db),
+        "load features blobs": lambda: load_features(home.catalogue_db),
+        "build the index (Detector.build)": lambda: Detector.build(rows),
+        "detect in the 800x600 photo": lambda: detector.detect(rgb),
+    }
+    parts = {name: in_process(step, args.runs) for name, step in steps.items()}
+
+    lines = ["## Start-up (benchmarks/startup.py)", "",
+             f"Run: `python benchmarks/startup.py --runs {args.runs}` on {time.strftime('%Y-%m-%d')}, "
+             f"median wall clock of fresh processes. Machine: {machine()}.", "",
+             "| command | seconds | target |", "|---|---|---|"]
+    for name, s in seconds.items():
+        target = f"<= {TARGET_SECONDS}" if name.split(" ")[1:2] in (["--help"], ["catalogue"]) else ""
+        lines.append(f"| `{name}` | {s:.3f} | {target} |")
+    lines += ["", "A scanner's start, in one process (median of the runs):", "",
+              "| step | seconds |", "|---|---|"]
+    lines += [f"| {name} | {s:.4f} |" for name, s in parts.items()]
+    once = sum(v for k, v in parts.items() if not k.startswith("detect"))
+    lines += ["", f"Every scanning process pays {once:.3f} s once before its first picture "
+              f"({len(rows)} feature rows); the index build is "
+              f"{parts['build the index (Detector.build)'] / once:.0%} of it.", ""]
+    text = "\n".join(lines)
+    print(text)
+    replace_section("startup", text, args.results_md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
