@@ -80,3 +80,27 @@ def test_malformed_baseline_is_a_usage_error(badge_home, tmp_path, content, mess
         load_baseline(path)
     result = cli("scan", str(tmp_path), "--baseline", str(path), home=badge_home.root)
     assert result.exit_code == 2
+
+
+def test_an_interrupted_baseline_leaves_the_file_as_it_was(badge_home, tmp_path, monkeypatch):
+    from emblemcheck.scan import folder as folder_module
+
+    site = tmp_path / "site"
+    save(badge(400), site / "a.png")
+    save(badge(410), site / "b.png")
+    baseline = tmp_path / "baseline.json"
+    assert cli("baseline", str(site / "a.png"), "-o", str(baseline), home=badge_home.root).exit_code == 0
+    before = baseline.read_bytes()
+    real_walk = folder_module.walk
+
+    def ctrl_c_after_the_first_file(*args, **kwargs):  # the outermost event: the user presses Ctrl-C
+        entries = real_walk(*args, **kwargs)
+        yield next(entries)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(folder_module, "walk", ctrl_c_after_the_first_file)
+    result = cli("baseline", str(site), "-o", str(baseline), "--workers", "1", home=badge_home.root)
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.output and "left as it was" in result.output
+    assert baseline.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..scan.baseline import dump_baseline, entries_for, load_baseline
+from ..exitcodes import ExitCode
+from ..scan.baseline import dump_baseline, entries_for, load_baseline, write_atomically
 from .app import app
 from .options import HomeOption, check_output, home_of
 
@@ -37,7 +38,12 @@ def baseline(
 
     keep = load_baseline(output) if output.exists() else ()
     folder = scan_folder(home_of(home), paths, BulkOptions(workers=workers, command="baseline"))
+    if folder.context.interrupted:
+        # A baseline written from part of the tree would silently stop accepting the rest: write nothing.
+        typer.echo(f"interrupted: {output} left as it was; run again to resume (finished files are recorded)",
+                   err=True)
+        raise typer.Exit(ExitCode.INTERRUPTED)
     shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]
     entries = entries_for(shown, reason, keep=keep)
-    output.write_text(dump_baseline(entries), "utf-8")
+    write_atomically(output, dump_baseline(entries))
     typer.echo(f"wrote {output}: {len(entries)} accepted finding(s) ({len(entries) - len(keep)} new)")

@@ -10,6 +10,7 @@ plays no part in matching.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -152,3 +153,15 @@ def apply_baseline(results: Iterable[FileResult], entries: Iterable[BaselineEntr
     for result in results:
         acceptance.apply(result)
     return acceptance.applied()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a sibling temporary file and a rename, so that an
+    interruption or a full disk leaves the previous baseline whole, never half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
