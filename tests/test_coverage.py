@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from emblemcheck.catalogue import store
@@ -62,6 +65,20 @@ def test_the_text_report_says_the_headline_and_one_line_per_entry(catalogue_db):
                         "picture, not inside a larger one:")
     assert [line.split(" ", 3)[2] for line in lines[start + 1:start + 4]] == ["missing", "offline", "faint"]
     assert lines[start + 4:] == ["1 file(s): 0 flagged, 1 clean, 0 error(s)"]
+
+
+def test_sarif_says_each_entry_it_cannot_find_as_a_configuration_notification(catalogue_db):
+    import jsonschema
+
+    context = ScanContext(coverage=coverage(catalogue_db))
+    doc = json.loads(render([FileResult("photo.png", "clean")], "sarif", "v1", context))
+    schema = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    notes = doc["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+    assert [(n["properties"]["emblemId"], n["properties"]["wholePictureOnly"], n["level"]) for n in notes] == [
+        ("missing", False, "warning"), ("offline", False, "warning"), ("faint", True, "warning")]
+    assert notes[2]["message"]["text"].startswith("faint (")
+    assert "only as the whole picture" in notes[2]["message"]["text"]
 
 
 def test_an_emblem_with_one_detectable_rendering_is_no_gap(catalogue_db):

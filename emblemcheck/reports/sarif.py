@@ -7,7 +7,10 @@ image file, carries the matched box as a SARIF rectangle in an attachment
 partial fingerprint derived from the image's SHA-256 and the emblem id, so
 code scanning tracks the same finding across renames. Unreadable files,
 partly scanned files (a PDF over the page limit) and skips are tool
-execution notifications, each with its reason.
+execution notifications, each with its reason. Catalogue entries the scan
+cannot find (no usable artwork, or found only as the whole picture) are tool
+configuration notifications, so a clean run does not read as "none there"
+for emblems that were never looked for.
 """
 
 from __future__ import annotations
@@ -110,6 +113,18 @@ def _notification(path: str, reason: str, level: str, context: ScanContext) -> d
     }
 
 
+def _coverage_notifications(context: ScanContext) -> list[dict]:
+    """One warning per catalogue entry the scan cannot find, or finds only as the whole picture."""
+    if context.coverage is None:
+        return []
+    return [{"level": "warning",
+             "message": {"text": f"{g.emblem_id} ({g.name}): "
+                                 + ("found only as the whole picture, not inside a larger one: "
+                                    if g.whole_picture_only else "cannot be found: ") + g.reason},
+             "properties": {"emblemId": g.emblem_id, "wholePictureOnly": g.whole_picture_only}}
+            for g in context.coverage.gaps]
+
+
 def document(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> dict:
     notifications = [_notification(r.path, r.error, "error", context) for r in results if r.status == "error"]
     notifications += [_notification(r.path, r.note, "warning", context) for r in results if r.note]
@@ -123,7 +138,8 @@ def document(results: Sequence[FileResult], catalogue_version: str, context: Sca
                                 "rules": _rules()}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": base}},
             "invocations": [{"executionSuccessful": not context.interrupted,
-                             "toolExecutionNotifications": notifications}],
+                             "toolExecutionNotifications": notifications,
+                             "toolConfigurationNotifications": _coverage_notifications(context)}],
             "results": [_result(r, f, context) for r in results for f in r.findings],
             "properties": {"catalogueVersion": catalogue_version, "summary": context_summary(results, context)},
         }],
