@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from ..scan.baseline import dump_baseline, entries_for, load_baseline
 from .app import app
 from .options import HomeOption, check_output, home_of
@@ -40,4 +41,5 @@ def baseline(
     shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]
     entries = entries_for(shown, reason, keep=keep)
     output.write_text(dump_baseline(entries), "utf-8")
-    typer.echo(f"wrote {output}: {len(entries)} accepted finding(s) ({len(entries) - len(keep)} new)")
+    typer.echo(_("wrote {output}: {count} accepted finding(s) ({new} new)").format(
+        output=output, count=len(entries), new=len(entries) - len(keep)))
