@@ -164,9 +164,9 @@ def install_help_translation() -> None:
     def dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
         write_dl(self, [(first, help_text(second)) for first, second in rows], col_max, col_spacing)
 
-    formatter.write_usage, formatter.write_heading = usage, heading  # type: ignore[method-assign]
-    formatter.write_text, formatter.write_dl = text, dl  # type: ignore[method-assign]
-    formatter._emblemcheck_translated = True  # type: ignore[attr-defined]
+    for name, method in (("write_usage", usage), ("write_heading", heading), ("write_text", text),
+                         ("write_dl", dl), ("_emblemcheck_translated", True)):
+        setattr(formatter, name, method)
 
 
 def cli_help_texts() -> Iterator[str]:
