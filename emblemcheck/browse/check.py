@@ -27,7 +27,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from datasette import Response
@@ -316,30 +316,29 @@ def finding_view(finding: Finding, names_fr: dict[str, str], thumbnail_base: str
     note = _("Quoted in English: emblemcheck knows no sourced French text of it.") if french() and not found.quote_fr \
         else ""
     dates = _(", published {date}").format(date=found.published) if found.published else ""
-    return FindingView(**{**view.__dict__, "rule_title": found.title, "quote": found.quote, "quote_note": note,
-                          "source": f"{found.publisher}, {found.title}{dates}; {found.source}.",
-                          "status": found.status})
+    return replace(view, rule_title=found.title, quote=found.quote, quote_note=note,
+                   source=f"{found.publisher}, {found.title}{dates}; {found.source}.", status=found.status)
 
 
 def verdict(upload: Upload, result: FileResult, names_fr: dict[str, str], thumbnail_base: str) -> Verdict:
     """One file's verdict: what it means for a personal account, and what to do."""
-    base = dict(name=upload.name, status=result.status, size=len(upload.data),
-                note=printable(result.note) if result.note else "",
-                preview_alt=_("{name}, with what was found outlined").format(name=upload.name))
+    base = Verdict(name=upload.name, status=result.status, tone="", headline="", size=len(upload.data),
+                   note=printable(result.note) if result.note else "",
+                   preview_alt=_("{name}, with what was found outlined").format(name=upload.name))
     if result.status == "error":
-        return Verdict(**base, tone="error", headline=_("Could not be checked"),
+        return replace(base, tone="error", headline=_("Could not be checked"),
                        advice=(_("Reason: {reason}").format(reason=printable(result.error)),
                                _("Nothing can be said about this file: check it again, or another copy of it.")))
     findings = tuple(finding_view(f, names_fr, thumbnail_base) for f in result.findings)
     shown = preview(upload, result)
     worst = result.worst
     if worst is None:
-        return Verdict(**base, tone="clean", headline=_("Clean: no catalogued emblem found"), preview=shown,
+        return replace(base, tone="clean", headline=_("Clean: no catalogued emblem found"), preview=shown,
                        advice=(_("You may post it as far as emblemcheck can tell; the entries it cannot find "
                                  "are listed at the end of this page."),))
     names = ", ".join(dict.fromkeys(f.name for f in findings))
     if worst is Restriction.RESTRICTED:
-        return Verdict(**base, tone="restricted", preview=shown, findings=findings,
+        return replace(base, tone="restricted", preview=shown, findings=findings,
                        headline=_("Do not post this on a personal account"),
                        advice=(_("It shows {names}: for official Government of Canada communication only, "
                                  "so use this picture only on an official account.").format(names=names),
@@ -348,11 +347,11 @@ def verdict(upload: Upload, result: FileResult, names_fr: dict[str, str], thumbn
                                  "exception in the baseline: emblemcheck baseline FILE --reason \"official "
                                  "account\".")))
     if worst is Restriction.CAUTION:
-        return Verdict(**base, tone="caution", preview=shown, findings=findings,
+        return replace(base, tone="caution", preview=shown, findings=findings,
                        headline=_("Check before posting"),
                        advice=(_("It shows {names}: ask the emblem's owner or your communications team before "
                                  "posting it on a personal account.").format(names=names),))
-    return Verdict(**base, tone="permitted", preview=shown, findings=findings,
+    return replace(base, tone="permitted", preview=shown, findings=findings,
                    headline=_("May be posted: found for information only"),
                    advice=(_("It shows {names}, a national symbol anyone may use; nothing to do.").format(
                        names=names),))

@@ -151,7 +151,7 @@ def _catalogue_html(catalogue_db: Path) -> str:
         "<p>" + escape(_("Reference data built by `emblemcheck catalogue build` (version {version}). Official "
                          "artwork is fetched into your own cache at build time and is never redistributed."
                          ).format(version=version)) + "</p>"
-        f"<p>{escape(_('Artwork of each emblem, with its source and licence:'))}</p><ul>{rows}</ul>"
+        "<p>" + escape(_("Artwork of each emblem, with its source and licence:")) + f"</p><ul>{rows}</ul>"
     )
 
 

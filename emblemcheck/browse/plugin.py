@@ -136,7 +136,7 @@ def _rendering_keys(value: object, shape: str) -> list[str] | None:
 
 async def _rendering_cell(keys: list[str], datasette) -> markupsafe.Markup | None:
     if not keys:
-        return markupsafe.Markup(f"<em>{markupsafe.escape(_('no artwork yet'))}</em>")
+        return markupsafe.Markup("<em>") + _("no artwork yet") + markupsafe.Markup("</em>")
     try:
         rows = await datasette.get_database(CATALOGUE_DATABASE).execute(
             RENDERINGS_OF_KEYS_SQL, {"keys": json.dumps(keys)})

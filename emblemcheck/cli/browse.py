@@ -21,8 +21,8 @@ def browse(
 ) -> None:
     """Browse the emblem catalogue and your scan results in Datasette, on this computer only.
 
-    Serves catalogue.db (read-only) and scans.db on 127.0.0.1 until Ctrl-C.
-    Needs the browse extra: pip install 'emblemcheck[browse]'.
+    Serves catalogue.db (read-only) and scans.db on 127.0.0.1 until Ctrl-C, with
+    the page to check pictures (/-/check). Needs the browse extra: pip install 'emblemcheck[browse]'.
 
     Example: emblemcheck browse --port 0 --open
     """

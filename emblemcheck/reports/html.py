@@ -44,7 +44,7 @@ def _e(text: object) -> str:
 
 def _img(data: bytes | None, alt: str, css: str) -> str:
     if not data:
-        return f'<p class="{css}">{_e(_("(no picture recorded)"))}</p>'
+        return f'<p class="{css}">' + _e(_("(no picture recorded)")) + "</p>"
     kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
     encoded = base64.b64encode(data).decode("ascii")
     return f'<img class="{css}" alt="{_e(alt)}" src="data:image/{kind};base64,{encoded}">'
@@ -65,7 +65,7 @@ def _finding(finding: Finding, context: ScanContext) -> str:
     rule_ = rule(finding.rule)
     if rule_ is not None:
         rule_ = rule_.localised()
-        english = f" ({_e(_('quoted in English: emblemcheck knows no sourced French text of it'))})" \
+        english = " (" + _e(_("quoted in English: emblemcheck knows no sourced French text of it")) + ")" \
             if french() and not rule_.quote_fr else ""
         parts.append(f"<blockquote>“{_e(rule_.quote)}”{english}<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
                      f"{', ' + _e(rule_.published) if rule_.published else ''}; "
@@ -79,15 +79,17 @@ def _group(group: ResultGroup, context: ScanContext) -> str:
     preview = context.previews.get(head.path) or next(
         (context.previews[m.path] for m in group.members if m.path in context.previews), None)
     title = _e(context.shown(group.original))
-    note = "" if group.present else f" <small>{_e(_('(original not in the folder; found through its copies)'))}</small>"
+    note = "" if group.present else " <small>" + _e(_("(original not in the folder; found through its copies)")) \
+        + "</small>"
+    alt = _("preview of {path}").format(path=context.shown(head.path))
+    listed = _e(_("Copies ({count}):").format(count=len(group.copies)))
     copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(status_label(c.status))}, "
                      f"<span class=\"how\">{_e(how_scanned(c, context))}</span></li>" for c in group.copies)
     return (f'<section class="group" data-status="flagged">'
-            f'<div>{_img(preview, _("preview of {path}").format(path=context.shown(head.path)), "preview")}</div>'
+            f'<div>{_img(preview, alt, "preview")}</div>'
             f"<div><h3><code>{title}</code>{note}</h3>"
             + "".join(_finding(f, context) for f in group.findings)
-            + (f"<p>{_e(_('Copies ({count}):').format(count=len(group.copies)))}</p><ul class=\"copies\">{copies}</ul>"
-               if group.copies else "")
+            + (f"<p>{listed}</p><ul class=\"copies\">{copies}</ul>" if group.copies else "")
             + "</div></section>")
 
 
@@ -95,8 +97,9 @@ def _table(title: str, css: str, rows: list[tuple[str, str]], first: str = "") -
     if not rows:
         return ""
     body = "".join(f"<tr><td><code>{_e(a)}</code></td><td>{_e(b)}</td></tr>" for a, b in rows)
-    return (f'<h2>{_e(_(title))} ({len(rows)})</h2><table class="list {css}"><tr><th>{_e(first or _("file"))}</th>'
-            f"<th>{_e(_('reason'))}</th></tr>{body}</table>")
+    first, reason = first or _("file"), _("reason")
+    return (f'<h2>{_e(_(title))} ({len(rows)})</h2><table class="list {css}"><tr><th>{_e(first)}</th>'
+            f"<th>{_e(reason)}</th></tr>{body}</table>")
 
 
 def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
@@ -111,20 +114,23 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
         (N_("unchanged since the last scan"), c["unchanged"]), (N_("accepted by the baseline"), c["accepted"])))
     about = _("emblemcheck {version}, catalogue {catalogue}").format(
         version=__version__, catalogue=catalogue_version or _("unknown"))
-    stopped = f" — <b>{_e(_('interrupted'))}</b>: {_e(_('the next scan resumes'))}"
+    stopped = " — <b>" + _e(_("interrupted")) + "</b>: " + _e(_("the next scan resumes"))
+    title = _e(_("emblemcheck report"))
+    heading = _e(_("Flagged ({count})").format(count=len(flagged)))
+    nothing = "<p>" + _e(_("Nothing flagged.")) + "</p>"
     sections = [
         f"<!DOCTYPE html><html lang=\"{language()}\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        f"<title>{_e(_('emblemcheck report'))}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{_e(_('emblemcheck report'))}</h1>",
+        f"<title>{title}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{title}</h1>",
         f"<p>{_e(about)}{stopped if context.interrupted else ''}</p>",
         f'<table class="summary">{summary}</table>',
         _table(N_("Catalogue entries this scan cannot find, or finds only as the whole picture"), "undetectable",
                [(g.emblem_id, f"{context.name(g.emblem_id, g.name)}: {g.reason}")
                 for g in (context.coverage.gaps if context.coverage else ())],
                first=_("emblem")),
-        f"<h2>{_e(_('Flagged ({count})').format(count=len(flagged)))}</h2>",
-        "".join(_group(g, context) for g in flagged) or f"<p>{_e(_('Nothing flagged.'))}</p>",
+        f"<h2>{heading}</h2>",
+        "".join(_group(g, context) for g in flagged) or nothing,
         _table(N_("Errors"), "errors",
                [(context.shown(r.path), printable(r.error)) for r in results if r.status == "error"]),
         _table(N_("Partly scanned"), "partial", [(context.shown(r.path), r.note) for r in results if r.note]),
