@@ -140,7 +140,7 @@ def test_the_page_in_french(home, tmp_path):
     assert page.status_code == 200, page.text
     assert "Ne publiez pas ceci dans un compte personnel" in page.text, page.text
     assert "Signature du gouvernement du Canada (anglais d&#39;abord)" in page.text
-    assert "emblemcheck ne connaît aucun texte français sourcé" in page.text
+    assert "Cité en anglais : emblemcheck n&#39;en connaît aucun texte français sourcé." in page.text
     assert "Aucun emblème du catalogue trouvé" in page.text
 
 

@@ -457,8 +457,8 @@ async def check_page(datasette, request) -> Response:
 
 STYLE = """
 form.emblemcheck-check { margin: 1em 0 1.5em; }
-form.emblemcheck-check label.drop { display: block; border: 2px dashed #888; border-radius: 8px; padding: 1.2em;
-  background: #f7f7f7; max-width: 42em; }
+form.emblemcheck-check label.drop { display: block; width: auto; border: 2px dashed #888; border-radius: 8px;
+  padding: 1.2em; background: #f7f7f7; max-width: 42em; }
 form.emblemcheck-check input[type=file] { display: block; margin: 0.6em 0; width: 100%; min-height: 4em; }
 form.emblemcheck-check button { font-size: 1.1em; padding: 0.4em 1.2em; }
 p.emblemcheck-limits { font-size: 0.85em; color: #555; max-width: 48em; }
