@@ -145,7 +145,7 @@ def loopback_only(app, host: str):
         if scope["type"] in ("http", "websocket"):
             given = dict(scope.get("headers") or []).get(b"host", b"").lower()
             if given != allowed:
-                await _refuse(send, f"emblemcheck browse answers only for http://{host}/\n")
+                await _refuse(send, _("emblemcheck browse answers only for http://{host}/").format(host=host) + "\n")
                 return
         await app(scope, receive, send)
 
