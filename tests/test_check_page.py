@@ -110,10 +110,11 @@ def test_the_token_is_required(datasette, home):
 
 
 def test_an_upload_over_the_size_limit_gets_its_message(datasette, monkeypatch):
-    monkeypatch.setattr(check, "MAX_UPLOAD_BYTES", 50_000)
-    page = _post(datasette, [("big.bin", b"\0" * 60_000)])
+    monkeypatch.setattr(check, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    page = _post(datasette, [("big.bin", b"\0" * 1_300_000)])
     assert page.status_code == 413, page.text
-    assert "over the limit of 0.0 MB for one check" in page.text and "emblemcheck scan FILE" in page.text
+    assert "This upload is 1.2 MB, over the limit of 1.0 MB for one check" in page.text
+    assert "emblemcheck scan FILE" in page.text
 
 
 def test_a_non_image_and_no_file_get_their_messages(datasette):
@@ -142,6 +143,22 @@ def test_the_page_in_french(home, tmp_path):
     assert "Signature du gouvernement du Canada (anglais d&#39;abord)" in page.text
     assert "Cité en anglais : emblemcheck n&#39;en connaît aucun texte français sourcé." in page.text
     assert "Aucun emblème du catalogue trouvé" in page.text
+
+
+def test_a_pdf_page_and_a_picture_over_the_pixel_limit(datasette, home):
+    from pictures import pdf_of
+
+    page = photo_like(800, 600, seed=2)
+    page.paste(rendered(home, "gc-signature-en", "colour", width=420), (100, 100))
+    document = pdf_of([photo_like(800, 600, seed=1), page])
+    huge = io.BytesIO()
+    photo_like(64, 64).resize((12_000, 9_000)).save(huge, "PNG", compress_level=1)
+    response = _post(datasette, [("leaflet.pdf", document), ("huge.png", huge.getvalue())])
+    tones = re.findall(r'<section class="verdict (\w+)"', response.text)
+    assert tones == ["restricted", "error"], response.text
+    assert "page 2, x=" in response.text
+    error = response.text.split('<section class="verdict error"', 1)[1].split("</section>", 1)[0]
+    assert "huge.png" in error and "Reason: over the pixel limit of 100,000,000" in error, error
 
 
 def test_disk_names_are_never_paths():
