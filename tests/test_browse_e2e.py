@@ -47,18 +47,19 @@ def fresh_server(home):
     yield from _serve(home)
 
 
-def _serve(home):
+def _serve(home, *options):
+    """`emblemcheck [OPTIONS] browse --port 0` on ``home``; yields its URL."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [sys.executable, "-c", "from emblemcheck.cli import main; main()",
-         "browse", "--port", "0", "--home", str(home.root)],
+         *options, "browse", "--port", "0", "--home", str(home.root)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 60)
         line = process.stdout.readline() if ready else ""
-        assert "serving on http://127.0.0.1:" in line, process.stderr.read() if process.poll() else line
-        yield line.split("serving on ", 1)[1].split()[0]
+        assert " http://127.0.0.1:" in line, process.stderr.read() if process.poll() else line
+        yield "http://127.0.0.1:" + line.split(" http://127.0.0.1:", 1)[1].split()[0]
     finally:
         process.terminate()
         process.wait(timeout=10)

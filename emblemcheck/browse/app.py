@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import BrowseExtraMissing, CatalogueMissing, PortInUse, UsageError
 from ..home import Home
+from ..i18n import N_, _
 from ..scan import history
 from . import DEFAULT_PORT
 from .metadata import metadata
@@ -56,10 +57,11 @@ class Browser:
 
 
 FIRST_PAGES = {
-    "Flagged files": "/scans/flagged_files",
-    "Emblems": "/catalogue/emblem_gallery",
-    "Files that could not be read": "/scans/scan_errors",
-    "Scan runs": "/scans/scan_runs",
+    N_("Check pictures"): "/-/check",
+    N_("Flagged files"): "/scans/flagged_files",
+    N_("Emblems"): "/catalogue/emblem_gallery",
+    N_("Files that could not be read"): "/scans/scan_errors",
+    N_("Scan runs"): "/scans/scan_runs",
 }
 
 
@@ -67,7 +69,7 @@ def require_databases(home: Home) -> None:
     """Raise, naming the command that creates it, if the catalogue is missing (scans.db is created empty)."""
     if not home.catalogue_db.is_file():
         raise CatalogueMissing(
-            f"no catalogue at {home.catalogue_db}: run `emblemcheck catalogue build` first"
+            _("no catalogue at {path}: run `emblemcheck catalogue build` first").format(path=home.catalogue_db)
         )
 
 
@@ -91,7 +93,7 @@ def build_datasette(home: Home):
 def open_browser(home: Home, port: int = DEFAULT_PORT) -> Browser:
     """Check the databases, bind ``127.0.0.1:port`` (0: any free port) and build the app."""
     if not 0 <= port <= 65535:
-        raise UsageError(f"port must be between 0 and 65535 (0 picks a free one), not {port}")
+        raise UsageError(_("port must be between 0 and 65535 (0 picks a free one), not {port}").format(port=port))
     datasette = build_datasette(home)
     sock = bind(port)
     return Browser(datasette, sock, f"http://{HOST}:{sock.getsockname()[1]}/")
@@ -109,8 +111,8 @@ def bind(port: int) -> socket.socket:
         sock.close()
         if error.errno in (errno.EADDRINUSE, errno.EACCES):
             raise PortInUse(
-                f"port {port} on {HOST} is in use or not allowed: choose another with --port N, "
-                "or --port 0 for a free one"
+                _("port {port} on {host} is in use or not allowed: choose another with --port N, "
+                  "or --port 0 for a free one").format(port=port, host=HOST)
             ) from None
         raise
     # Listening now, not when uvicorn starts, so a browser opened at once queues.
@@ -143,7 +145,7 @@ def loopback_only(app, host: str):
         if scope["type"] in ("http", "websocket"):
             given = dict(scope.get("headers") or []).get(b"host", b"").lower()
             if given != allowed:
-                await _refuse(send, f"emblemcheck browse answers only for http://{host}/\n")
+                await _refuse(send, _("emblemcheck browse answers only for http://{host}/").format(host=host) + "\n")
                 return
         await app(scope, receive, send)
 
@@ -164,8 +166,7 @@ def _import_datasette():
         from datasette.plugins import pm
     except ImportError:
         raise BrowseExtraMissing(
-            "Datasette is not installed: install the 'browse' extra with "
-            "pip install 'emblemcheck[browse]'"
+            _("Datasette is not installed: install the 'browse' extra with pip install 'emblemcheck[browse]'")
         ) from None
     from . import plugin as datasette_plugin
 

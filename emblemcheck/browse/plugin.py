@@ -20,6 +20,8 @@ from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
 from PIL import Image
 
+from ..i18n import _
+from . import check
 from .queries import RENDERINGS_OF_KEYS_SQL, THUMBNAIL_OF_KEY_SQL
 
 #: Datasette names a database after its file's stem.
@@ -134,7 +136,7 @@ def _rendering_keys(value: object, shape: str) -> list[str] | None:
 
 async def _rendering_cell(keys: list[str], datasette) -> markupsafe.Markup | None:
     if not keys:
-        return markupsafe.Markup("<em>no artwork yet</em>")
+        return markupsafe.Markup("<em>") + _("no artwork yet") + markupsafe.Markup("</em>")
     try:
         rows = await datasette.get_database(CATALOGUE_DATABASE).execute(
             RENDERINGS_OF_KEYS_SQL, {"keys": json.dumps(keys)})
@@ -196,7 +198,14 @@ async def browse_style() -> Response:
 
 @hookimpl
 def register_routes():
-    return [(f"^{THUMBNAIL_ROUTE}$", rendering_thumbnail), (f"^{STYLE_ROUTE}$", browse_style)]
+    return [(f"^{THUMBNAIL_ROUTE}$", rendering_thumbnail), (f"^{STYLE_ROUTE}$", browse_style),
+            (f"^{check.CHECK_ROUTE}$", check.check_page), (f"^{check.STYLE_ROUTE}$", check.check_style)]
+
+
+@hookimpl
+def skip_csrf(scope):
+    """The check page's upload checks Datasette's CSRF token itself (:func:`check.csrf_valid` says why)."""
+    return scope.get("type") == "http" and scope.get("path") == check.CHECK_ROUTE
 
 
 @hookimpl
@@ -205,5 +214,8 @@ def extra_css_urls(datasette):
 
 
 @hookimpl
-def extra_body_script():
-    return _SCRIPT
+def extra_body_script(request):
+    # Not on the check page: its Content-Security-Policy allows no inline script of ours.
+    if request is not None and request.path == check.CHECK_ROUTE:
+        return None
+    return _SCRIPT.replace("What the columns mean", _("What the columns mean"))

@@ -6,19 +6,21 @@ the databases' schemas, in ``catalogue.store`` and ``scan.history``.
 
 from __future__ import annotations
 
+from ..i18n import N_
+
 CATALOGUE_QUERIES = {
     "search_emblems": {
-        "title": "Search emblems",
-        "description": "Names, agencies, blazons and notes, e.g. portcullis, wordmark, CBSA.",
+        "title": N_("Search emblems"),
+        "description": N_("Names, agencies, blazons and notes, e.g. portcullis, wordmark, CBSA."),
         "sql": "select g.thumbnails, g.name, g.agency, g.kind, g.restriction, g.blazon, g.notes, g.id\n"
                "from emblems_fts join emblems as e on e.rowid = emblems_fts.rowid\n"
                "join emblem_gallery as g on g.id = e.id\n"
                "where emblems_fts match escape_fts(:words) order by rank",
     },
     "similar_renderings": {
-        "title": "Renderings with near-identical fingerprints",
-        "description": "Pairs whose perceptual hashes differ by at most max_bits of 64: emblems a "
-                       "whole-image match could confuse.",
+        "title": N_("Renderings with near-identical fingerprints"),
+        "description": N_("Pairs whose perceptual hashes differ by at most max_bits of 64: emblems a "
+                       "whole-image match could confuse."),
         "sql": "select a.thumbnail as a_thumbnail, b.thumbnail as b_thumbnail, a.id as a_id, b.id as b_id,\n"
                "  hamming(a.phash, b.phash) as phash_bits, hamming(a.pdq, b.pdq) as pdq_bits\n"
                "from renderings as a join renderings as b on a.id < b.id and a.emblem_id != b.emblem_id\n"
@@ -31,22 +33,22 @@ _FLAGGED_COLUMNS = "path, file_thumbnail, emblem_name, emblem_thumbnail, restric
 
 SCANS_QUERIES = {
     "findings_of_emblem": {
-        "title": "Findings of one emblem",
-        "description": "Every file where this emblem was found; emblem is its catalogue id "
-                       "(see the emblem_id facet of flagged_files).",
+        "title": N_("Findings of one emblem"),
+        "description": N_("Every file where this emblem was found; emblem is its catalogue id "
+                       "(see the emblem_id facet of flagged_files)."),
         "sql": f"select {_FLAGGED_COLUMNS}, accepted_reason from flagged_files\n"
                "where emblem_id = :emblem order by score desc",
     },
     "flagged_since_run": {
-        "title": "Files flagged since a given run",
-        "description": "Findings recorded by run number `run` or any later run.",
+        "title": N_("Files flagged since a given run"),
+        "description": N_("Findings recorded by run number `run` or any later run."),
         "sql": f"select {_FLAGGED_COLUMNS}, scanned_at from flagged_files\n"
                "where run_id >= cast(:run as integer) order by run_id desc, score desc",
     },
     "near_misses": {
-        "title": "Near misses",
-        "description": "Files that were not flagged although their closest catalogue rendering scored above "
-                       "min_score (0.5 is the flagging threshold): worth a look when a known logo was missed.",
+        "title": N_("Near misses"),
+        "description": N_("Files that were not flagged although their closest catalogue rendering scored above "
+                       "min_score (0.5 is the flagging threshold): worth a look when a known logo was missed."),
         "sql": "select f.path, f.thumbnail as file_thumbnail, f.near_name as emblem_name,\n"
                "  coalesce(nullif(f.near_rendering_id, ''), f.near_emblem_id) as emblem_thumbnail,\n"
                "  f.best_score, f.near_method as method, f.run_id, f.scanned_at\n"
@@ -56,8 +58,8 @@ SCANS_QUERIES = {
                "order by f.best_score desc",
     },
     "accepted_files": {
-        "title": "Files accepted by the baseline",
-        "description": "Scanned files whose findings the baseline accepts, with the reasons.",
+        "title": N_("Files accepted by the baseline"),
+        "description": N_("Scanned files whose findings the baseline accepts, with the reasons."),
         "sql": "select f.path, f.thumbnail as file_thumbnail, a.emblem_id, a.reason, a.accepted_at,\n"
                "  a.source, f.status, f.scanned_at\n"
                "from accepted as a join files as f on f.sha256 = a.sha256\n"

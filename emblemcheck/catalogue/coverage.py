@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
 from . import store
 
 
@@ -44,16 +45,16 @@ class Coverage:
         """What ``scan`` cannot find, counted: ``"cannot find 4 catalogue entries, and finds 1 ..."``."""
         parts = []
         if self.undetectable:
-            parts.append(f"cannot find {entries(len(self.undetectable))}")
+            parts.append(_("cannot find {entries}").format(entries=entries(len(self.undetectable))))
         if self.whole_picture_only:
-            parts.append(f"finds {entries(len(self.whole_picture_only))} only as the whole picture, "
-                         "not inside a larger one")
-        return ", and ".join(parts)
+            parts.append(_("finds {entries} only as the whole picture, not inside a larger one").format(
+                entries=entries(len(self.whole_picture_only))))
+        return _(", and ").join(parts)
 
 
 def entries(count: int) -> str:
     """``"1 catalogue entry"``, ``"5 catalogue entries"``."""
-    return f"{count} catalogue entr{'y' if count == 1 else 'ies'}"
+    return (_("1 catalogue entry") if count == 1 else _("{count} catalogue entries")).format(count=count)
 
 
 def coverage(catalogue_db: Path) -> Coverage:
@@ -66,15 +67,18 @@ def _gap(row: dict) -> Gap | None:
     emblem_id, artwork = row["id"], row["artwork"]
     add = f"`emblemcheck catalogue add FILE --id {emblem_id}`"
     if artwork == "needs artwork" or (artwork == "ready" and not row["renderings"]):
-        return Gap(emblem_id, row["name"], f"no artwork attached: attach the official file with {add} "
-                                           "or import a brand kit with `emblemcheck catalogue import DIR`")
+        return Gap(emblem_id, row["name"], _("no artwork attached: attach the official file with {add} "
+                                             "or import a brand kit with `emblemcheck catalogue import DIR`"
+                                             ).format(add=add))
     if artwork.startswith("unavailable"):
-        detail = artwork.partition(":")[2].strip() or "the artwork could not be obtained"
-        return Gap(emblem_id, row["name"], f"artwork unavailable ({detail}): run `emblemcheck catalogue build` "
-                                           f"again, or attach the official file with {add}")
+        detail = artwork.partition(":")[2].strip() or _("the artwork could not be obtained")
+        return Gap(emblem_id, row["name"], _("artwork unavailable ({detail}): run `emblemcheck catalogue build` "
+                                             "again, or attach the official file with {add}").format(
+                                                 detail=detail, add=add))
     if not row["detectable"]:
         # The warning (engine.features.detectability_warning) already says only whole-image copies are found.
-        weak = row["warning"] or "found only when it fills the picture, not inside a larger one"
-        return Gap(emblem_id, row["name"], f"{weak}; attach a larger, more detailed file with {add}",
+        weak = row["warning"] or _("found only when it fills the picture, not inside a larger one")
+        return Gap(emblem_id, row["name"], _("{weak}; attach a larger, more detailed file with {add}").format(
+            weak=weak, add=add),
                    whole_picture_only=True)
     return None

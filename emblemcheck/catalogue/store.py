@@ -265,6 +265,11 @@ def listings(path: Path) -> list[Listing]:
     return [Listing(_emblem(dict(row)), row["artwork"], row["renderings"]) for row in rows]
 
 
+def french_names(path: Path) -> dict[str, str]:
+    """Each emblem's French name by id, for messages in French (emblems without one are left out)."""
+    return {e.emblem.id: e.emblem.name_fr for e in listings(path) if e.emblem.name_fr}
+
+
 #: Each emblem with its artwork state, how many of its renderings can be found
 #: inside a larger picture, and the first weak-artwork warning (catalogue.coverage).
 DETECTABILITY_SQL = """

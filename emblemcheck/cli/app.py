@@ -10,6 +10,9 @@ with the traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import enum
+import inspect
+import sys
 import traceback
 import warnings
 from typing import Annotated
@@ -18,8 +21,10 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from .. import i18n
 from ..errors import EmblemcheckError, Notice
 from ..exitcodes import ExitCode
+from ..i18n import _
 from ..text import printable
 
 #: Where the global ``--debug`` flag is kept in the click context (``ctx.meta`` is shared by every subcommand).
@@ -27,7 +32,25 @@ DEBUG = "emblemcheck.debug"
 
 
 class _Group(TyperGroup):
-    """A command group that reports library errors in one line, without a traceback."""
+    """A command group that reports library errors in one line, without a traceback, in the chosen language."""
+
+    def main(self, args=None, *rest, **kwargs):
+        # Before parsing: `--help` may come before `--lang` is parsed, or from EMBLEMCHECK_LANG alone.
+        i18n.set_language(_language_asked(args) or i18n.from_environment())
+        return super().main(args, *rest, **kwargs)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The commands with the first sentence of their help, translated before it is shortened."""
+        from typer._click.utils import make_default_short_help
+
+        commands = [(name, cmd) for name in self.list_commands(ctx)
+                    if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _cmd in commands)
+            rows = [(name, make_default_short_help(i18n.help_text(inspect.cleandoc(cmd.help or "")), limit))
+                    for name, cmd in commands]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx):  # a Context of the click that typer vendors
         try:
@@ -36,7 +59,7 @@ class _Group(TyperGroup):
                 warnings.showwarning = _note
                 return super().invoke(ctx)
         except EmblemcheckError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(_("error: {message}").format(message=exc), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:  # typer says 130 too, but older releases exit 1 ("Aborted!"): FOUND's code
             ctx.exit(ExitCode.INTERRUPTED)
@@ -45,16 +68,16 @@ class _Group(TyperGroup):
         except Exception as exc:  # noqa: BLE001 - the one place a bug becomes a documented exit code
             if ctx.meta.get(DEBUG):
                 typer.echo(traceback.format_exc().rstrip(), err=True)
-            detail = printable(str(exc)) or "no message"
-            typer.echo(f"error: internal error ({type(exc).__name__}: {detail}); "
-                       "run again with --debug for the traceback and report it", err=True)
+            detail = printable(str(exc)) or _("no message")
+            typer.echo(_("error: internal error ({kind}: {detail}); run again with --debug for the traceback "
+                         "and report it").format(kind=type(exc).__name__, detail=detail), err=True)
             ctx.exit(ExitCode.INTERNAL)
 
 
 def _note(message, category, filename, lineno, file=None, line=None) -> None:
     """The library's :class:`Notice` warnings as one ``note:`` line each on stderr; other warnings as usual."""
     if issubclass(category, Notice):
-        typer.echo(f"note: {printable(str(message))}", err=True)
+        typer.echo(_("note: {message}").format(message=printable(str(message))), err=True)
     else:
         typer.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(), err=True)
 
@@ -74,10 +97,40 @@ app = make_typer(help=(
 ))
 
 
+class Lang(str, enum.Enum):
+    en = "en"
+    fr = "fr"
+
+
+def _language_asked(args) -> str | None:
+    """The value of ``--lang`` among the top-level arguments (before the command), if given."""
+    args = list(sys.argv[1:] if args is None else args)
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return i18n.parse_language(args[index + 1])
+        if arg.startswith("--lang="):
+            return i18n.parse_language(arg.partition("=")[2])
+        if not arg.startswith("-"):  # the command: its own arguments are not ours
+            return None
+    return None
+
+
+def _set_language(value: Lang | None) -> Lang | None:
+    i18n.set_language(value.value if value else i18n.from_environment())
+    return value
+
+
+i18n.install_help_translation()
+
+
 @app.callback()
 def _options(
     ctx: typer.Context,
     debug: Annotated[bool, typer.Option(
         "--debug", help="On an internal error, print the traceback as well as the one error line.")] = False,
+    lang: Annotated[Lang | None, typer.Option(
+        "--lang", envvar="EMBLEMCHECK_LANG", is_eager=True, callback=_set_language, show_default=False,
+        help="Language of messages, reports and pages: en or fr (else EMBLEMCHECK_LANG, then the locale "
+             "variables LANGUAGE, LC_ALL, LC_MESSAGES and LANG; English by default).")] = None,
 ) -> None:
     ctx.meta[DEBUG] = debug

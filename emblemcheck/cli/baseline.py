@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..exitcodes import ExitCode
+from ..i18n import _
 from ..scan.baseline import dump_baseline, entries_for, load_baseline, write_atomically
 from .app import app
 from .options import HomeOption, check_output, home_of
@@ -40,10 +41,11 @@ def baseline(
     folder = scan_folder(home_of(home), paths, BulkOptions(workers=workers, command="baseline"))
     if folder.context.interrupted:
         # A baseline written from part of the tree would silently stop accepting the rest: write nothing.
-        typer.echo(f"interrupted: {output} left as it was; run again to resume (finished files are recorded)",
-                   err=True)
+        typer.echo(_("interrupted: {output} left as it was; run again to resume (finished files are recorded)")
+                   .format(output=output), err=True)
         raise typer.Exit(ExitCode.INTERRUPTED)
     shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]
     entries = entries_for(shown, reason, keep=keep)
     write_atomically(output, dump_baseline(entries))
-    typer.echo(f"wrote {output}: {len(entries)} accepted finding(s) ({len(entries) - len(keep)} new)")
+    typer.echo(_("wrote {output}: {count} accepted finding(s) ({new} new)").format(
+        output=output, count=len(entries), new=len(entries) - len(keep)))

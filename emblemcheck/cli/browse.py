@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..browse import DEFAULT_PORT
+from ..i18n import _
 from .app import app
 from .options import HomeOption, home_of
 
@@ -20,8 +21,8 @@ def browse(
 ) -> None:
     """Browse the emblem catalogue and your scan results in Datasette, on this computer only.
 
-    Serves catalogue.db (read-only) and scans.db on 127.0.0.1 until Ctrl-C.
-    Needs the browse extra: pip install 'emblemcheck[browse]'.
+    Serves catalogue.db (read-only) and scans.db on 127.0.0.1 until Ctrl-C, with
+    the page to check pictures (/-/check). Needs the browse extra: pip install 'emblemcheck[browse]'.
 
     Example: emblemcheck browse --port 0 --open
     """
@@ -29,7 +30,7 @@ def browse(
     from ..browse import app as browsing
 
     browser = browsing.open_browser(home_of(home), port)
-    typer.echo(f"emblemcheck browse: serving on {browser.url} (Ctrl-C to stop)")
+    typer.echo(_("emblemcheck browse: serving on {url} (Ctrl-C to stop)").format(url=browser.url))
     for title, url in browser.pages.items():
-        typer.echo(f"  {title}: {url}")
+        typer.echo(f"  {_(title)}: {url}")
     browsing.serve(browser, open_in_browser=open_)

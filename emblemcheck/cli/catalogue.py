@@ -13,6 +13,7 @@ import typer
 from ..catalogue.store import listings
 from ..errors import UnknownEmblem, UsageError
 from ..exitcodes import ExitCode
+from ..i18n import N_, _
 from ..models import KINDS, Restriction
 from .app import make_typer
 from .options import HomeOption, home_of
@@ -48,9 +49,9 @@ def build(
 
     report = build_catalogue(home_of(home), from_dir=from_dir)
     for problem in report.problems:
-        typer.echo(f"warning: {problem}", err=True)
-    typer.echo(f"built {report.path}: {report.emblems} emblems, {report.renderings} renderings, "
-               f"version {report.version}")
+        typer.echo(_("warning: {message}").format(message=problem), err=True)
+    typer.echo(_("built {path}: {emblems} emblems, {renderings} renderings, version {version}").format(
+        path=report.path, emblems=report.emblems, renderings=report.renderings, version=report.version))
 
 
 def _listing_dict(listing) -> dict:
@@ -72,7 +73,8 @@ def list_(format: FormatOption = Format.text, home: HomeOption = None) -> None:
         return
     width = max(len(r.emblem.id) for r in rows)
     for r in rows:
-        state = r.artwork if r.artwork != "ready" else f"ready ({r.renderings} renderings)"
+        state = ({"needs artwork": _("needs artwork")}.get(r.artwork, r.artwork) if r.artwork != "ready"
+                 else _("ready ({count} renderings)").format(count=r.renderings))
         typer.echo(f"{r.emblem.id:<{width}}  {str(r.emblem.restriction):<10}  {r.emblem.kind:<12}  {state}")
 
 
@@ -85,7 +87,7 @@ def show(emblem_id: Annotated[str, typer.Argument(metavar="ID")], format: Format
     """
     match = [r for r in listings(home_of(home).catalogue_db) if r.emblem.id == emblem_id]
     if not match:
-        raise UnknownEmblem(f"no emblem {emblem_id!r}; see `emblemcheck catalogue list`")
+        raise UnknownEmblem(_("no emblem {id!r}; see `emblemcheck catalogue list`").format(id=emblem_id))
     row = _listing_dict(match[0])
     if format is Format.json:
         typer.echo(json.dumps(row, indent=2, ensure_ascii=False))
@@ -122,18 +124,20 @@ def add(
         missing = [o for o, v in (("--id", emblem_id), ("--name", name), ("--agency", agency),
                                   ("--kind", kind), ("--restriction", restriction)) if not v]
         if missing:
-            raise UsageError(f"a new emblem needs {', '.join(missing)}")
+            raise UsageError(_("a new emblem needs {options}").format(options=", ".join(missing)))
         fields = {"id": emblem_id, "name": name, "agency": agency, "kind": kind,
                   "restriction": restriction.value if restriction else "", "notes": notes or ""}
         added = add_artwork(home_of(home), file, fields=fields)
     elif emblem_id:
         added = add_artwork(home_of(home), file, emblem_id=emblem_id)
     else:
-        raise UsageError("give --id of an existing emblem, or --id --name --agency --kind --restriction for a new one")
-    verb = "created" if added.created else "updated"
-    typer.echo(f"{verb} {added.emblem_id}: {len(added.renderings)} rendering(s) added")
+        raise UsageError(_("give --id of an existing emblem, or --id --name --agency --kind --restriction for a "
+                           "new one"))
+    done = _("created {id}: {count} rendering(s) added") if added.created else _(
+        "updated {id}: {count} rendering(s) added")
+    typer.echo(done.format(id=added.emblem_id, count=len(added.renderings)))
     for warning in added.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(_("warning: {message}").format(message=warning), err=True)
 
 
 @app.command("remove")
@@ -172,12 +176,13 @@ def import_(folder: Annotated[Path, typer.Argument(metavar="DIR", help="The bran
 
     kit = import_kit(home_of(home), folder)
     if kit.manifest is None:
-        typer.echo(f"no emblems.csv or emblems.toml in {folder}: attaching files named after a catalogue id")
+        typer.echo(_("no emblems.csv or emblems.toml in {folder}: attaching files named after a catalogue id").format(
+            folder=folder))
     for line in kit.lines:
         typer.echo(str(line))
     counts = {outcome: sum(line.outcome == outcome for line in kit.lines)
-              for outcome in ("added", "warned", "refused", "not imported")}
-    typer.echo(", ".join(f"{n} {outcome}" for outcome, n in counts.items()))
+              for outcome in (N_("added"), N_("warned"), N_("refused"), N_("not imported"))}
+    typer.echo(", ".join(f"{n} {_(outcome)}" for outcome, n in counts.items()))
     if not kit.complete:
         raise typer.Exit(ExitCode.UNREADABLE)
 
@@ -195,4 +200,5 @@ def export(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or 
     from ..catalogue.kit import export_kit
 
     kit = export_kit(home_of(home), folder)
-    typer.echo(f"exported {kit.files} file(s) of {kit.emblems} emblem(s) to {kit.folder}")
+    typer.echo(_("exported {files} file(s) of {emblems} emblem(s) to {folder}").format(
+        files=kit.files, emblems=kit.emblems, folder=kit.folder))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .app import app
 from .options import HomeOption, check_output, home_of
 
@@ -32,9 +33,9 @@ def explain(
     result = explain_image(image, home_of(home), emblem)
     Image.fromarray(result.picture, "RGB").save(output, "PNG")
     if not result.findings:
-        typer.echo(f"nothing found in {image}; wrote {output}")
+        typer.echo(_("nothing found in {image}; wrote {output}").format(image=image, output=output))
         return
     for found in result.findings:
-        typer.echo(f"{found.emblem_id}: score {found.score:.2f}, {found.inliers} matched points, "
-                   f"box {list(found.box)}")
-    typer.echo(f"wrote {output}")
+        typer.echo(_("{emblem}: score {score:.2f}, {inliers} matched points, box {box}").format(
+            emblem=found.emblem_id, score=found.score, inliers=found.inliers, box=list(found.box)))
+    typer.echo(_("wrote {output}").format(output=output))

@@ -12,6 +12,7 @@ import typer
 
 from ..errors import OutputError
 from ..home import Home, resolve_home
+from ..i18n import _
 
 HomeOption = Annotated[
     Path | None,
@@ -28,11 +29,12 @@ def check_output(path: Path) -> None:
     """Raise :class:`OutputError` now, before any work, if ``path`` cannot be written."""
     folder = path.parent
     if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+        raise OutputError(_("cannot write {path}: it is a folder; give a file name").format(path=path))
     if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: the folder {folder} does not exist; create it or choose another path")
+        raise OutputError(_("cannot write {path}: the folder {folder} does not exist; create it or choose another "
+                            "path").format(path=path, folder=folder))
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise OutputError(f"cannot write {path}: permission denied; choose another path")
+        raise OutputError(_("cannot write {path}: permission denied; choose another path").format(path=path))
 
 
 @contextmanager
@@ -45,7 +47,7 @@ def open_output(path: Path) -> Iterator[TextIO]:
     try:
         handle = open(path, "w", encoding="utf-8")
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
     try:
         yield handle
     except BaseException:
@@ -55,7 +57,7 @@ def open_output(path: Path) -> Iterator[TextIO]:
     try:
         handle.close()
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
 
 
 def write(stream: TextIO, text: str, path: Path | None) -> None:
@@ -64,4 +66,5 @@ def write(stream: TextIO, text: str, path: Path | None) -> None:
         stream.write(text)
         stream.flush()
     except OSError as exc:
-        raise OutputError(f"cannot write {path or 'the report to standard output'}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {path}: {reason}").format(
+            path=path or _("the report to standard output"), reason=exc.strerror or exc)) from None

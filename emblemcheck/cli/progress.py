@@ -13,6 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ..i18n import _
 from ..models import FileResult
 from ..reports import ReportFormat
 
@@ -31,9 +32,9 @@ class ScanProgress:
     def __init__(self, total: int | None, stream: TextIO | None = None) -> None:
         self.flagged = 0
         self._progress = Progress(
-            TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:>6} files/s"), TimeRemainingColumn(),
-            TextColumn("[bold red]{task.fields[flagged]} flagged"),
+            TextColumn(_("scanning")), BarColumn(), MofNCompleteColumn(),
+            TextColumn(_("{task.fields[rate]:>6} files/s")), TimeRemainingColumn(),
+            TextColumn("[bold red]" + _("{task.fields[flagged]} flagged")),
             console=Console(file=stream or sys.stderr), transient=True,
         )
         self._task = self._progress.add_task("scan", total=total, rate="", flagged=0)

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ..exitcodes import ExitCode, exit_code
+from ..i18n import _
 from ..models import Restriction
 from ..reports import FORMATS, ReportFormat, render
 from ..scan.pool import DEFAULT_TIMEOUT
@@ -113,9 +114,10 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
     if report.errors_to_stderr:
         for result in folder.results:
             if result.status == "error":
-                typer.echo(f"error: {result.path}: {printable(result.error)}", err=True)
+                typer.echo(_("error: {path}: {reason}").format(path=result.path, reason=printable(result.error)),
+                           err=True)
     if folder.context.interrupted:
-        typer.echo("interrupted: the report covers what was scanned; run again to resume", err=True)
+        typer.echo(_("interrupted: the report covers what was scanned; run again to resume"), err=True)
         return ExitCode.INTERRUPTED
     return exit_code(folder.results, threshold)
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..catalogue.coverage import Coverage
+from ..i18n import _, french
 from ..models import FileResult, Finding
 from ..scan.baseline import Accepted, BaselineEntry
 from ..scan.walk import Skip
@@ -64,6 +65,12 @@ class ScanContext:
     #: Files that took the verdict of an original they are a verified copy of, and of identical bytes.
     inherited: int = 0
     deduplicated: int = 0
+    #: Each catalogue emblem's French name by id, for reports in French (missing: the name as found).
+    names_fr: dict[str, str] = field(default_factory=dict)
+
+    def name(self, emblem_id: str, name: str) -> str:
+        """An emblem's name in the language in force: its catalogue French name in French."""
+        return self.names_fr.get(emblem_id) or name if french() else name
 
     def shown(self, path: str) -> str:
         """``path`` relative to :attr:`base` when inside it."""
@@ -89,8 +96,9 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
 def whereabouts(finding: Finding) -> str:
     """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "" in a picture."""
     if finding.page is not None:
-        return f"page {finding.page}"
+        return _("page {page}").format(page=finding.page)
     if finding.seconds is not None:
         last = finding.last_seconds if finding.last_seconds is not None else finding.seconds
-        return clock(finding.seconds) if last == finding.seconds else f"{clock(finding.seconds)} to {clock(last)}"
+        return clock(finding.seconds) if last == finding.seconds else _("{start} to {end}").format(
+            start=clock(finding.seconds), end=clock(last))
     return ""

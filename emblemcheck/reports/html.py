@@ -14,12 +14,13 @@ import html
 from collections.abc import Sequence
 
 from .. import __version__
-from ..models import FileResult, Finding, Restriction
+from ..i18n import N_, _, french, language
+from ..models import FileResult, Finding
 from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
 from .context import ScanContext, context_summary, whereabouts
-from .text import how_scanned
+from .text import how_scanned, restriction_label, status_label
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -43,7 +44,7 @@ def _e(text: object) -> str:
 
 def _img(data: bytes | None, alt: str, css: str) -> str:
     if not data:
-        return f'<p class="{css}">(no picture recorded)</p>'
+        return f'<p class="{css}">' + _e(_("(no picture recorded)")) + "</p>"
     kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
     encoded = base64.b64encode(data).decode("ascii")
     return f'<img class="{css}" alt="{_e(alt)}" src="data:image/{kind};base64,{encoded}">'
@@ -51,17 +52,22 @@ def _img(data: bytes | None, alt: str, css: str) -> str:
 
 def _finding(finding: Finding, context: ScanContext) -> str:
     x, y, w, h = finding.box
-    label = "information only" if finding.restriction is Restriction.PERMITTED else str(finding.restriction)
+    label = restriction_label(finding.restriction)
+    name = context.name(finding.emblem_id, finding.name)
     thumb = context.emblem_thumbnails.get(finding.rendering_id) or context.emblem_thumbnails.get(finding.emblem_id)
-    parts = [f'<div class="finding">{_img(thumb, "catalogue picture of " + finding.name, "emblem") if thumb else ""}',
-             f'<b>{_e(finding.name)}</b> <code>{_e(finding.emblem_id)}</code> '
+    alt = _("catalogue picture of {name}").format(name=name)
+    parts = [f'<div class="finding">{_img(thumb, alt, "emblem") if thumb else ""}',
+             f'<b>{_e(name)}</b> <code>{_e(finding.emblem_id)}</code> '
              f'<span class="{_e(finding.restriction)}">{_e(label)}</span><br>',
-             f"where: {_e(whereabouts(finding)) + ', ' if whereabouts(finding) else ''}"
-             f"x={x} y={y} width={w} height={h}; evidence: {_e(finding.method)}, "
-             f"score {finding.score:.2f}"]
+             _e(_("where: {place}x={x} y={y} width={w} height={h}; evidence: {method}, score {score:.2f}").format(
+                 place=whereabouts(finding) + ", " if whereabouts(finding) else "", x=x, y=y, w=w, h=h,
+                 method=finding.method, score=finding.score))]
     rule_ = rule(finding.rule)
     if rule_ is not None:
-        parts.append(f"<blockquote>“{_e(rule_.quote)}”<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
+        rule_ = rule_.localised()
+        english = " (" + _e(_("quoted in English: emblemcheck knows no sourced French text of it")) + ")" \
+            if french() and not rule_.quote_fr else ""
+        parts.append(f"<blockquote>“{_e(rule_.quote)}”{english}<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"
                      f"{', ' + _e(rule_.published) if rule_.published else ''}; "
                      f"{_e(rule_.source)}. {_e(rule_.status)}</small></blockquote>")
     parts.append("</div>")
@@ -73,55 +79,66 @@ def _group(group: ResultGroup, context: ScanContext) -> str:
     preview = context.previews.get(head.path) or next(
         (context.previews[m.path] for m in group.members if m.path in context.previews), None)
     title = _e(context.shown(group.original))
-    note = "" if group.present else " <small>(original not in the folder; found through its copies)</small>"
-    copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(c.status)}, "
+    note = "" if group.present else " <small>" + _e(_("(original not in the folder; found through its copies)")) \
+        + "</small>"
+    alt = _("preview of {path}").format(path=context.shown(head.path))
+    listed = _e(_("Copies ({count}):").format(count=len(group.copies)))
+    copies = "".join(f"<li><code>{_e(context.shown(c.path))}</code> — {_e(status_label(c.status))}, "
                      f"<span class=\"how\">{_e(how_scanned(c, context))}</span></li>" for c in group.copies)
     return (f'<section class="group" data-status="flagged">'
-            f'<div>{_img(preview, "preview of " + context.shown(head.path), "preview")}</div>'
+            f'<div>{_img(preview, alt, "preview")}</div>'
             f"<div><h3><code>{title}</code>{note}</h3>"
             + "".join(_finding(f, context) for f in group.findings)
-            + (f"<p>Copies ({len(group.copies)}):</p><ul class=\"copies\">{copies}</ul>" if group.copies else "")
+            + (f"<p>{listed}</p><ul class=\"copies\">{copies}</ul>" if group.copies else "")
             + "</div></section>")
 
 
-def _table(title: str, css: str, rows: list[tuple[str, str]], first: str = "file") -> str:
+def _table(title: str, css: str, rows: list[tuple[str, str]], first: str = "") -> str:
     if not rows:
         return ""
     body = "".join(f"<tr><td><code>{_e(a)}</code></td><td>{_e(b)}</td></tr>" for a, b in rows)
-    return (f'<h2>{_e(title)} ({len(rows)})</h2><table class="list {css}"><tr><th>{_e(first)}</th>'
-            f"<th>reason</th></tr>{body}</table>")
+    first, reason = first or _("file"), _("reason")
+    return (f'<h2>{_e(_(title))} ({len(rows)})</h2><table class="list {css}"><tr><th>{_e(first)}</th>'
+            f"<th>{_e(reason)}</th></tr>{body}</table>")
 
 
 def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
     c = context_summary(results, context)
     flagged = [g for g in group_results(results) if g.status == "flagged"]
-    summary = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in (
-        ("files", c["files"]), ("flagged", c["flagged"]), ("flagged originals", len(flagged)),
-        ("clean", c["clean"]), ("errors", c["errors"]), ("skipped", c["skipped"]),
-        ("scanned in full", c["scanned_in_full"]), ("inherited from their originals (verified copies)", c["inherited"]),
-        ("identical to another file (scanned once)", c["deduplicated"]),
-        ("unchanged since the last scan", c["unchanged"]), ("accepted by the baseline", c["accepted"])))
+    summary = "".join(f"<tr><th>{_e(_(k))}</th><td>{_e(v)}</td></tr>" for k, v in (
+        (N_("files"), c["files"]), (N_("flagged"), c["flagged"]), (N_("flagged originals"), len(flagged)),
+        (N_("clean"), c["clean"]), (N_("errors"), c["errors"]), (N_("skipped"), c["skipped"]),
+        (N_("scanned in full"), c["scanned_in_full"]),
+        (N_("inherited from their originals (verified copies)"), c["inherited"]),
+        (N_("identical to another file (scanned once)"), c["deduplicated"]),
+        (N_("unchanged since the last scan"), c["unchanged"]), (N_("accepted by the baseline"), c["accepted"])))
+    about = _("emblemcheck {version}, catalogue {catalogue}").format(
+        version=__version__, catalogue=catalogue_version or _("unknown"))
+    stopped = " — <b>" + _e(_("interrupted")) + "</b>: " + _e(_("the next scan resumes"))
+    title = _e(_("emblemcheck report"))
+    heading = _e(_("Flagged ({count})").format(count=len(flagged)))
+    nothing = "<p>" + _e(_("Nothing flagged.")) + "</p>"
     sections = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<!DOCTYPE html><html lang=\"{language()}\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        f"<title>emblemcheck report</title><style>{STYLE}</style></head><body>",
-        "<h1>emblemcheck report</h1>",
-        f"<p>emblemcheck {_e(__version__)}, catalogue {_e(catalogue_version or 'unknown')}"
-        f"{' — <b>interrupted</b>: the next scan resumes' if context.interrupted else ''}</p>",
+        f"<title>{title}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{title}</h1>",
+        f"<p>{_e(about)}{stopped if context.interrupted else ''}</p>",
         f'<table class="summary">{summary}</table>',
-        _table("Catalogue entries this scan cannot find, or finds only as the whole picture", "undetectable",
-               [(g.emblem_id, f"{g.name}: {g.reason}") for g in (context.coverage.gaps if context.coverage else ())],
-               first="emblem"),
-        f"<h2>Flagged ({len(flagged)})</h2>",
-        "".join(_group(g, context) for g in flagged) or "<p>Nothing flagged.</p>",
-        _table("Errors", "errors",
+        _table(N_("Catalogue entries this scan cannot find, or finds only as the whole picture"), "undetectable",
+               [(g.emblem_id, f"{context.name(g.emblem_id, g.name)}: {g.reason}")
+                for g in (context.coverage.gaps if context.coverage else ())],
+               first=_("emblem")),
+        f"<h2>{heading}</h2>",
+        "".join(_group(g, context) for g in flagged) or nothing,
+        _table(N_("Errors"), "errors",
                [(context.shown(r.path), printable(r.error)) for r in results if r.status == "error"]),
-        _table("Partly scanned", "partial", [(context.shown(r.path), r.note) for r in results if r.note]),
-        _table("Skipped", "skipped",
+        _table(N_("Partly scanned"), "partial", [(context.shown(r.path), r.note) for r in results if r.note]),
+        _table(N_("Skipped"), "skipped",
                [(printable(context.shown(s.path)), printable(s.reason)) for s in context.skipped]),
-        _table("Accepted by the baseline", "accepted",
+        _table(N_("Accepted by the baseline"), "accepted",
                [(context.shown(a.path), printable(f"{a.emblem_id}: {a.reason}")) for a in context.accepted]),
-        _table("Unused baseline entries", "unused",
+        _table(N_("Unused baseline entries"), "unused",
                [(e.example_path or e.sha256, f"{e.emblem_id}: {e.reason}") for e in context.unused_baseline or ()]),
         "</body></html>\n",
     ]

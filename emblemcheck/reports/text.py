@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..i18n import _, french
 from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule, rules
 from ..scan.wordpress import ResultGroup, group_results
@@ -21,52 +22,73 @@ LIST_CLEAN_UP_TO = 10
 
 def why(rule_: Rule) -> str:
     """One paragraph: the quoted rule, where the quote comes from, and its current status."""
-    dates = f", published {rule_.published}" if rule_.published else ""
-    return (f"\"{rule_.quote}\" ({rule_.publisher}, {rule_.title}{dates}; {rule_.source}.) "
-            f"{rule_.status}")
+    rule_ = rule_.localised()
+    dates = _(", published {date}").format(date=rule_.published) if rule_.published else ""
+    quote = _("\"{quote}\"").format(quote=rule_.quote)
+    if french() and not rule_.quote_fr:
+        quote += " " + _("(quoted in English: emblemcheck knows no sourced French text of it)")
+    return f"{quote} ({rule_.publisher}, {rule_.title}{dates}; {rule_.source}.) {rule_.status}"
 
 
-def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
+def restriction_label(restriction: Restriction) -> str:
+    """How a report names a restriction: "restricted", "caution", "information only" (translated)."""
+    return {Restriction.PERMITTED: _("information only"), Restriction.CAUTION: _("caution"),
+            Restriction.RESTRICTED: _("restricted")}[restriction]
+
+
+def finding_lines(finding: Finding, cited: dict[str, int], context: ScanContext | None = None) -> list[str]:
     """The lines for one finding; its rule is numbered in ``cited`` (rule id -> note number)."""
     x, y, w, h = finding.box
-    label = "information only" if finding.restriction is Restriction.PERMITTED else str(finding.restriction)
+    label = restriction_label(finding.restriction)
     place = whereabouts(finding)
-    lines = [f"  {finding.emblem_id}: {finding.name} [{label}]",
-             f"    where: {place + ', ' if place else ''}x={x} y={y} width={w} height={h}"]
+    name = context.name(finding.emblem_id, finding.name) if context else finding.name
+    lines = [f"  {finding.emblem_id}: {name} [{label}]",
+             _("    where: {place}x={x} y={y} width={w} height={h}").format(
+                 place=place + ", " if place else "", x=x, y=y, w=w, h=h)]
     if finding.distance is not None and finding.threshold is not None:
-        evidence = f"{finding.method} distance {finding.distance:g} <= threshold {finding.threshold:g}"
+        evidence = _("{method} distance {distance:g} <= threshold {threshold:g}").format(
+            method=finding.method, distance=finding.distance, threshold=finding.threshold)
     elif finding.inliers:
-        evidence = f"{finding.method}, {finding.inliers} matching points"
+        evidence = _("{method}, {inliers} matching points").format(method=finding.method, inliers=finding.inliers)
     else:  # the region path compares shape and colours, it has no matched points
-        evidence = f"{finding.method}, outline and colours like the catalogue artwork"
-    lines.append(f"    evidence: {evidence}, score {finding.score:.2f}")
+        evidence = _("{method}, outline and colours like the catalogue artwork").format(method=finding.method)
+    lines.append(_("    evidence: {evidence}, score {score:.2f}").format(evidence=evidence, score=finding.score))
     rule_ = rule(finding.rule)
     if rule_ is not None:
         number = cited.setdefault(rule_.id, len(cited) + 1)
-        lines.append(f"    why: {rule_.title} [{number}]")
+        lines.append(_("    why: {title} [{number}]").format(title=rule_.localised().title, number=number))
     return lines
 
 
 def _group_lines(group: ResultGroup, context: ScanContext, cited: dict[str, int]) -> list[str]:
     head = context.shown(group.original)
-    missing = "" if group.present else " (original not in the folder; found through its copies)"
-    lines = [f"{head}: FLAGGED{missing}"]
-    lines.extend(f"  note: {printable(m.note)}" for m in group.members if m.note and m is group.head)
+    missing = "" if group.present else _(" (original not in the folder; found through its copies)")
+    lines = [_("{path}: FLAGGED{missing}").format(path=head, missing=missing)]
+    lines.extend(_("  note: {note}").format(note=printable(m.note)) for m in group.members
+                 if m.note and m is group.head)
     for finding in group.findings:
-        lines.extend(finding_lines(finding, cited))
+        lines.extend(finding_lines(finding, cited, context))
     for copy in group.copies:
         note = f"; {copy.note}" if copy.note else ""
-        lines.append(f"  copy: {context.shown(copy.path)} ({copy.status}, {how_scanned(copy, context)}{note})")
+        lines.append(_("  copy: {path} ({status}, {how}{note})").format(
+            path=context.shown(copy.path), status=status_label(copy.status), how=how_scanned(copy, context),
+            note=note))
     return lines
 
 
 def how_scanned(result: FileResult, context: ScanContext) -> str:
     """How a file got its verdict: scanned in full, or inherited from which file."""
     if result.inherited_as == "derived":
-        return f"inherited from {printable(context.shown(result.inherited_from))}, a verified copy of it"
+        return _("inherited from {path}, a verified copy of it").format(
+            path=printable(context.shown(result.inherited_from)))
     if result.inherited_as == "identical":
-        return f"inherited from {printable(context.shown(result.inherited_from))}, the same bytes"
-    return "scanned in full"
+        return _("inherited from {path}, the same bytes").format(path=printable(context.shown(result.inherited_from)))
+    return _("scanned in full")
+
+
+def status_label(status: str) -> str:
+    """A file's status as a report shows it: flagged, clean or error (translated)."""
+    return {"flagged": _("flagged"), "clean": _("clean"), "error": _("error")}.get(status, status)
 
 
 def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
@@ -80,20 +102,22 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
     for r in results:  # a partly scanned clean file is always listed, with what was left out
         if r.status == "clean" and (listed or r.note):
             note = f" ({r.note})" if r.note else ""
-            lines.append(f"{context.shown(r.path)}: clean{note}")
+            lines.append(_("{path}: clean{note}").format(path=context.shown(r.path), note=note))
     for result in results:
         if result.status == "error":
-            lines.append(f"{context.shown(result.path)}: ERROR {printable(result.error)}")
+            lines.append(_("{path}: ERROR {reason}").format(path=context.shown(result.path),
+                                                            reason=printable(result.error)))
     for skip in context.skipped:
-        lines.append(f"{printable(context.shown(skip.path))}: skipped, {printable(skip.reason)}")
+        lines.append(_("{path}: skipped, {reason}").format(path=printable(context.shown(skip.path)),
+                                                           reason=printable(skip.reason)))
     for accepted in context.accepted:
-        lines.append(f"{context.shown(accepted.path)}: {accepted.emblem_id} accepted by the baseline "
-                     f"({printable(accepted.reason)})")
+        lines.append(_("{path}: {emblem} accepted by the baseline ({reason})").format(
+            path=context.shown(accepted.path), emblem=accepted.emblem_id, reason=printable(accepted.reason)))
     for entry in context.unused_baseline or ():
-        lines.append(f"unused baseline entry: {entry.emblem_id} in {entry.sha256[:12]}… "
-                     f"(was {entry.example_path or 'unknown path'})")
+        lines.append(_("unused baseline entry: {emblem} in {sha}… (was {path})").format(
+            emblem=entry.emblem_id, sha=entry.sha256[:12], path=entry.example_path or _("unknown path")))
     if cited:
-        lines.append("Why it matters:")
+        lines.append(_("Why it matters:"))
         lines.extend(f"  [{number}] {why(rules()[rule_id])}" for rule_id, number in cited.items())
     lines.extend(coverage_lines(context))
     lines.append(summary_line(results, context))
@@ -104,24 +128,24 @@ def coverage_lines(context: ScanContext) -> list[str]:
     """The catalogue entries this scan cannot find, each with why and the fix; none when it can find them all."""
     if not context.coverage or not context.coverage.gaps:
         return []
-    return [f"This scan {context.coverage.headline()}:",
-            *(f"  {g.emblem_id} ({g.name}): {g.reason}" for g in context.coverage.gaps)]
+    return [_("This scan {headline}:").format(headline=context.coverage.headline()),
+            *(f"  {g.emblem_id} ({context.name(g.emblem_id, g.name)}): {g.reason}" for g in context.coverage.gaps)]
 
 
 def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:
     """One line of counts: files, flagged, clean, errors, then skipped, how many were scanned in full and how
     many took another file's verdict (inherited, identical, unchanged) when any did, and accepted findings."""
     c = context_summary(results, context)
-    line = f"{c['files']} file(s): {c['flagged']} flagged, {c['clean']} clean, {c['errors']} error(s)"
+    line = _("{files} file(s): {flagged} flagged, {clean} clean, {errors} error(s)").format(**c)
     if c["skipped"]:
-        line += f"; {c['skipped']} skipped"
-    reuse = [f"{c['inherited']} inherited from their originals (verified copies)" if c["inherited"] else "",
-             f"{c['deduplicated']} identical to another file (scanned once)" if c["deduplicated"] else "",
-             f"{c['unchanged']} unchanged since the last scan (not re-read)" if c["unchanged"] else ""]
+        line += _("; {skipped} skipped").format(**c)
+    reuse = [_("{inherited} inherited from their originals (verified copies)").format(**c) if c["inherited"] else "",
+             _("{deduplicated} identical to another file (scanned once)").format(**c) if c["deduplicated"] else "",
+             _("{unchanged} unchanged since the last scan (not re-read)").format(**c) if c["unchanged"] else ""]
     if any(reuse):
-        line += "; " + ", ".join([f"{c['scanned_in_full']} scanned in full", *filter(None, reuse)])
+        line += "; " + ", ".join([_("{scanned_in_full} scanned in full").format(**c), *filter(None, reuse)])
     if c["accepted"]:
-        line += f"; {c['accepted']} finding(s) accepted by the baseline"
+        line += _("; {accepted} finding(s) accepted by the baseline").format(**c)
     if context.interrupted:
-        line += "; INTERRUPTED: the next scan resumes where this one stopped"
+        line += _("; INTERRUPTED: the next scan resumes where this one stopped")
     return line

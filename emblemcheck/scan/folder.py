@@ -404,7 +404,8 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
                           unused_baseline=applied.unused if report_unused_baseline else None,
                           previews=previews, emblem_thumbnails=thumbnails, base=os.getcwd(),
                           interrupted=raw.interrupted, coverage=coverage(home.catalogue_db),
-                          inherited=raw.inherited, deduplicated=raw.deduplicated)
+                          inherited=raw.inherited, deduplicated=raw.deduplicated,
+                          names_fr=store.french_names(home.catalogue_db))
     return FolderScan(applied.results, raw.catalogue_version, context, raw)
 
 
