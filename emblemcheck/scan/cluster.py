@@ -205,7 +205,8 @@ def connect(address: str, local_workers: int = 0) -> _Connection:
             raise UsageError(f"--cluster local:N takes a number of workers of 1 or more, not {count!r}")
         n = int(count) if count else local_workers or os.cpu_count() or 1
         # Processes with one thread each: what `dask worker --nworkers N --nthreads 1` starts (README).
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        # ":0": the scheduler's HTTP routes on a free port, not 8787, which another cluster may hold.
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
         return _Connection(Client(cluster), cluster)
     if "://" not in address:
         raise UsageError(f"--cluster takes a scheduler address (tcp://HOST:PORT) or local[:N], not {address!r}")
