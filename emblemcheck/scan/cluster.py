@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,16 +50,26 @@ except ImportError:  # pragma: no cover - the extra is missing; ClusterPool says
     Client = None  # type: ignore[assignment,misc]
     WorkerPlugin = object  # type: ignore[assignment,misc]
 
-#: Files (jobs: an original with its copies counts as one) per task. At about
-#: 0.1 s per file (benchmarks/RESULTS.md, bulk) a batch of 16 is 1-2 s of
-#: work: the scheduler's millisecond per task is under 0.1 %, and a batch
+#: Files (jobs: an original with its copies counts as one) per task, at first.
+#: At about 0.1 s per file (benchmarks/RESULTS.md, bulk) a batch of 16 is 1-2 s
+#: of work: the scheduler's millisecond per task is under 0.1 %, and a batch
 #: lost with a worker is little to redo. A guess within that range.
 BATCH_FILES = 16
+
+#: Batches that come back having taken a worker less than this many seconds
+#: double the batch size, up to :data:`MAX_BATCH_FILES`: small or unreadable
+#: files would otherwise leave the workers waiting on the scheduler's round
+#: trips (benchmarks/cluster.py's million tiny files, RESULTS.md). Guesses.
+BATCH_SECONDS = 0.5
+MAX_BATCH_FILES = 512
 
 #: Batches in flight per worker thread: one running, one queued behind it so
 #: the worker never waits for the client (a guess; the benchmark's 2-worker
 #: run measures whether it keeps them busy).
 BATCHES_PER_THREAD = 2
+
+#: Seconds between two counts of the cluster's worker threads (a guess: workers join in seconds, not less).
+CAPACITY_SECONDS = 2.0
 
 #: The worker plugin's name: one catalogue per cluster at a time.
 PLUGIN = "emblemcheck-catalogue"
@@ -148,8 +159,10 @@ class Batch:
         return [p for path, _stat, copies in self.jobs for p in (path, *(c for c, _ in copies))]
 
 
-def scan_batch(batch: Batch) -> list[Scanned]:
-    """Scan a batch on a worker: every file's result, a bug in one job reported for its files only."""
+def scan_batch(batch: Batch) -> tuple[list[Scanned], float]:
+    """Scan a batch on a worker: every file's result (a bug in one job reported for its files only), and
+    the seconds it took."""
+    started = time.perf_counter()
     plugin = get_worker().plugins.get(PLUGIN)
     if not isinstance(plugin, CatalogueOnWorkers) or plugin.version != batch.version:
         held = getattr(plugin, "version", "none")
@@ -164,7 +177,7 @@ def scan_batch(batch: Batch) -> list[Scanned]:
         except Exception as exc:  # noqa: BLE001 - one file's bug must be reported, not end the batch
             message = f"internal error while scanning: {type(exc).__name__}: {exc}"
             done.extend(_errors((path, *(c for c, _ in copies)), message))
-    return done
+    return done, time.perf_counter() - started
 
 
 def probe(roots: Sequence[str]) -> list[str]:
@@ -229,6 +242,7 @@ class ClusterPool:
         self.ship, self.max_pixels, self.batch_files = ship, max_pixels, batch_files
         self._keys = itertools.count()
         self._open: list[Job] = []
+        self._threads, self._counted = 1, -CAPACITY_SECONDS
         self._wire = connect(address, local_workers)
         try:
             self._ready(address, roots, catalogue)
@@ -258,8 +272,11 @@ class ClusterPool:
         client.register_plugin(CatalogueOnWorkers(catalogue.read_bytes(), self.catalogue_version), name=PLUGIN)
 
     def _capacity(self) -> int:
-        threads = sum(self._wire.client.nthreads().values()) or 1
-        return threads * BATCHES_PER_THREAD
+        # Workers come and go: count their threads again now and then, not on every call (a round trip).
+        if time.monotonic() >= self._counted + CAPACITY_SECONDS:
+            self._threads = sum(self._wire.client.nthreads().values()) or 1
+            self._counted = time.monotonic()
+        return self._threads * BATCHES_PER_THREAD
 
     def idle(self) -> int:
         free = self._capacity() - len(self._wire.futures)
@@ -293,7 +310,10 @@ class ClusterPool:
 
     def _outcome(self, future: Future, flight: _InFlight) -> list[Scanned]:
         if future.status == "finished":
-            return future.result()
+            done, seconds = future.result()
+            if seconds < BATCH_SECONDS and len(flight.batch.jobs) >= self.batch_files:
+                self.batch_files = min(MAX_BATCH_FILES, self.batch_files * 2)
+            return done
         if future.status == "cancelled":
             raise ClusterLost("lost the Dask scheduler: the files scanned so far are recorded; "
                               "run the same command again to scan the rest")
