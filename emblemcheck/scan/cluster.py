@@ -168,6 +168,8 @@ def scan_batch(batch: Batch) -> tuple[list[Scanned], float]:
         held = getattr(plugin, "version", "none")
         raise CatalogueChanged(f"a worker holds catalogue {held}, this run scans with {batch.version}: "
                                "another emblemcheck client with another catalogue uses the cluster; run again")
+    if not batch.jobs:
+        return [], 0.0
     scanner = plugin.scanner()
     done: list[Scanned] = []
     for path, stat, copies in batch.jobs:
