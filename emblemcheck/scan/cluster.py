@@ -29,6 +29,7 @@ its own work, as in :class:`~.pool.InlinePool`.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
 import time
@@ -44,6 +45,7 @@ from .scanned import Scanned
 
 try:
     from distributed import Client, Future, LocalCluster, get_worker, wait
+    from distributed.client import FuturesCancelledError
     from distributed.diagnostics.plugin import WorkerPlugin
     from distributed.scheduler import KilledWorker
 except ImportError:  # pragma: no cover - the extra is missing; ClusterPool says how to install it
@@ -214,6 +216,8 @@ def connect(address: str, local_workers: int = 0) -> _Connection:
     """A client of the scheduler at ``address``, or of a new LocalCluster for ``local[:N]``."""
     if Client is None:
         raise UsageError("--cluster needs Dask: pip install 'emblemcheck[cluster]'")
+    # The client logs its reconnection attempts with tracebacks; the CLI says what happened in one line.
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
     if address == "local" or address.startswith("local:"):
         count = address.partition(":")[2]
         if count and not (count.isdigit() and int(count) > 0):
@@ -305,7 +309,10 @@ class ClusterPool:
     def collect(self) -> Iterator[Scanned]:
         """Send the open batch, wait for at least one batch to finish, yield its files' results."""
         self._send()
-        done, _ = wait(list(self._wire.futures), return_when="FIRST_COMPLETED")
+        try:
+            done, _ = wait(list(self._wire.futures), return_when="FIRST_COMPLETED")
+        except FuturesCancelledError:
+            raise _lost() from None
         for future in done:
             flight = self._wire.futures.pop(future)
             yield from self._outcome(future, flight)
@@ -317,8 +324,7 @@ class ClusterPool:
                 self.batch_files = min(MAX_BATCH_FILES, self.batch_files * 2)
             return done
         if future.status == "cancelled":
-            raise ClusterLost("lost the Dask scheduler: the files scanned so far are recorded; "
-                              "run the same command again to scan the rest")
+            raise _lost()
         exc = future.exception()
         if isinstance(exc, KilledWorker):
             if flight.alone or len(flight.batch.jobs) == 1:
@@ -339,6 +345,11 @@ class ClusterPool:
         wire.client.close()
         if wire.cluster is not None:
             wire.cluster.close()
+
+
+def _lost() -> ClusterLost:
+    return ClusterLost("lost the Dask scheduler: the files scanned so far are recorded; "
+                       "run the same command again to scan the rest")
 
 
 def _shipped(jobs: Sequence[Job]) -> dict[str, bytes]:
