@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -219,3 +220,29 @@ def test_cli_refuses_a_bad_cluster_address(badge_home, tmp_path, address, messag
     result = cli("scan", str(tmp_path), "--cluster", address, home=badge_home.root)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_lost_scheduler_ends_the_run_with_a_message_and_a_consistent_record(badge_home, tmp_path):
+    local, client = _cluster()
+    _photos(tmp_path, 80, (160, 120))
+    seen = []
+
+    def lose_the_scheduler(result, reused):
+        seen.append(result.path)
+        if len(seen) == 1:
+            local.sync(local.scheduler.close)
+
+    try:
+        with pytest.raises(cluster.ClusterLost) as caught:
+            scan_tree([tmp_path], home_root=badge_home.root, on_result=lose_the_scheduler,
+                      options=BulkOptions(cluster=local.scheduler_address, rescan=True))
+    finally:
+        client.close()
+        with contextlib.suppress(TimeoutError):  # its scheduler is gone: do not wait for it to answer
+            local.close(timeout=2)
+    assert str(caught.value) == ("lost the Dask scheduler: the files scanned so far are recorded; "
+                                 "run the same command again to scan the rest")
+    recorded = {p for p in _records(badge_home) if p.startswith(str(tmp_path))}
+    assert recorded == set(seen)
+    again = scan_tree([tmp_path], home_root=badge_home.root, options=BulkOptions(workers=1))
+    assert again.unchanged == len(seen) and len(again.results) == 80

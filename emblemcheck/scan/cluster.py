@@ -279,10 +279,20 @@ class ClusterPool:
 
     def _capacity(self) -> int:
         # Workers come and go: count their threads again now and then, not on every call (a round trip).
+        self._connected()
         if time.monotonic() >= self._counted + CAPACITY_SECONDS:
-            self._threads = sum(self._wire.client.nthreads().values()) or 1
+            try:
+                self._threads = sum(self._wire.client.nthreads().values()) or 1
+            except OSError:  # distributed's CommClosedError: the scheduler went away during the call
+                raise _lost() from None
             self._counted = time.monotonic()
         return self._threads * BATCHES_PER_THREAD
+
+    def _connected(self) -> None:
+        """Raise :class:`ClusterLost` once the client has lost the scheduler (it then tries to reconnect for
+        its whole timeout, and every call waits for that)."""
+        if self._wire.client.status != "running":
+            raise _lost()
 
     def idle(self) -> int:
         free = self._capacity() - len(self._wire.futures)
@@ -301,6 +311,7 @@ class ClusterPool:
             jobs, self._open = self._open, []
         if not jobs:
             return
+        self._connected()
         batch = Batch(tuple(jobs), self.catalogue_version, self.max_pixels, _shipped(jobs) if self.ship else None)
         future = self._wire.client.submit(scan_batch, batch, key=f"emblemcheck-batch-{next(self._keys)}",
                                           pure=False)
@@ -339,9 +350,9 @@ class ClusterPool:
 
     def close(self) -> None:
         wire = self._wire
-        if wire.futures:
+        if wire.futures and wire.client.status == "running":  # a lost scheduler dropped them already
             wire.client.cancel(list(wire.futures))
-            wire.futures.clear()
+        wire.futures.clear()
         wire.client.close()
         if wire.cluster is not None:
             wire.cluster.close()
