@@ -56,6 +56,12 @@ def scan(
         dir_okay=False, help="Accepted findings (see `emblemcheck baseline`).")] = None,
     report_unused_baseline: Annotated[bool, typer.Option(help="List baseline entries that matched nothing.")] = False,
     exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when something is found or unreadable.")] = False,
+    cluster: Annotated[str | None, typer.Option(
+        help="Scan on a Dask cluster: a scheduler's address (tcp://HOST:8786), or local[:N] to start one here.",
+        show_default=False)] = None,
+    ship: Annotated[bool, typer.Option(
+        help="With --cluster: send each file's bytes to the workers (for workers without the shared folder).")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Check images or folders for catalogued emblems and say what, where and why.
@@ -72,13 +78,15 @@ def scan(
     130 interrupted (the report covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
 
     Examples: emblemcheck scan banner.png;
-    emblemcheck scan wp-content/uploads --format html -o report.html
+    emblemcheck scan wp-content/uploads --format html -o report.html;
+    emblemcheck scan /share/archive --cluster tcp://scheduler:8786
     """
     threshold = None if fail_on is FailOn.never else Restriction(fail_on.value)
     code = _scan(images, FORMATS[format.value], output, home, threshold, quiet=quiet, baseline=baseline,
                  report_unused_baseline=report_unused_baseline,
                  bulk=dict(workers=workers, timeout=timeout, rescan=rescan, excludes=tuple(exclude or ()),
-                           gitignore=not no_gitignore, follow_symlinks=follow_symlinks))
+                           gitignore=not no_gitignore, follow_symlinks=follow_symlinks, cluster=cluster,
+                           ship=ship))
     raise typer.Exit(ExitCode.CLEAN if exit_zero and code in (ExitCode.FOUND, ExitCode.UNREADABLE) else code)
 
 

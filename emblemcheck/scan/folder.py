@@ -63,6 +63,10 @@ class BulkOptions:
     #: Copies take their original's verdict once checked, identical bytes are scanned once; off: every file
     #: goes through the detector (what the benchmark compares reuse with).
     reuse: bool = True
+    #: A Dask scheduler's address or ``local[:N]`` (see :mod:`emblemcheck.scan.cluster`); ``ship``: send
+    #: each file's bytes to the workers instead of letting them open the paths.
+    cluster: str | None = None
+    ship: bool = False
 
     def worker_count(self) -> int:
         """The number of worker processes to start."""
@@ -109,6 +113,11 @@ class _Tally:
 
 
 def _pool(paths: list[str], home_root: str, options: BulkOptions) -> Pool:
+    if options.cluster:
+        from .cluster import ClusterPool  # only a cluster scan needs Dask
+
+        return ClusterPool(options.cluster, roots=paths, home_root=home_root, ship=options.ship,
+                           max_pixels=options.max_pixels, local_workers=options.workers)
     if len(paths) == 1 and os.path.isfile(paths[0]):
         return InlinePool(home_root=home_root, max_pixels=options.max_pixels)
     return WorkerPool(options.worker_count(), home_root=home_root, timeout=options.timeout,

@@ -237,44 +237,52 @@ def record(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult]
     """
     stats = stats or {}
     thumbnails = thumbnails or {}
+    results = list(results)
+    # One statement per table for the whole batch: row by row, sqlite-utils reads the table's columns
+    # again for each upsert, which made recording cost more than a worker's scan of a small file.
     with writing(db):
-        for result in results:
-            size, mtime_ns = stats.get(result.path, (None, None))
-            best = max((f.score for f in result.findings), default=None)
-            near = result.near_miss
-            if best is None and near is not None:
-                best = near.score
-            db.table("findings").delete_where("path = ?", [result.path])
-            db.table("files").upsert(
-                {
-                    "path": result.path,
-                    "size": size,
-                    "mtime_ns": mtime_ns,
-                    "sha256": result.sha256,
-                    "catalogue_version": catalogue_version,
-                    "status": result.status,
-                    "error": result.error,
-                    "width": result.width,
-                    "height": result.height,
-                    "findings": len(result.findings),
-                    "worst_restriction": str(result.worst) if result.worst else None,
-                    "best_score": best,
-                    "scanned_at": _now(),
-                    "run_id": run_id,
-                    "thumbnail": thumbnails.get(result.path),
-                    "near_emblem_id": near.emblem_id if near else None,
-                    "near_name": near.name if near else None,
-                    "near_rendering_id": near.rendering_id if near else None,
-                    "near_method": near.method if near else None,
-                    "note": result.note or None,
-                    "inherited_from": result.inherited_from or None,
-                    "inherited_as": result.inherited_as,
-                },
-                pk="path",
-            )
-            db.table("findings").insert_all(
-                (_finding_row(result, run_id, f) for f in result.findings), pk="id"
-            )
+        paths = [r.path for r in results]
+        for start in range(0, len(paths), 500):  # under SQLite's limit of bound parameters
+            chunk = paths[start:start + 500]
+            db.execute(f"delete from findings where path in ({', '.join('?' * len(chunk))})", chunk)
+        db.table("files").upsert_all((_file_row(r, run_id, catalogue_version, stats, thumbnails) for r in results),
+                                     pk="path")
+        db.table("findings").insert_all(
+            (_finding_row(result, run_id, f) for result in results for f in result.findings), pk="id"
+        )
+
+
+def _file_row(result: FileResult, run_id: int, catalogue_version: str, stats: dict[str, tuple[int, int]],
+              thumbnails: dict[str, bytes]) -> dict:
+    size, mtime_ns = stats.get(result.path, (None, None))
+    best = max((f.score for f in result.findings), default=None)
+    near = result.near_miss
+    if best is None and near is not None:
+        best = near.score
+    return {
+        "path": result.path,
+        "size": size,
+        "mtime_ns": mtime_ns,
+        "sha256": result.sha256,
+        "catalogue_version": catalogue_version,
+        "status": result.status,
+        "error": result.error,
+        "width": result.width,
+        "height": result.height,
+        "findings": len(result.findings),
+        "worst_restriction": str(result.worst) if result.worst else None,
+        "best_score": best,
+        "scanned_at": _now(),
+        "run_id": run_id,
+        "thumbnail": thumbnails.get(result.path),
+        "near_emblem_id": near.emblem_id if near else None,
+        "near_name": near.name if near else None,
+        "near_rendering_id": near.rendering_id if near else None,
+        "near_method": near.method if near else None,
+        "note": result.note or None,
+        "inherited_from": result.inherited_from or None,
+        "inherited_as": result.inherited_as,
+    }
 
 
 @_guarded

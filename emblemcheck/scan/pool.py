@@ -10,7 +10,7 @@ scanner checks each against it, see :mod:`emblemcheck.scan.derived`), and
 :class:`WorkerPool` runs one worker process per core, each scanning one file
 at a time; a worker that passes the per-file time limit (or dies) is killed
 and replaced, and its file reported. :class:`InlinePool` scans in this
-process, for a single file. Another backend (a cluster's queue) is one more
+process, for a single file. :class:`~.cluster.ClusterPool` (Dask) is one more
 class with the same five methods and ``catalogue_version``.
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
@@ -156,15 +156,17 @@ class Scanner:
         return replace(scanned, size=read.stat[0], mtime_ns=read.stat[1]), still
 
     def scan_with_copies(self, path: Path | str, copies: Iterable[tuple[str, tuple[int, int] | None]], *,
-                         max_pixels: int = MAX_PIXELS, stat: tuple[int, int] | None = None) -> list[Scanned]:
+                         max_pixels: int = MAX_PIXELS, stat: tuple[int, int] | None = None,
+                         shipped: Mapping[str, bytes] | None = None) -> list[Scanned]:
         """Scan an original, then each of its derived copies ``(path, stat)``, the original's verdict first.
 
         A copy that is the original cut and resized as WordPress does
         (:func:`derived.check`) inherits the original's verdict with its boxes
         mapped; any other copy (edited after upload, another size rule, an
-        animation) is scanned in full.
+        animation) is scanned in full. ``shipped`` holds the bytes of files
+        read elsewhere (a cluster's client), by path: those are not opened here.
         """
-        read = _read(path, stat)
+        read = _read(path, stat, shipped)
         if isinstance(read, Scanned):
             original, still = read, None
         else:
@@ -172,7 +174,7 @@ class Scanner:
         still = derived.reference(still) if still is not None else None
         done = [original]
         for copy_path, copy_stat in copies:
-            copy = _read(copy_path, copy_stat)
+            copy = _read(copy_path, copy_stat, shipped)
             if isinstance(copy, Scanned):
                 done.append(copy)
                 continue
@@ -190,9 +192,12 @@ class _Read:
     data: bytes
 
 
-def _read(path: Path | str, stat: tuple[int, int] | None) -> _Read | Scanned:
+def _read(path: Path | str, stat: tuple[int, int] | None,
+          shipped: Mapping[str, bytes] | None = None) -> _Read | Scanned:
     """The file's bytes and stat, or the error result that says why they cannot be read."""
     shown = printable(str(path))
+    if shipped is not None and stat is not None and str(path) in shipped:
+        return _Read(shown, stat, shipped[str(path)])
     if stat is None:
         try:
             info = os.stat(path)

@@ -1,0 +1,253 @@
+"""Catalogue scale: the shipped catalogue against the same plus N made-up emblems (benchmarks/emblems.py).
+
+Run: python benchmarks/catalogue_scale.py [--count 10000] [--out DIR]
+Builds the shipped catalogue (the npm cache, as `catalogue build`), copies it and adds N drawn emblems to the
+copy in one `editing()` session through `attach`, as `catalogue import` adds a folder; then, for each
+catalogue in a fresh process: the memory the loaded scanner adds, and the time per picture and the verdicts
+on the same pictures (each shipped emblem's renderings pasted on generated photographs at two sizes, a few
+drawn emblems pasted the same way, and clean photographs). Rewrites the catalogue-scale section of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+from emblems import emblem, png  # noqa: E402
+from results import replace_section  # noqa: E402
+
+from emblemcheck.home import Home  # noqa: E402
+
+#: The shipped emblems drawn from their official SVG (in the build cache) and the variants they are drawn in.
+DRAWN = ("gc-signature-en", "gc-signature-fr", "canada-wordmark")
+VARIANTS = ("black", "colour", "reversed", "white")
+#: Drawn emblems pasted into pictures: the generated catalogue should find them, the shipped one must not.
+GENERATED_PICTURES = 8
+CLEAN_PICTURES = 30
+
+
+def build(out: Path, count: int) -> dict:
+    """The shipped home, and a copy with ``count`` drawn emblems; the time and size of each."""
+    from emblemcheck.catalogue import build_catalogue
+    from emblemcheck.catalogue.edit import attach, editing
+
+    shipped, scaled = Home(out / "shipped"), Home(out / f"scaled-{count}")
+    started = time.perf_counter()
+    report = build_catalogue(shipped)
+    assert report.problems == (), report.problems
+    shipped_s = time.perf_counter() - started
+    shutil.copytree(shipped.root, scaled.root, ignore=shutil.ignore_patterns("scans.db*"))
+    started = time.perf_counter()
+    with editing(scaled) as session:
+        for n in range(count):
+            fields = {"id": f"drawn-{n:05}", "name": f"Drawn emblem {n}", "agency": "Benchmark agency",
+                      "kind": "badge", "restriction": "restricted"}
+            attach(session, png(n), name=f"drawn-{n:05}.png", original=f"drawn-{n:05}.png", fields=fields)
+            if n % 500 == 499:
+                print(f"  {n + 1} emblems added, {time.perf_counter() - started:.0f} s", flush=True)
+    added_s = time.perf_counter() - started
+    return {"count": count, "shipped_build_s": shipped_s, "add_s": added_s,
+            "shipped_bytes": shipped.catalogue_db.stat().st_size, "scaled_bytes": scaled.catalogue_db.stat().st_size,
+            "artwork_bytes": sum(p.stat().st_size for p in scaled.artwork.rglob("*") if p.is_file())}
+
+
+def pictures(shipped: Home, out: Path, count: int) -> Path:
+    """The pictures both catalogues scan, as JPEG files named by what they hold."""
+    from pictures import jpeg, photo_like, rendered
+
+    folder = out / "pictures"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for emblem_id in DRAWN:
+        for variant in VARIANTS:
+            for share in (3, 5):
+                poster = photo_like(960, 640, seed=hash((emblem_id, variant, share)) % 1000)
+                art = rendered(shipped, emblem_id, variant, width=960 // share)
+                poster.paste(art, (60, 80))
+                jpeg(poster, folder / f"shipped--{emblem_id}--{variant}-{share}.jpg")
+    for i in range(GENERATED_PICTURES):
+        n = (i * 1237) % count
+        poster = photo_like(960, 640, seed=500 + i)
+        poster.paste(emblem(n, 240), (300, 200))
+        jpeg(poster, folder / f"drawn--drawn-{n:05}--{i}.jpg")
+    for i in range(CLEAN_PICTURES):
+        jpeg(photo_like(960, 640, seed=2000 + i), folder / f"clean--none--{i}.jpg")
+    return folder
+
+
+def measure(home_root: Path, folder: Path) -> dict:
+    """In this process: the memory the scanner adds, its load time, and each picture's verdict and time."""
+    import cv2
+    import psutil
+
+    from emblemcheck.scan.scanner import open_scanner
+
+    cv2.setNumThreads(1)  # as in a pool worker
+    process = psutil.Process()
+    before = process.memory_info().rss
+    started = time.perf_counter()
+    scanner = open_scanner(home_root)
+    load_s = time.perf_counter() - started
+    loaded = process.memory_info().rss
+    verdicts, times = {}, []
+    for path in sorted(folder.iterdir()):
+        data = path.read_bytes()
+        started = time.perf_counter()
+        scanned = scanner.scan_data(data, path.name)
+        times.append(time.perf_counter() - started)
+        verdicts[path.name] = sorted({f.emblem_id for f in scanned.result.findings})
+    return {"index_mb": (loaded - before) / 2**20, "load_s": load_s, "peak_mb": process.memory_info().rss / 2**20,
+            "ms_mean": statistics.mean(times) * 1000, "ms_median": statistics.median(times) * 1000,
+            "verdicts": verdicts, "descriptors": sum(len(i._descriptors) for i in _indexes(scanner))}
+
+
+def _indexes(scanner) -> list:
+    """The detector's FeatureIndex objects, wherever it keeps them (for their descriptor count)."""
+    from emblemcheck.engine.index import FeatureIndex
+
+    found, seen = [], set()
+
+    def visit(value, depth=0):
+        if id(value) in seen or depth > 3:
+            return
+        seen.add(id(value))
+        if isinstance(value, FeatureIndex):
+            found.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                visit(v, depth + 1)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                visit(v, depth + 1)
+        elif hasattr(value, "__dict__"):
+            for v in vars(value).values():
+                visit(v, depth + 1)
+
+    visit(scanner.detector)
+    return found
+
+
+def _measured(home_root: Path, folder: Path) -> dict:
+    """:func:`measure` in a fresh interpreter, so each catalogue's memory is its own."""
+    done = subprocess.run([sys.executable, __file__, "--measure", str(home_root), str(folder)],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _expected(name: str) -> str | None:
+    kind, emblem_id, _rest = name.split("--")
+    return None if kind == "clean" else emblem_id
+
+
+def judge(verdicts: dict, catalogue: str) -> dict:
+    """Recall on the shipped emblems, on the drawn ones, and the false alarms, from verdicts by picture name."""
+    out = {"shipped_found": 0, "shipped": 0, "drawn_found": 0, "drawn": 0, "false": []}
+    for name, found in verdicts.items():
+        expected = _expected(name)
+        kind = name.split("--")[0]
+        if kind in ("shipped", "drawn"):
+            out[f"{kind}"] += 1
+            out[f"{kind}_found"] += expected in found
+        wrong = [e for e in found if e != expected]
+        if wrong:
+            out["false"].append(f"{name}: {', '.join(wrong)}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "catalogue-scale")
+    parser.add_argument("--reuse", action="store_true", help="keep an earlier build of the same count")
+    parser.add_argument("--measure", nargs=2, type=Path, metavar=("HOME", "PICTURES"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return
+    facts_file = args.out / f"build-{args.count}.json"
+    if not (args.reuse and facts_file.exists()):
+        shutil.rmtree(args.out, ignore_errors=True)
+        args.out.mkdir(parents=True)
+        facts_file.write_text(json.dumps(build(args.out, args.count)))
+    facts = json.loads(facts_file.read_text())
+    folder = pictures(Home(args.out / "shipped"), args.out, args.count)
+    runs = {label: _measured(args.out / name, folder)
+            for label, name in (("shipped", "shipped"), ("scaled", f"scaled-{args.count}"))}
+    for label, run in runs.items():
+        print(label, {k: v for k, v in run.items() if k != "verdicts"}, judge(run["verdicts"], label))
+    write(args.count, facts, runs)
+
+
+def write(count: int, facts: dict, runs: dict) -> None:
+    shipped, scaled = runs["shipped"], runs["scaled"]
+    a, b = judge(shipped["verdicts"], "shipped"), judge(scaled["verdicts"], "scaled")
+    ratio = scaled["ms_mean"] / shipped["ms_mean"]
+    new_false = sorted(set(b["false"]) - set(a["false"]))
+    mb = 2**20
+    replace_section("catalogue-scale", "\n".join([
+        "## Catalogue scale (benchmarks/catalogue_scale.py)",
+        "",
+        f"Run: `python benchmarks/catalogue_scale.py --count {count}` on {time.strftime('%Y-%m-%d')}; "
+        f"{os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}; "
+        "the machine was shared with other engineers' builds and tests (busy): compare the two columns, "
+        "measured in one run, rather than the absolute times.",
+        f"The shipped catalogue, and a copy with {count} drawn emblems added in one `editing()` session through "
+        "`attach` (shields, badges and roundels with varied charges and lettering, benchmarks/emblems.py). "
+        f"Pictures: {a['shipped']} with a shipped emblem (3 emblems x 4 colour variants x 2 sizes pasted on "
+        f"generated photographs), {a['drawn']} with a drawn emblem, {CLEAN_PICTURES} clean; one process, one "
+        "OpenCV thread, as a pool worker.",
+        "",
+        "| measure | shipped | with the drawn emblems | target |",
+        "| --- | --- | --- | --- |",
+        f"| catalogue build | {facts['shipped_build_s']:.1f} s | + {facts['add_s']:.0f} s to add {count} "
+        f"({facts['add_s'] / count * 1000:.0f} ms each) | |",
+        f"| catalogue.db | {facts['shipped_bytes'] / mb:.1f} MB | {facts['scaled_bytes'] / mb:.0f} MB "
+        f"(+ {facts['artwork_bytes'] / mb:.0f} MB of artwork files) | |",
+        f"| descriptors indexed | {shipped['descriptors']} | {scaled['descriptors']} | |",
+        f"| scanner load | {shipped['load_s']:.2f} s | {scaled['load_s']:.1f} s | |",
+        f"| memory the loaded scanner adds | {shipped['index_mb']:.0f} MB | {scaled['index_mb']:.0f} MB | |",
+        f"| time per picture (mean, median) | {shipped['ms_mean']:.0f}, {shipped['ms_median']:.0f} ms | "
+        f"{scaled['ms_mean']:.0f}, {scaled['ms_median']:.0f} ms ({ratio:.2f}x) | <= 2x: "
+        f"{'met' if ratio <= 2 else 'NOT MET'} |",
+        f"| shipped emblems found | {a['shipped_found']} of {a['shipped']} | {b['shipped_found']} of {b['shipped']} "
+        f"| unchanged: {'met' if b['shipped_found'] >= a['shipped_found'] else 'NOT MET'} |",
+        f"| drawn emblems found | {a['drawn_found']} of {a['drawn']} (not in it) | {b['drawn_found']} of {b['drawn']} "
+        "| |",
+        f"| false alarms | {len(a['false'])} | {len(b['false'])}; new: {len(new_false)} {new_false or ''} | "
+        f"no new: {'met' if not new_false else 'NOT MET'} |",
+        "",
+        NOTES,
+    ]))
+
+
+#: What the numbers of the 10 000-emblem run (2026-12-01) say; kept with the table when it is rewritten.
+NOTES = (
+    "Where it stops scaling is memory and recall, not time. Time stays flat because the work per picture is "
+    "already bounded: FLANN visits a fixed 64 leaves per query descriptor and at most 24 candidate renderings "
+    "get a RANSAC fit, however large the catalogue. But the search's fixed budget over 256 times the "
+    "descriptors finds fewer of a shipped emblem's true neighbours (two of 24 shipped pictures lost; with only "
+    "50 drawn emblems, one small reversed signature was already lost), and the two wrong verdicts are drawn "
+    "emblems taken for other drawn emblems (none on clean or shipped pictures). Memory: the descriptors as "
+    "float32 for FLANN are 2.3 M x 512 B = 1.2 GB; by elimination most of the rest is what each rendering keeps "
+    "for verification in every channel (template, colour picture, float32 edge map), and loading takes nearly two "
+    "minutes (109 s), per scan worker. Not changed in this run; the changes it points to: keep only keypoints and "
+    "descriptors in memory and read a candidate's template and edges from catalogue.db when it is fitted "
+    "(at most 24 per picture); a separate index (or a reserved share of the candidate list) for the shipped "
+    "emblems, so additions cannot crowd them out; an inverted file over quantised descriptors when the "
+    "catalogue passes about a million descriptors."
+)
+
+
+if __name__ == "__main__":
+    main()
