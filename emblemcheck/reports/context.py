@@ -87,7 +87,10 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
 
 
 def whereabouts(finding: Finding) -> str:
-    """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "" in a picture."""
+    """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "slide 3, ppt/media/image2.png"
+    in an office document, "" in a picture."""
+    if finding.member is not None:
+        return finding.member if finding.page is None else f"slide {finding.page}, {finding.member}"
     if finding.page is not None:
         return f"page {finding.page}"
     if finding.seconds is not None:
