@@ -194,3 +194,13 @@ def test_cli_exits_1_on_a_deck_with_the_badge_and_reports_where(deck_home, tmp_p
     assert result.exit_code == 1, result.output
     (finding,) = json.loads(result.stdout)["files"][0]["findings"]
     assert (finding["member"], finding["page"], finding["emblem_id"]) == ("ppt/media/image2.png", 2, "drawn-badge")
+
+
+def test_explain_draws_the_embedded_picture_with_the_finding(deck_home, tmp_path):
+    (tmp_path / "talk.pptx").write_bytes(deck())
+    out = tmp_path / "why.png"
+    result = runner.invoke(app, ["explain", str(tmp_path / "talk.pptx"), "-o", str(out), "--home",
+                                 str(deck_home.root)])
+    assert result.exit_code == 0, result.output
+    assert "talk.pptx: slide 2, ppt/media/image2.png" in result.output and "drawn-badge: score" in result.output
+    assert out.is_file()
