@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 from corpus import SIBLINGS, USER_EMBLEMS, Case, Context, Suite, canvas, emblem_picture, encode, flatten, font, paste
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shapes import tall_page  # noqa: E402
+from shapes import svg_emblem, tall_page  # noqa: E402
 
 #: A letter page at 150 dpi, the resolution media/pdf.py renders at.
 LETTER = (1275, 1650)
-#: Video clips: 640 x 360 at 2 frames per second, 12 seconds; the emblem is on screen 4 to 6 seconds.
-CLIP_SIZE, CLIP_FPS, CLIP_SECONDS = (640, 360), 2, 12
+#: Video clips: 1280 x 720 (HD) at 2 frames per second, 12 seconds; the emblem is on screen 4 to 6 seconds.
+CLIP_SIZE, CLIP_FPS, CLIP_SECONDS = (1280, 720), 2, 12
 
 POSITIVE = ("pdf", "video", "slide-deck", "document", "tall-screenshot")
 NEGATIVE = ("clean-pdf", "clean-video", "clean-deck", "clean-document", "clean-tall-screenshot")
@@ -37,9 +37,13 @@ def make_media(ctx: Context) -> list[tuple[Case, bytes]]:
     def photo():
         return photo_list[int(rng.integers(len(photo_list)))]
 
-    def composite(emblem_id: str, low: float, high: float) -> Image.Image:
+    def composite(emblem_id: str, low: float, high: float, background: Image.Image | None = None) -> Image.Image:
         ink, plate = emblem_picture(ctx.sources, emblem_id, rng)
-        return paste(photo(), ink, rng.uniform(low, high), rng, plate=plate)
+        return paste(background or photo(), ink, rng.uniform(low, high), rng, plate=plate)
+
+    def scene() -> Image.Image:
+        """A photo cut to the clip's 16:9 frame (never stretched: an emblem keeps its shape)."""
+        return ImageOps.fit(photo(), CLIP_SIZE)
 
     cases: list[tuple[Case, bytes]] = []
     for i in range(ctx.per_class):
@@ -48,21 +52,20 @@ def make_media(ctx: Context) -> list[tuple[Case, bytes]]:
         cases.append((Case(f"pdf-{i:03d}-{emblem_id}-p{page}", "pdf", emblem_id),
                       pdf_memo(ctx, rng, emblem_id, page)))
         cases.append((Case(f"video-{i:03d}-{emblem_id}", "video", emblem_id, ext="mp4"),
-                      clip(rng, photo(), composite(emblem_id, 0.15, 0.35))))
+                      clip(rng, scene(), composite(emblem_id, 0.15, 0.35, scene()))))
         cases.append((Case(f"deck-{i:03d}-{emblem_id}", "slide-deck", emblem_id, ext="pptx"),
                       deck([canvas(photo()), composite(emblem_id, 0.10, 0.30), canvas(photo())], rng)))
         odt = i % 2 == 1
         cases.append((Case(f"document-{i:03d}-{emblem_id}", "document", emblem_id, ext="odt" if odt else "docx"),
                       (odt_of if odt else docx_of)([canvas(photo()), composite(emblem_id, 0.10, 0.30)])))
-        # Header signature on even pages, footer wordmark on odd ones: both are on every page, the other allowed.
-        expected, other = ("gc-signature-en", "canada-wordmark") if i % 2 == 0 else ("canada-wordmark",
-                                                                                      "gc-signature-en")
-        cases.append((Case(f"tall-{i:03d}-{expected}", "tall-screenshot", expected, (other,)),
-                      encode(tall_page(ctx.home, photo_list, rng, True), "PNG")))
+        # The signature in the header of even pages, the wordmark in the footer of odd ones.
+        expected = "gc-signature-en" if i % 2 == 0 else "canada-wordmark"
+        cases.append((Case(f"tall-{i:03d}-{expected}", "tall-screenshot", expected),
+                      encode(tall_screenshot(ctx, photo_list, rng, expected), "PNG")))
     for i in range(max(4, ctx.per_class // 3)):
         cases.append((Case(f"clean-pdf-{i:03d}", "clean-pdf", None), pdf_memo(ctx, rng, None, 0)))
         cases.append((Case(f"clean-video-{i:03d}", "clean-video", None, ext="mp4"),
-                      clip(rng, photo(), canvas(photo()))))
+                      clip(rng, scene(), scene())))
         cases.append((Case(f"clean-deck-{i:03d}", "clean-deck", None, ext="pptx"),
                       deck([canvas(photo()) for _ in range(3)], rng)))
         odt = i % 2 == 1
@@ -71,6 +74,20 @@ def make_media(ctx: Context) -> list[tuple[Case, bytes]]:
         cases.append((Case(f"clean-tall-{i:03d}", "clean-tall-screenshot", None),
                       encode(tall_page(ctx.home, photo_list, rng, False), "PNG")))
     return cases
+
+
+def tall_screenshot(ctx: Context, photo_list: list[Image.Image], rng, emblem_id: str) -> Image.Image:
+    """shapes.py's tall page without emblems, then one as shapes.py places it: the signature (170-220 px)
+    at the top left of the header, or the wordmark (90-120 px) at the right of the grey footer."""
+    page = tall_page(ctx.home, photo_list, rng, False)
+    if emblem_id == "gc-signature-en":
+        page.paste(svg_emblem(ctx.home, emblem_id, int(rng.integers(170, 221))), (14, 18))
+        return page
+    mark = svg_emblem(ctx.home, emblem_id, int(rng.integers(90, 121)))
+    plate = Image.new("RGB", mark.size, (242, 242, 242))
+    plate.paste(mark)
+    page.paste(plate, (page.width - mark.width - 16, page.height - mark.height - 40))
+    return page
 
 
 def memo_page(rng, lines: int = 30) -> Image.Image:
@@ -101,7 +118,7 @@ def clip(rng, background: Image.Image, shown: Image.Image) -> bytes:
     """A 12-second H.264 MP4 of ``background``, ``shown`` on screen for 4 to 6 seconds from a random time."""
     import av
 
-    still, marked = (np.asarray(p.convert("RGB").resize(CLIP_SIZE)) for p in (canvas(background), shown))
+    still, marked = (np.asarray(p.convert("RGB").resize(CLIP_SIZE)) for p in (background, shown))
     start = float(rng.uniform(1, 6))
     length = float(rng.uniform(4, 6))
     out = io.BytesIO()
@@ -172,9 +189,9 @@ SUITE = Suite(
     "media", {k: 0.97 for k in POSITIVE}, NEGATIVE, make_media,
     about="The GC signatures, the wordmark and the drawn emblems in the header of one page of a three-page "
           "letter PDF (15-30 % of the page's width, image-only pages from Pillow's PDF writer), on screen 4-6 s "
-          "of a 12-s 640x360 H.264 clip (15-35 % of the width), in one slide picture of a three-slide "
+          "of a 12-s 1280x720 H.264 clip (15-35 % of the width), in one slide picture of a three-slide "
           "python-pptx deck and in one picture of a python-docx or odfpy document (10-30 % of the picture's "
           "width); tall phone screenshots (shapes.py's pages: 390-430 px wide, 2000-9000 px tall, the "
-          "signature in the header and the wordmark in the footer; the signature expected on even pages, the "
-          "wordmark on odd ones); negatives: the same media without emblems.",
+          "signature in the header of even pages, the wordmark in the footer of odd ones, one emblem per page); "
+          "negatives: the same media without emblems.",
 )
