@@ -100,6 +100,9 @@ class Finding:
     #: In a video: the first and the last time it was seen, in seconds (the box is the first sighting's).
     seconds: float | None = None
     last_seconds: float | None = None
+    #: In an office document: the zip member (the embedded picture) it is in, its box in that picture's
+    #: pixels; ``page`` is then the slide showing the picture, if the document is a slide deck.
+    member: str | None = None
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,73 @@ def video_of(frames: list[np.ndarray], fps: float = 2, codec: str = "libx264", c
             output.mux(stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")))
         output.mux(stream.encode())
     return out.getvalue()
+
+
+_MAIN_TYPES = {"PPTX": ("ppt/presentation.xml", "presentationml.presentation"),
+               "DOCX": ("word/document.xml", "wordprocessingml.document"),
+               "XLSX": ("xl/workbook.xml", "spreadsheetml.sheet")}
+_ODF_TYPES = {"ODP": "presentation", "ODT": "text", "ODS": "spreadsheet"}
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def office_of(fmt: str, slides: list[list[tuple[str, bytes]]], extra: dict[str, bytes] | None = None) -> bytes:
+    """An office document written by hand as its format lays it out: ``slides`` (for a deck; pages of one
+    flow otherwise), each a list of pictures ``(file name, bytes)`` stored in the format's media folder.
+
+    A deck's slide parts are numbered backwards (slide 1 is ``slideN.xml``), so a reader must follow the
+    deck's own order. ``extra`` members are added as they are.
+    """
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        if fmt in _ODF_TYPES:
+            archive.writestr("mimetype", f"application/vnd.oasis.opendocument.{_ODF_TYPES[fmt]}",
+                             compress_type=zipfile.ZIP_STORED)
+            pages = "".join("<draw:page>" + "".join(f'<draw:frame><draw:image xlink:href="Pictures/{name}"/>'
+                                                    "</draw:frame>" for name, _ in slide) + "</draw:page>"
+                            for slide in slides)
+            archive.writestr("content.xml", '<office:document-content '
+                             'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                             'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+                             'xmlns:xlink="http://www.w3.org/1999/xlink"><office:body><office:presentation>'
+                             f"{pages}</office:presentation></office:body></office:document-content>")
+            folder = "Pictures/"
+        else:
+            main, kind = _MAIN_TYPES[fmt]
+            archive.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                             'content-types"><Default Extension="xml" ContentType="application/xml"/>'
+                             f'<Override PartName="/{main}" ContentType="application/vnd.openxmlformats-'
+                             f'officedocument.{kind}.main+xml"/></Types>')
+            archive.writestr("_rels/.rels", f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+                             f'Type="{_DOC_RELS}/officeDocument" Target="{main}"/></Relationships>')
+            folder = main.split("/")[0] + "/media/"
+            if fmt == "PPTX":
+                _deck_parts(archive, slides)
+            else:
+                archive.writestr(main, "<document/>")
+        for slide in slides:
+            for name, data in slide:
+                if folder + name not in archive.NameToInfo:
+                    archive.writestr(folder + name, data)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _deck_parts(archive, slides: list[list[tuple[str, bytes]]]) -> None:
+    count = len(slides)
+    ids = "".join(f'<p:sldId id="{256 + n}" r:id="rId{n + 1}"/>' for n in range(count))
+    archive.writestr("ppt/presentation.xml", '<p:presentation xmlns:p="http://schemas.openxmlformats.org/'
+                     f'presentationml/2006/main" xmlns:r="{_DOC_RELS}"><p:sldIdLst>{ids}</p:sldIdLst>'
+                     "</p:presentation>")
+    rels = "".join(f'<Relationship Id="rId{n + 1}" Type="{_DOC_RELS}/slide" Target="slides/slide{count - n}.xml"/>'
+                   for n in range(count))
+    archive.writestr("ppt/_rels/presentation.xml.rels", f'<Relationships xmlns="{_RELS}">{rels}</Relationships>')
+    for n, slide in enumerate(slides):
+        part = f"slide{count - n}.xml"
+        archive.writestr(f"ppt/slides/{part}", "<p:sld/>")
+        images = "".join(f'<Relationship Id="rId{k + 1}" Type="{_DOC_RELS}/image" Target="../media/{name}"/>'
+                         for k, (name, _) in enumerate(slide))
+        archive.writestr(f"ppt/slides/_rels/{part}.rels", f'<Relationships xmlns="{_RELS}">{images}</Relationships>')

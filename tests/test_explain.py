@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pictures import photo_like, rendered
+from pictures import pdf_of, photo_like, rendered, video_of
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -63,3 +63,41 @@ def test_draw_explanation_joins_matched_points():
     assert green.sum() > 100  # the match lines are drawn
     red = (canvas[..., 0] > 180) & (canvas[..., 1] < 80)
     assert red.sum() > 100  # the outline and label
+
+
+def explain(*args: str, home):
+    return CliRunner().invoke(app, ["explain", *args, "--home", str(home.root)])
+
+
+def test_explain_draws_the_pdf_page_the_finding_is_on(built_home, tmp_path):
+    page = Image.new("RGB", (1275, 1650), "white")
+    page.paste(rendered(built_home, "gc-signature-en", "colour", width=420), (90, 80))
+    memo = tmp_path / "memo.pdf"
+    memo.write_bytes(pdf_of([photo_like(1275, 1650, seed=4), page, Image.new("RGB", (1275, 1650), "white")]))
+    out = tmp_path / "why.png"
+    result = explain(str(memo), "-o", str(out), home=built_home)
+    assert result.exit_code == 0, result.output
+    assert f"{memo}: page 2" in result.output and "gc-signature-en: score" in result.output
+    assert Image.open(out).height == PANEL_HEIGHT + 40
+    result = explain(str(memo), "--page", "3", "-o", str(out), home=built_home)
+    assert result.exit_code == 0, result.output
+    assert f"{memo}: page 3" in result.output and "nothing found" in result.output
+    result = explain(str(memo), "--page", "9", "-o", str(out), home=built_home)
+    assert result.exit_code == 2, result.output
+    assert "no page 9" in result.output
+
+
+def test_explain_draws_the_video_frame_the_finding_is_in(built_home, tmp_path):
+    background = np.asarray(photo_like(640, 360, seed=6))
+    signed = photo_like(640, 360, seed=6)
+    signed.paste(rendered(built_home, "gc-signature-en", "colour", width=300), (40, 270))
+    frames = [np.asarray(signed) if i >= 8 else background for i in range(16)]  # signed from 0:04 to 0:08
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(video_of(frames, fps=2))
+    out = tmp_path / "why.png"
+    result = explain(str(clip), "-o", str(out), home=built_home)
+    assert result.exit_code == 0, result.output
+    assert f"{clip}: 0:04" in result.output and "gc-signature-en: score" in result.output
+    result = explain(str(clip), "--at", "1", "-o", str(out), home=built_home)
+    assert result.exit_code == 0, result.output
+    assert f"{clip}: 0:00" in result.output and "nothing found" in result.output

@@ -14,6 +14,9 @@ so a bulk scan looks past the first frame:
   can tell the pages left unscanned.
 * Videos (MP4, MOV, WebM, MKV) are sampled by :mod:`emblemcheck.media.video`;
   their Frames carry ``seconds``.
+* Office documents (PowerPoint, Word, Excel, OpenDocument) are read by
+  :mod:`emblemcheck.media.office`: each embedded picture is a Frame naming
+  its ``member`` (and in a deck its slide as ``page``).
 * ICO and CUR files hold one picture at several sizes; Pillow opens the
   largest, which is the one worth matching.
 * HEIC needs the ``pillow-heif`` plugin (registered here when installed);
@@ -30,8 +33,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import ImageError, ImageTooLarge
-from .content import is_pdf, is_video
+from .content import is_pdf, is_video, is_zip
 from .decode import MAX_PIXELS, WORK_PIXELS, LoadedImage, decode_opened, is_svg, open_image, shrunk, to_rgb
+from .office import iter_office
 from .pdf import iter_pages
 from .video import iter_video
 
@@ -57,7 +61,8 @@ class Frame:
     Every medium yields these, so the scanner treats a still, an animation
     frame and a document page alike. ``page`` is the 1-based page of a paged
     medium (TIFF, MPO, PDF), ``None`` for stills and animations;
-    ``seconds`` is a frame's time in a video.
+    ``seconds`` is a frame's time in a video; ``member`` the zip member a
+    picture inside an office document is (its ``page`` then the slide showing it).
     """
 
     index: int
@@ -65,6 +70,7 @@ class Frame:
     image: LoadedImage
     page: int | None = None
     seconds: float | None = None
+    member: str | None = None
 
 
 def sample_indices(count: int, *, paged: bool) -> list[int]:
@@ -82,11 +88,16 @@ def sample_indices(count: int, *, paged: bool) -> list[int]:
 
 
 def iter_frames(data: bytes, name: str = "image", *, work_pixels: int | None = WORK_PIXELS,
-                max_pixels: int = MAX_PIXELS) -> Iterator[Frame]:
+                max_pixels: int = MAX_PIXELS, notes: list[str] | None = None) -> Iterator[Frame]:
     """Decode the frames of ``data`` to scan, one at a time (only one is in memory at once).
 
     The bytes are opened once; a still picture is decoded from that same opening.
+    What a document left unread (see :mod:`.office`) is appended to ``notes``.
     """
+    if is_zip(data):
+        for inside in iter_office(data, name, work_pixels=work_pixels, max_pixels=max_pixels, notes=notes):
+            yield Frame(inside.index, inside.count, inside.image, page=inside.slide, member=inside.member)
+        return
     if is_pdf(data):
         for index, count, page in iter_pages(data, name, work_pixels=work_pixels, max_pixels=max_pixels):
             yield Frame(index, count, page, page=index + 1)

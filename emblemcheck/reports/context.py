@@ -94,11 +94,19 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
 
 
 def whereabouts(finding: Finding) -> str:
-    """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "" in a picture."""
-    if finding.page is not None:
-        return _("page {page}").format(page=finding.page)
-    if finding.seconds is not None:
-        last = finding.last_seconds if finding.last_seconds is not None else finding.seconds
-        return clock(finding.seconds) if last == finding.seconds else _("{start} to {end}").format(
-            start=clock(finding.seconds), end=clock(last))
+    """Where in its file a finding is: "page 2", "0:16 to 0:28" in a video, "slide 3, ppt/media/image2.png"
+    in an office document, "" in a picture."""
+    return place(page=finding.page, member=finding.member, seconds=finding.seconds, last=finding.last_seconds)
+
+
+def place(*, page: int | None, member: str | None, seconds: float | None, last: float | None = None) -> str:
+    """A page, slide and member, or video time span, in the words reports use ("" when there is none)."""
+    if member is not None:
+        return member if page is None else _("slide {page}, {member}").format(page=page, member=member)
+    if page is not None:
+        return _("page {page}").format(page=page)
+    if seconds is not None:
+        last = last if last is not None else seconds
+        return clock(seconds) if last == seconds else _("{start} to {end}").format(
+            start=clock(seconds), end=clock(last))
     return ""

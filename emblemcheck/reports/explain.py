@@ -2,11 +2,14 @@
 label, beside the catalogue rendering, with the matched points joined.
 
 Pure core (:func:`draw_explanation`: arrays in, an RGB array out) and one edge
-function (:func:`explain_image`) that loads the catalogue and the picture.
+function (:func:`explain_image`) that loads the catalogue and the picture:
+in a PDF, a video or an office document, the page, sampled frame or embedded
+picture the finding is in (the first one with a finding, or the one asked for).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +17,14 @@ import cv2
 import numpy as np
 
 from ..engine.detection import Detection
+from ..errors import UsageError
 from ..home import Home
-from ..media.decode import load_image
+from ..i18n import _
+from ..media.decode import LoadedImage, read_file
+from ..media.frames import Frame, iter_frames
 from ..models import Finding
-from ..scan.scanner import open_scanner
+from ..scan.scanner import Scanner, open_scanner
+from .context import place
 
 #: Each half of the picture is scaled to fit a panel of this size, keeping its
 #: proportions: a wide signature stays readable without making the file huge.
@@ -33,28 +40,69 @@ class Explanation:
 
     picture: np.ndarray  # RGB uint8
     findings: tuple[Detection, ...]  # geometry in the original image's pixels
+    #: Where in its file the picture drawn is ("page 2", "0:16", "slide 2, ppt/media/image2.png"); "" in a still.
+    where: str = ""
 
 
-def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) -> Explanation:
+def explain_image(path: Path | str, home: Home, emblem_id: str | None = None, *, page: int | None = None,
+                  at: float | None = None) -> Explanation:
     """Locate catalogued emblems in the image at ``path`` and draw the evidence for the best one.
 
     The scanner's own detections, with their matched points; a whole-image
-    copy is drawn as an outline around the whole picture.
+    copy is drawn as an outline around the whole picture. In a file of
+    several pictures, the first page, sampled video frame or embedded
+    picture with a finding is drawn, or page (slide) ``page``, or the
+    sampled frame nearest ``at`` seconds.
     """
     scanner = open_scanner(home)
     if emblem_id is not None:
         scanner.catalogue.emblem(emblem_id)  # raises UnknownEmblem with a hint
-    image = load_image(path)
+    first: Frame | None = None
+    for frame in _chosen(iter_frames(read_file(path), str(path)), page, at):
+        first = first or frame
+        found = _found(scanner, frame.image, emblem_id)
+        if found:
+            return _drawn(scanner, frame, found)
+    if first is None:
+        raise UsageError(f"{path}: " + (f"no page {page}" if page is not None else "no picture to explain"))
+    return Explanation(draw_nothing(first.image.rgb), (), _where(first))
+
+
+def _chosen(frames: Iterator[Frame], page: int | None, at: float | None) -> Iterator[Frame]:
+    """The frames to look at: all in order, those of page ``page``, or the sampled one nearest ``at`` seconds."""
+    if page is not None:
+        return (f for f in frames if f.page == page)
+    if at is not None:
+        nearest = min((f for f in frames if f.seconds is not None), key=lambda f: abs((f.seconds or 0) - at),
+                      default=None)
+        return iter([nearest] if nearest else [])
+    return frames
+
+
+def _found(scanner: Scanner, image: LoadedImage, emblem_id: str | None) -> list[Detection]:
     found = scanner.detections(image, None if emblem_id is None else [emblem_id])
     if not found:
         copy = scanner.copy_of(image)
         found = [_whole_image(copy)] if copy is not None and emblem_id in (None, copy.emblem_id) else []
-    if not found:
-        return Explanation(draw_nothing(image.rgb), ())
+    return found
+
+
+def _drawn(scanner: Scanner, frame: Frame, found: list[Detection]) -> Explanation:
     best = found[0]
     label = f"{best.emblem_id} ({scanner.catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
+    where = _where(frame)
+    label = f"{where}: {label}" if where else label
     reference = scanner.catalogue.rendering_image(best.rendering_id)
-    return Explanation(draw_explanation(image.rgb, best, reference, label, scale=image.scale), tuple(found))
+    return Explanation(draw_explanation(frame.image.rgb, best, reference, label, scale=frame.image.scale),
+                       tuple(found), where)
+
+
+def _where(frame: Frame) -> str:
+    """Where ``frame`` is in its file, as reports say it (:func:`reports.context.place`)."""
+    where = place(page=frame.page, member=frame.member, seconds=frame.seconds)
+    if where or frame.count <= 1:
+        return where
+    return _("frame {index} of {count}").format(index=frame.index + 1, count=frame.count)
 
 
 def _whole_image(finding: Finding) -> Detection:

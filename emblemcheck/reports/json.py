@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 def finding_dict(finding: Finding) -> dict:
     """A finding as JSON-ready values."""
     out = asdict(finding)
-    for key in ("page", "seconds", "last_seconds"):
+    for key in ("page", "seconds", "last_seconds", "member"):
         if out[key] is None:  # a picture's finding keeps the keys it always had
             del out[key]
     out["restriction"] = str(finding.restriction)

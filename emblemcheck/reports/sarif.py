@@ -100,7 +100,8 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
         "properties": {"emblemId": finding.emblem_id, "score": round(finding.score, 4), "method": finding.method,
                        "sha256": result.sha256, "box": list(finding.box),
                        **{k: v for k, v in (("page", finding.page), ("seconds", finding.seconds),
-                                             ("lastSeconds", finding.last_seconds)) if v is not None}},
+                                             ("lastSeconds", finding.last_seconds), ("member", finding.member))
+                          if v is not None}},
     }
 
 

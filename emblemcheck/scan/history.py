@@ -358,7 +358,7 @@ def _finding(row: dict) -> Finding:
         rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
         distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
-        seconds=row["seconds"], last_seconds=row["last_seconds"],
+        seconds=row["seconds"], last_seconds=row["last_seconds"], member=row.get("member"),
     )
 
 
@@ -377,6 +377,7 @@ select
   fd.page,
   fd.seconds,
   fd.last_seconds,
+  fd.member,
   fd.emblem_id,
   fd.box_x, fd.box_y, fd.box_w, fd.box_h,
   a.reason as accepted_reason,
@@ -415,7 +416,8 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds", "inherited_from")))
+    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds", "inherited_from",
+                                                                "member")))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -435,7 +437,7 @@ def m004_pages(db: sqlite_utils.Database) -> None:
     db.table("findings").add_column("page", int)
     db.table("files").add_column("note", str)
     db.view("flagged_files").drop()
-    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds", "inherited_from")))
+    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds", "inherited_from", "member")))
 
 
 @migrations()
@@ -444,7 +446,7 @@ def m005_video_times(db: sqlite_utils.Database) -> None:
     db.table("findings").add_column("seconds", float)
     db.table("findings").add_column("last_seconds", float)
     db.view("flagged_files").drop()
-    db.create_view("flagged_files", _flagged_files_sql(without=("inherited_from",)))
+    db.create_view("flagged_files", _flagged_files_sql(without=("inherited_from", "member")))
 
 
 @migrations()
@@ -454,6 +456,14 @@ def m006_inherited_verdicts(db: sqlite_utils.Database) -> None:
     # "identical" (the same bytes). The flagged files view shows the path.
     for column in ("inherited_from", "inherited_as"):
         db.table("files").add_column(column, str)
+    db.view("flagged_files").drop()
+    db.create_view("flagged_files", _flagged_files_sql(without=("member",)))
+
+
+@migrations()
+def m009_document_members(db: sqlite_utils.Database) -> None:
+    # A finding's embedded picture (zip member) in an office document; flagged_files shows it.
+    db.table("findings").add_column("member", str)
     db.view("flagged_files").drop()
     db.create_view("flagged_files", FLAGGED_FILES_SQL)
 

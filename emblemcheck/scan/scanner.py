@@ -118,10 +118,11 @@ class Scanner:
         preview = None
         last: Frame | None = None
         still = None
-        for frame in iter_frames(data, name, max_pixels=max_pixels):
+        unread: list[str] = []  # what a document's pictures left out (media/office.py)
+        for frame in iter_frames(data, name, max_pixels=max_pixels, notes=unread):
             if last is None:
                 width, height = frame.image.width, frame.image.height
-                still = frame.image if frame.count == 1 else None
+                still = frame.image if frame.count == 1 and frame.member is None else None
             last = frame
             seen += frame.page is not None or frame.seconds is not None
             found, miss = self.inspect(frame.image)
@@ -134,7 +135,8 @@ class Scanner:
                 best[finding.emblem_id] = _kept(best.get(finding.emblem_id), finding)
         findings = tuple(sorted(best.values(), key=lambda f: (-f.restriction.rank, -f.score)))
         result = FileResult(name, "flagged" if findings else "clean", sha256=digest, width=width, height=height,
-                            findings=findings, near_miss=None if findings else near, note=_unscanned(last, seen))
+                            findings=findings, near_miss=None if findings else near,
+                            note="; ".join(unread) or _unscanned(last, seen))
         return Scanned(result, preview=preview), still
 
     def scan_file(self, path: Path | str, *, max_pixels: int = MAX_PIXELS,
@@ -235,7 +237,10 @@ def _inherited(copy: _Read, original: FileResult, still: LoadedImage, max_pixels
 
 
 def _placed(finding: Finding, frame: Frame) -> Finding:
-    """A finding with the page it is on, its time in a video, or for a frame of an animation its frame."""
+    """A finding with the page it is on, its time in a video, its member (and slide) in an office document,
+    or for a frame of an animation its frame."""
+    if frame.member is not None:
+        return replace(finding, page=frame.page, member=frame.member)
     if frame.page is not None:
         return replace(finding, page=frame.page)
     if frame.seconds is not None:
@@ -257,7 +262,7 @@ def _kept(known: Finding | None, new: Finding) -> Finding:
 
 def _unscanned(last: Frame | None, seen: int) -> str:
     """What a paged file or a video left unscanned (``seen`` of its ``count`` frames), "" when nothing."""
-    if last is None or seen >= last.count:
+    if last is None or last.member is not None or seen >= last.count:
         return ""
     if last.page is not None:
         return (f"pages {seen + 1} to {last.count} of {last.count} not scanned "

@@ -23,14 +23,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..media.content import is_pdf, is_svg, is_video
+from ..media.content import is_pdf, is_svg, is_video, is_zip, office_format
 
-#: File name endings people give images (and PDF documents and videos); a file with one of these whose
+#: File name endings people give images (and PDF documents, videos, office documents); a file with one of these whose
 #: content is not an image is reported as an error, not skipped quietly.
 IMAGE_SUFFIXES = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".gif", ".webp", ".bmp", ".dib",
     ".tif", ".tiff", ".ico", ".cur", ".heic", ".heif", ".avif", ".svg", ".pdf",
     ".mp4", ".m4v", ".mov", ".webm", ".mkv",
+    ".pptx", ".pptm", ".ppsx", ".potx", ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".xltx",
+    ".odp", ".otp", ".odt", ".ott", ".ods", ".ots",
 })
 
 #: ISO-BMFF brands (bytes 8..12 after "ftyp") of HEIF-family still images.
@@ -267,7 +269,7 @@ def _file_entry(path: str, info: os.stat_result, sniff_content: bool, *, named: 
         return Skip(path, "permission denied", error=True)
     except OSError as exc:
         return Skip(path, _os_reason(exc), error=True)
-    fmt = sniff(head)
+    fmt = sniff(head) or (_office(path, named) if is_zip(head) else None)
     if fmt:
         return ImageFile(path, info.st_size, info.st_mtime_ns, fmt)
     looks_like_image = named or os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES
@@ -275,6 +277,17 @@ def _file_entry(path: str, info: os.stat_result, sniff_content: bool, *, named: 
     if looks_like_image:
         return Skip(path, what, error=True)
     return Skip(path, f"not an image ({what})")
+
+
+def _office(path: str, named: bool) -> str | None:
+    """An office document's format (PPTX, DOCX, ODP...) from its zip directory; a zip that cannot be read
+    is handed on if it is named or named like an office document, for the scan to say why."""
+    import zipfile  # here: most walks meet no zip
+
+    try:
+        return office_format(path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return "OFFICE" if named or os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES else None
 
 
 def _outside(child: os.DirEntry, inside: str | None) -> str | None:
