@@ -100,6 +100,12 @@ class Finding:
     #: In a video: the first and the last time it was seen, in seconds (the box is the first sighting's).
     seconds: float | None = None
     last_seconds: float | None = None
+    #: Beside a flag symbol: the title as OCR read it ("" when none was read), the listed institution
+    #: it names ("CBSA: Canada Border Services Agency / Agence des services frontaliers du Canada"),
+    #: and why it was not named ("title not recognised", an OCR failure, a caption that is no title).
+    title: str = ""
+    institution: str = ""
+    title_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,15 @@ def why(rule_: Rule) -> str:
             f"{rule_.status}")
 
 
+def title_evidence(finding: Finding) -> str:
+    """What was read beside a flag symbol and what it names: ``"Canada Border ... / Agence ..." (CBSA: ...)``."""
+    if not (finding.title or finding.title_note):
+        return ""
+    parts = [f"read \"{printable(finding.title)}\"" if finding.title else ""]
+    parts.append(f"names {printable(finding.institution)}" if finding.institution else printable(finding.title_note))
+    return "; ".join(p for p in parts if p)
+
+
 def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
     """The lines for one finding; its rule is numbered in ``cited`` (rule id -> note number)."""
     x, y, w, h = finding.box
@@ -33,13 +42,17 @@ def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
     place = whereabouts(finding)
     lines = [f"  {finding.emblem_id}: {finding.name} [{label}]",
              f"    where: {place + ', ' if place else ''}x={x} y={y} width={w} height={h}"]
-    if finding.distance is not None and finding.threshold is not None:
+    if finding.title or finding.title_note:
+        evidence = f"{finding.method}, the flag symbol with the text beside it read by OCR"
+    elif finding.distance is not None and finding.threshold is not None:
         evidence = f"{finding.method} distance {finding.distance:g} <= threshold {finding.threshold:g}"
     elif finding.inliers:
         evidence = f"{finding.method}, {finding.inliers} matching points"
     else:  # the region path compares shape and colours, it has no matched points
         evidence = f"{finding.method}, outline and colours like the catalogue artwork"
     lines.append(f"    evidence: {evidence}, score {finding.score:.2f}")
+    if title := title_evidence(finding):
+        lines.append(f"    title: {title}")
     rule_ = rule(finding.rule)
     if rule_ is not None:
         number = cited.setdefault(rule_.id, len(cited) + 1)
