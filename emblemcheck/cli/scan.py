@@ -89,6 +89,10 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
     from ..scan.folder import BulkOptions, count_entries, scan_folder
     from .progress import ScanProgress, wanted
 
+    from ..engine.ocr import missing_engine
+
+    if missing := missing_engine():
+        typer.echo(f"warning: {missing}", err=True)
     options = BulkOptions(**bulk)
     show = wanted(quiet=quiet, report=report, to_stdout=output is None)
     with ExitStack() as stack:

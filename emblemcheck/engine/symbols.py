@@ -75,15 +75,18 @@ def locate_symbols(rgb: np.ndarray) -> list[Symbol]:
         size = (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor))
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     found: list[Symbol] = []
-    for ink, mask in ink_masks(rgb).items():
-        for box in _symbols_in(mask):
+    masks = ink_masks(rgb)
+    for ink, mask in masks.items():
+        # White ink is the reversed symbol: it stands on a dark ground (the white between a black
+        # text's strokes has the same shapes, on a white page).
+        for box in _symbols_in(mask, masks["black"] if ink == "white" else None):
             if not any(overlap(box, s.box) > 0.5 for s in found):
                 found.append(Symbol(box, ink))
     scaled = [Symbol(tuple(round(v / factor) for v in s.box), s.ink) for s in found]  # type: ignore[arg-type]
     return sorted(scaled, key=lambda s: -s.box[2] * s.box[3])
 
 
-def _symbols_in(mask: np.ndarray) -> list[Box]:
+def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None) -> list[Box]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     bars = [i for i in range(1, count) if _is_bar(stats[i])]
     if len(bars) < 2:
@@ -93,7 +96,11 @@ def _symbols_in(mask: np.ndarray) -> list[Box]:
     for n, left in enumerate(bars):
         for right in bars[n + 1:]:
             box = _pair(stats[left], stats[right])
-            if box is not None and _has_leaf(stats, labels, box, left, right):
+            if box is None or not _on_ground(mask, box):
+                continue
+            if dark is not None and _ring_share(dark, box) < MIN_DARK_RING:
+                continue
+            if _has_leaf(stats, labels, box, left, right) or _leaf_ink(mask, box, stats[left][2]):
                 out.append(box)
                 break
     return out
@@ -140,6 +147,49 @@ def _has_leaf(stats: np.ndarray, labels: np.ndarray, box: Box, left: int, right:
         if 0.25 <= area / max(1, lw * lh) <= 0.8:  # a leaf fills about half its box, never all of it
             return True
     return False
+
+
+#: The symbol stands on a ground of another colour: at most this share of a ring around it (a quarter
+#: of its height wide) is of its ink. Rejects the white gaps between a black text's strokes.
+MAX_RING_INK = 0.3
+
+
+#: A white symbol's ring is nearly all dark (0.65 around the counters of a bold "m" on a white page).
+MIN_DARK_RING = 0.85
+
+
+def _on_ground(mask: np.ndarray, box: Box) -> bool:
+    return _ring_share(mask, box) <= MAX_RING_INK
+
+
+def _ring_share(mask: np.ndarray, box: Box) -> float:
+    """The share of ``mask`` in a ring a quarter of the box's height wide around it."""
+    x, y, w, h = box
+    pad = max(2, h // 4)
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    outer = mask[y0:y + h + pad, x0:x + w + pad]
+    ring = int(np.count_nonzero(outer)) - int(np.count_nonzero(mask[y:y + h, x:x + w]))
+    area = outer.size - w * h
+    return ring / area if area > 0 else 1.0
+
+
+#: Below this height the leaf of a JPEG-compressed symbol falls apart into pieces: it is then told by
+#: the share of ink between the bars (0.45 in the official file at 20 px), not by one component.
+SMALL_SYMBOL = 20
+LEAF_INK = (0.2, 0.75)
+
+
+def _leaf_ink(mask: np.ndarray, box: Box, bar_width: int) -> bool:
+    x, y, w, h = box
+    if h >= SMALL_SYMBOL:
+        return False
+    inner = mask[y:y + h, x + int(bar_width) + 1:x + w - int(bar_width) - 1]
+    if inner.size == 0:
+        return False
+    share = float(np.count_nonzero(inner)) / inner.size
+    columns = np.count_nonzero(inner, axis=0)
+    centre = float((columns * np.arange(len(columns))).sum() / max(1, columns.sum())) / max(1, len(columns) - 1)
+    return LEAF_INK[0] <= share <= LEAF_INK[1] and abs(centre - 0.5) < 0.15
 
 
 def overlap(a: Box, b: Box) -> float:
