@@ -14,8 +14,20 @@ import sys
 from collections.abc import Iterator
 
 import numpy as np
-from corpus import ROOT, Case, Context, Suite, canvas, encode, flatten, foreign_flags, paste, perspective, resize_w, \
-    screenshot
+from corpus import (
+    ROOT,
+    Case,
+    Context,
+    Suite,
+    canvas,
+    encode,
+    flatten,
+    foreign_flags,
+    paste,
+    perspective,
+    resize_w,
+    screenshot,
+)
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(ROOT / "tests"))

@@ -107,7 +107,7 @@ def _entry_renderings(entry: Entry, manifest: Manifest, fetched: dict) -> tuple[
     """Rendering rows, new problems to report, and every reason artwork is missing."""
     rows, problems, reasons = [], [], []
     for artwork in entry.artwork:
-        data = institutions.artwork_data(artwork, fetched)
+        data = fetched[(artwork.source, artwork.file)]
         if isinstance(data, str):
             reasons.append(data)  # a fetch failure, already reported once per source
             continue

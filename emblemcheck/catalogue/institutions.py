@@ -8,10 +8,12 @@ becomes the catalogue entry ``fip-signature-<id>`` (the Government of Canada
 itself maps to the existing ``gc-signature-en`` / ``gc-signature-fr``), and
 ``fip-signature`` stands for a signature whose title cannot be read or is not
 listed. These entries carry no artwork of their own: they are found by their
-structure, the flag symbol plus a title beside it (engine/signatures.py). The
-flag symbol itself is cut out of the official GC signature file that the build
-already fetches (:func:`flag_symbol_svg`) and indexed as ``fip-signature``'s
-renderings.
+structure, the flag symbol plus a title beside it (engine/symbols.py,
+engine/signatures.py). The flag symbol is not indexed as artwork: as a
+reference of the local-feature index it took the "Canada" wordmark's flag for
+itself (tests/test_tiles.py), and as a whole-image fingerprint it would call
+the National Flag alone a signature. :func:`flag_symbol_svg` cuts it out of
+the official GC signature file for the tests and the benchmark.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..engine.titles import Institution
 from ..errors import ManifestError
 from ..models import Emblem, Restriction
 from ..resources import data_dir
-from .manifest import Artwork, Entry, Manifest, tomllib
+from .manifest import Entry, Manifest, tomllib
+
+# The engine's value is imported where it is made: `catalogue list` and the CLI's start-up read this
+# module's constants (through coverage.py) without loading the engine.
+if TYPE_CHECKING:
+    from ..engine.titles import Institution
 
 #: The catalogue entry of a signature whose title is unread or unlisted.
 GENERIC_ID = "fip-signature"
@@ -33,10 +40,6 @@ GENERIC_ID = "fip-signature"
 STRUCTURE_STATE = "found by structure: flag symbol plus title"
 #: The official file the flag symbol is cut out of (the GC signature, English first).
 SYMBOL_SOURCE_EMBLEM = "gc-signature-en"
-#: Appended to the signature file's name for the symbol cut out of it (renderings
-#: ``fip-signature/sig-blk-en/<variant>``).
-SYMBOL_SUFFIX = "#fip_flag"
-SYMBOL_VARIANTS = ("colour", "black", "reversed")
 BASIS = ("Federal Identity Program corporate signature (the flag symbol or the Arms of Canada with the "
          "institution's applied titles); TBS Guideline for External Use of Web 2.0 (2011), personal use item 7")
 _FIELDS = {"id", "abbr", "abbr_fr", "en", "fr", "symbol", "source", "legal_title", "notes", "entries"}
@@ -79,6 +82,7 @@ def _read(path: Path) -> list[Institution]:
 
 
 def _parse(table: dict, path: Path) -> Institution:
+    from ..engine.titles import Institution
     where = f"{path}: institution {table.get('id', '?')!r}"
     unknown = set(table) - _FIELDS
     if unknown:
@@ -112,7 +116,7 @@ def _title_entry(institution: Institution, origin: str) -> Entry:
     return Entry(emblem)
 
 
-def generic_entry(signature_file: str) -> Entry:
+def generic_entry() -> Entry:
     """``fip-signature``: any signature whose title is unread or unlisted; its artwork is the flag symbol."""
     emblem = Emblem(
         id=GENERIC_ID, name="Federal Identity Program signature (title not recognised)",
@@ -120,10 +124,11 @@ def generic_entry(signature_file: str) -> Entry:
         agency="Government of Canada", kind="signature", restriction=Restriction.RESTRICTED, rule="web2-item-7",
         basis=BASIS, blazon="The flag symbol with an institution's title beside it that was not read, or is "
                             "not among the listed institutions",
-        source="flag symbol cut from the GC signature file (fip_flag) at build time",
+        source="found by its structure: the flag symbol (as in the fip_flag path of the GC signature file) "
+               "with a title beside it",
         licence="Protected official symbol; not redistributed",
         notes="A flag symbol with an institution-like title is a signature whatever the title says.")
-    return Entry(emblem, (Artwork(source="gcds", file=signature_file + SYMBOL_SUFFIX, variants=SYMBOL_VARIANTS),))
+    return Entry(emblem)
 
 
 def with_signatures(manifest: Manifest, institutions: tuple[Institution, ...], home_root: Path) -> Manifest:
@@ -133,7 +138,7 @@ def with_signatures(manifest: Manifest, institutions: tuple[Institution, ...], h
         return manifest
     path = user_file(home_root)
     mine = {i.id for i in _read(path)} if path.exists() else set()
-    entries = [generic_entry(source.artwork[0].file)]
+    entries = [generic_entry()]
     for institution in institutions:
         if institution.entries[0].startswith(GENERIC_ID + "-"):
             entries.append(_title_entry(institution, "user" if institution.id in mine else "manifest"))
@@ -144,17 +149,9 @@ def with_signatures(manifest: Manifest, institutions: tuple[Institution, ...], h
     return replace(manifest, entries=manifest.entries + tuple(entries))
 
 
-def artwork_data(artwork: Artwork, fetched: dict) -> bytes | str:
-    """An artwork file's fetched bytes (or why it failed); the flag symbol is cut from its signature file."""
-    if not artwork.file.endswith(SYMBOL_SUFFIX):
-        return fetched[(artwork.source, artwork.file)]
-    data = fetched.get((artwork.source, artwork.file[:-len(SYMBOL_SUFFIX)]), "the signature file was not fetched")
-    return data if isinstance(data, str) else flag_symbol_svg(data)
-
-
 def by_structure(entry: Entry) -> bool:
     """Whether an entry is found by its structure (a title beside the flag symbol), not by artwork."""
-    return entry.emblem.id.startswith(GENERIC_ID + "-") and entry.emblem.kind == "signature" and not entry.artwork
+    return entry.emblem.id.startswith(GENERIC_ID) and entry.emblem.kind == "signature" and not entry.artwork
 
 
 def flag_symbol_svg(signature_svg: bytes) -> bytes:
@@ -177,4 +174,6 @@ def to_json(institutions: tuple[Institution, ...]) -> str:
 
 def from_json(text: str) -> tuple[Institution, ...]:
     """The inverse of :func:`to_json`."""
+    from ..engine.titles import Institution
+
     return tuple(Institution.from_dict(row) for row in json.loads(text or "[]"))

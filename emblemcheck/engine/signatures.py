@@ -73,7 +73,9 @@ class Signature:
 
 def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection], scale: float) -> list[Box]:
     """Flag symbols to read, in ``rgb``'s pixels: located by structure, and where the detector saw one."""
-    boxes = [s.box for s in locate_symbols(rgb)]
+    # The flag over the "Canada" wordmark's last "a" (or in any other emblem found) is that emblem's.
+    others = [tuple(round(v / scale) for v in d.box) for d in detections if d.emblem_id not in SYMBOL_EMBLEMS]
+    boxes = [s.box for s in locate_symbols(rgb) if not any(overlap(s.box, o) > 0.5 for o in others)]  # type: ignore[arg-type]
     for d in detections:
         if d.emblem_id not in SYMBOL_EMBLEMS:
             continue
