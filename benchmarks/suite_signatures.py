@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from corpus import (
@@ -159,3 +160,53 @@ SUITE = Suite(
            "symbol, the National Flag in photos (`canada-flag` allowed), other countries' flags beside "
            "government-like text."),
 )
+
+
+def ocr_timing(corpus: Path) -> str:
+    """Median seconds of the symbol search on every corpus picture, and of OCR per located symbol."""
+    import time
+
+    from emblemcheck.engine.ocr import read_lines
+    from emblemcheck.engine.signatures import read_signatures
+    from emblemcheck.engine.symbols import locate_symbols
+    from emblemcheck.media.decode import read_file
+    from emblemcheck.media.frames import iter_frames
+
+    institutions = load_institutions()
+    search: dict[str, list[float]] = {"with a symbol": [], "without": []}
+    per_symbol: list[float] = []
+    read_lines(np.zeros((32, 32, 3), np.uint8))  # the model loads once per process, outside the timings
+    for path in sorted(corpus.glob("*")):
+        if path.suffix not in (".png", ".jpg", ".webp"):
+            continue
+        rgb = next(iter_frames(read_file(path), path.name)).image.rgb
+        start = time.perf_counter()
+        symbols = locate_symbols(rgb)
+        search["with a symbol" if symbols else "without"].append(time.perf_counter() - start)
+        if symbols:
+            decided = read_signatures(rgb, [s.box for s in symbols[:4]], institutions, read_lines)
+            per_symbol += [s.seconds for s in decided]
+    lines = ["| measure | pictures or symbols | median seconds |", "|---|---|---|"]
+    for name, values in search.items():
+        lines.append(f"| symbol search, pictures {name} | {len(values)} | {np.median(values) if values else 0:.4f} |")
+    lines.append(f"| OCR and matching per located symbol | {len(per_symbol)} | "
+                 f"{np.median(per_symbol) if per_symbol else 0:.3f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from corpus import machine
+    from results import replace_section
+
+    parser = argparse.ArgumentParser(description="Time the symbol search and the OCR per located symbol "
+                                                 "on a corpus written by detection.py.")
+    parser.add_argument("corpus", type=Path, help="the corpus folder, e.g. benchmarks/out/corpus")
+    args = parser.parse_args()
+    table = ocr_timing(args.corpus)
+    print(table)
+    replace_section("signatures-ocr", "\n".join([
+        "## Signatures: symbol search and OCR time (`python benchmarks/suite_signatures.py CORPUS`)", "",
+        f"{machine()}; the machine was shared and busy with other engineers' work, so compare within a run.",
+        "The symbol search runs on every picture; OCR only on the title zones of located symbols.", "", table]))
