@@ -103,6 +103,12 @@ class Finding:
     #: In an office document: the zip member (the embedded picture) it is in, its box in that picture's
     #: pixels; ``page`` is then the slide showing the picture, if the document is a slide deck.
     member: str | None = None
+    #: Beside a flag symbol: the title as OCR read it ("" when none was read), the listed institution
+    #: it names ("CBSA: Canada Border Services Agency / Agence des services frontaliers du Canada"),
+    #: and why it was not named ("title not recognised", an OCR failure, a caption that is no title).
+    title: str = ""
+    institution: str = ""
+    title_note: str = ""
 
 
 @dataclass(frozen=True)

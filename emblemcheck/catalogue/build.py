@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from ..engine.features import detectability_warning, is_detectable, prepare_reference
 from ..engine.fingerprints import fingerprint
+from ..engine.ocr import missing_engine
 from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
 from ..home import Home
 from ..media.thumbnails import png_thumbnail
-from . import sources, store
+from . import institutions, sources, store
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
 
@@ -44,6 +45,10 @@ def build_catalogue(home: Home, *, from_dir: Path | None = None, manifest: Manif
     home.ensure_writable()
     manifest = merge_user(manifest or load_manifest(), load_user_manifest(home.user_manifest))
     fetched, problems = _fetch_all(manifest, home, from_dir)
+    listed = institutions.load_institutions(institutions.user_file(home.root))
+    manifest = institutions.with_signatures(manifest, listed, home.root)
+    if missing := missing_engine():
+        problems.append(missing)
     with _new_file(home) as db:
         count = 0
         for entry in manifest.entries:
@@ -51,6 +56,7 @@ def build_catalogue(home: Home, *, from_dir: Path | None = None, manifest: Manif
             problems.extend(entry_problems)
             _write_entry(db, entry, rows, _artwork_state(entry, rows, entry_problems + reasons))
             count += len(rows)
+        store.store_institutions(db, institutions.to_json(listed))
     version = store.version_of(home.catalogue_db)
     return BuildReport(home.catalogue_db, len(manifest.entries), count, version, tuple(problems))
 
@@ -151,6 +157,8 @@ def detectability(features, pdq_quality: int) -> dict:
 
 
 def _artwork_state(entry: Entry, rows: list[dict], reasons: list[str]) -> str:
+    if institutions.by_structure(entry):
+        return institutions.STRUCTURE_STATE
     if rows:
         return "ready"
     if entry.artwork:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..i18n import _
 from . import store
+from .institutions import GENERIC_ID, STRUCTURE_STATE
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def coverage(catalogue_db: Path) -> Coverage:
 
 def _gap(row: dict) -> Gap | None:
     emblem_id, artwork = row["id"], row["artwork"]
+    if artwork == STRUCTURE_STATE or emblem_id == GENERIC_ID:
+        return None  # found by the flag symbol's structure and the title beside it, not by artwork
     add = f"`emblemcheck catalogue add FILE --id {emblem_id}`"
     if artwork == "needs artwork" or (artwork == "ready" and not row["renderings"]):
         return Gap(emblem_id, row["name"], _("no artwork attached: attach the official file with {add} "

@@ -146,6 +146,8 @@ class Catalogue:
     version: str
     emblems: dict[str, Emblem]
     renderings: tuple[Rendering, ...]
+    #: The institutions whose signatures are named, as JSON (catalogue/institutions.py); "" in an older build.
+    institutions: str = ""
 
     @classmethod
     def open(cls, path: Path) -> Catalogue:
@@ -177,7 +179,7 @@ class Catalogue:
             )
         finally:
             db.close()
-        return cls(Path(path), meta.get("version", ""), emblems, renderings)
+        return cls(Path(path), meta.get("version", ""), emblems, renderings, meta.get("institutions", ""))
 
     def emblem(self, emblem_id: str) -> Emblem:
         """The emblem with ``emblem_id``; raises :class:`UnknownEmblem`."""
@@ -396,6 +398,11 @@ def insert_emblem(db: sqlite_utils.Database, emblem: Emblem, *, artwork: str, re
         "artwork": artwork,
         "renderings": renderings,
     })
+
+
+def store_institutions(db: sqlite_utils.Database, text: str) -> None:
+    """Record the institutions (JSON) whose signatures a scan names, in the ``meta`` table."""
+    db.table("meta").upsert({"key": "institutions", "value": text}, pk="key")
 
 
 def delete_emblem(db: sqlite_utils.Database, emblem_id: str) -> None:

@@ -95,9 +95,12 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
           report_unused_baseline: bool, bulk: dict) -> ExitCode:
     """Run the scan with ``bulk`` (the :class:`BulkOptions` fields), write the report, return the exit code."""
     # Imported here, not at the top: the scan pulls in OpenCV, numpy and rich, which --help need not wait for.
+    from ..engine.ocr import missing_engine
     from ..scan.folder import BulkOptions, count_entries, scan_folder
     from .progress import ScanProgress, wanted
 
+    if missing := missing_engine():
+        typer.echo(f"warning: {missing}", err=True)
     options = BulkOptions(**bulk)
     show = wanted(quiet=quiet, report=report, to_stdout=output is None)
     with ExitStack() as stack:

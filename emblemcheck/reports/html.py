@@ -20,7 +20,7 @@ from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
 from .context import ScanContext, context_summary, whereabouts
-from .text import how_scanned, restriction_label, status_label
+from .text import how_scanned, restriction_label, status_label, title_evidence
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -61,7 +61,8 @@ def _finding(finding: Finding, context: ScanContext) -> str:
              f'<span class="{_e(finding.restriction)}">{_e(label)}</span><br>',
              _e(_("where: {place}x={x} y={y} width={w} height={h}; evidence: {method}, score {score:.2f}").format(
                  place=whereabouts(finding) + ", " if whereabouts(finding) else "", x=x, y=y, w=w, h=h,
-                 method=finding.method, score=finding.score))]
+                 method=finding.method, score=finding.score)) + (
+                 "<br>" + _e(_("title: {title}").format(title=title)) if (title := title_evidence(finding)) else "")]
     rule_ = rule(finding.rule)
     if rule_ is not None:
         rule_ = rule_.localised()

@@ -24,6 +24,9 @@ def finding_dict(finding: Finding) -> dict:
     for key in ("page", "seconds", "last_seconds", "member"):
         if out[key] is None:  # a picture's finding keeps the keys it always had
             del out[key]
+    for key in ("title", "institution", "title_note"):
+        if not out[key]:  # only a flag symbol's finding has them
+            del out[key]
     out["restriction"] = str(finding.restriction)
     out["box"] = list(finding.box)
     out["outline"] = [list(p) for p in finding.outline] if finding.outline else None

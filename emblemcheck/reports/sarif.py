@@ -27,6 +27,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..text import printable
 from .context import ScanContext, context_summary, whereabouts
+from .text import title_evidence
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Restriction.RESTRICTED: "error", Restriction.CAUTION: "warning", Restriction.PERMITTED: "note"}
@@ -74,6 +75,8 @@ def _message(result: FileResult, finding: Finding) -> str:
     text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {f'({place}) ' if place else ''}"
             f"at x={x} y={y} "
             f"width={w} height={h}, score {finding.score:.2f} by {finding.method}.")
+    if title := title_evidence(finding):
+        text += f" Title {title}."
     rule_ = rule(finding.rule)
     if rule_ is not None:
         text += f" \"{rule_.quote}\" ({rule_.publisher}, {rule_.title})"

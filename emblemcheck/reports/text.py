@@ -36,6 +36,16 @@ def restriction_label(restriction: Restriction) -> str:
             Restriction.RESTRICTED: _("restricted")}[restriction]
 
 
+def title_evidence(finding: Finding) -> str:
+    """What was read beside a flag symbol and what it names: ``read "Canada Border ..."; names CBSA: ...``."""
+    if not (finding.title or finding.title_note):
+        return ""
+    parts = [_("read \"{title}\"").format(title=printable(finding.title)) if finding.title else ""]
+    parts.append(_("names {institution}").format(institution=printable(finding.institution))
+                 if finding.institution else printable(finding.title_note))
+    return "; ".join(p for p in parts if p)
+
+
 def finding_lines(finding: Finding, cited: dict[str, int], context: ScanContext | None = None) -> list[str]:
     """The lines for one finding; its rule is numbered in ``cited`` (rule id -> note number)."""
     x, y, w, h = finding.box
@@ -45,7 +55,9 @@ def finding_lines(finding: Finding, cited: dict[str, int], context: ScanContext 
     lines = [f"  {finding.emblem_id}: {name} [{label}]",
              _("    where: {place}x={x} y={y} width={w} height={h}").format(
                  place=place + ", " if place else "", x=x, y=y, w=w, h=h)]
-    if finding.distance is not None and finding.threshold is not None:
+    if finding.title or finding.title_note:
+        evidence = _("{method}, the flag symbol with the text beside it read by OCR").format(method=finding.method)
+    elif finding.distance is not None and finding.threshold is not None:
         evidence = _("{method} distance {distance:g} <= threshold {threshold:g}").format(
             method=finding.method, distance=finding.distance, threshold=finding.threshold)
     elif finding.inliers:
@@ -53,6 +65,8 @@ def finding_lines(finding: Finding, cited: dict[str, int], context: ScanContext 
     else:  # the region path compares shape and colours, it has no matched points
         evidence = _("{method}, outline and colours like the catalogue artwork").format(method=finding.method)
     lines.append(_("    evidence: {evidence}, score {score:.2f}").format(evidence=evidence, score=finding.score))
+    if title := title_evidence(finding):
+        lines.append(_("    title: {title}").format(title=title))
     rule_ = rule(finding.rule)
     if rule_ is not None:
         number = cited.setdefault(rule_.id, len(cited) + 1)

@@ -359,6 +359,7 @@ def _finding(row: dict) -> Finding:
         distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
         seconds=row["seconds"], last_seconds=row["last_seconds"], member=row.get("member"),
+        **{column: row.get(column) or "" for column in _TITLE_COLUMNS},
     )
 
 
@@ -378,6 +379,9 @@ select
   fd.seconds,
   fd.last_seconds,
   fd.member,
+  fd.title,
+  fd.institution,
+  fd.title_note,
   fd.emblem_id,
   fd.box_x, fd.box_y, fd.box_w, fd.box_h,
   a.reason as accepted_reason,
@@ -416,8 +420,8 @@ from runs
 
 @migrations()
 def m002_browse_views(db: sqlite_utils.Database) -> None:
-    db.create_view("flagged_files", _flagged_files_sql(without=("page", "seconds", "last_seconds", "inherited_from",
-                                                                "member")))
+    db.create_view("flagged_files", _flagged_files_sql(
+        without=("page", "seconds", "last_seconds", "inherited_from", *_TITLE_COLUMNS, "member")))
     db.create_view("scan_errors", SCAN_ERRORS_SQL)
     db.create_view("scan_runs", SCAN_RUNS_SQL)
 
@@ -437,7 +441,8 @@ def m004_pages(db: sqlite_utils.Database) -> None:
     db.table("findings").add_column("page", int)
     db.table("files").add_column("note", str)
     db.view("flagged_files").drop()
-    db.create_view("flagged_files", _flagged_files_sql(without=("seconds", "last_seconds", "inherited_from", "member")))
+    db.create_view("flagged_files", _flagged_files_sql(
+        without=("seconds", "last_seconds", "inherited_from", *_TITLE_COLUMNS, "member")))
 
 
 @migrations()
@@ -446,7 +451,7 @@ def m005_video_times(db: sqlite_utils.Database) -> None:
     db.table("findings").add_column("seconds", float)
     db.table("findings").add_column("last_seconds", float)
     db.view("flagged_files").drop()
-    db.create_view("flagged_files", _flagged_files_sql(without=("inherited_from", "member")))
+    db.create_view("flagged_files", _flagged_files_sql(without=("inherited_from", *_TITLE_COLUMNS, "member")))
 
 
 @migrations()
@@ -456,6 +461,20 @@ def m006_inherited_verdicts(db: sqlite_utils.Database) -> None:
     # "identical" (the same bytes). The flagged files view shows the path.
     for column in ("inherited_from", "inherited_as"):
         db.table("files").add_column(column, str)
+    db.view("flagged_files").drop()
+    db.create_view("flagged_files", _flagged_files_sql(without=(*_TITLE_COLUMNS, "member")))
+
+
+#: A signature's evidence: the title read beside its flag symbol, the institution it names, and why
+#: it was not named (engine/signatures.py).
+_TITLE_COLUMNS = ("title", "institution", "title_note")
+
+
+@migrations()
+def m007_signature_titles(db: sqlite_utils.Database) -> None:
+    # The title read beside a flag symbol and the institution it names; flagged_files shows them.
+    for column in _TITLE_COLUMNS:
+        db.table("findings").add_column(column, str)
     db.view("flagged_files").drop()
     db.create_view("flagged_files", _flagged_files_sql(without=("member",)))
 

@@ -22,6 +22,7 @@ from ..models import FileResult, Finding
 from ..text import clock, printable
 from . import derived
 from .scanned import Scanned
+from .signed import signature_reader, signed
 
 #: The reason given for a file that was listed but is gone when it is read.
 VANISHED = "no such file (or it vanished during the scan)"
@@ -34,6 +35,7 @@ class Scanner:
         self.catalogue = catalogue
         self.fingerprints = FingerprintIndex(catalogue.renderings)
         self.detector = Detector.build(load_features(catalogue.path))
+        self.signatures = signature_reader(catalogue)
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
         """Findings in a decoded picture, boxes in the original's pixels."""
@@ -71,8 +73,11 @@ class Scanner:
         )
 
     def locate(self, image: LoadedImage) -> tuple[Finding, ...]:
-        """Emblems found by local features, one per region, geometry in the original's pixels."""
-        return tuple(self._finding(d) for d in self.detections(image))
+        """Emblems found by local features, one per region, geometry in the original's pixels; a flag
+        symbol's region as the signature its title names, or the National Flag (engine/signatures.py)."""
+        scale = image.width / image.rgb.shape[1] if image.width else 1.0
+        kept, signatures = self.signatures.resolve(image.rgb, self.detections(image), scale)
+        return tuple(self._finding(d) for d in kept) + tuple(signed(self.catalogue, s, scale) for s in signatures)
 
     def detections(self, image: LoadedImage, emblem_ids: Iterable[str] | None = None) -> list[Detection]:
         """The detector's evidence (matched points included), in the original's pixels: the one place

@@ -1,0 +1,193 @@
+"""The signature decision: a flag symbol with a title beside it is a signature, never the National Flag.
+
+Pure apart from the OCR call it is given. For every flag symbol located in a
+picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
+``fip-signature`` or GC-signature region), the title zones beside and below it
+(titles.py) are read and decided by these rules:
+
+1. A title of a listed institution: that institution's signature,
+   ``fip-signature-<id>`` (the GC's own is ``gc-signature-en`` or
+   ``gc-signature-fr`` by the language read on the left), restricted.
+2. A title-like text that names no listed institution: ``fip-signature``,
+   restricted, with "title not recognised" in the evidence: a flag symbol
+   with an institution's title is a signature whatever the title says.
+3. No text, or a caption that is not a title ("Happy Canada Day!", "Proud to be
+   Canadian"): the National Flag, ``canada-flag``, information only; a GC
+   signature the detector matched by its artwork stays as it was.
+4. OCR failed on the zone: ``fip-signature`` with the reason (the symbol
+   stands where a title would be read, so it is not waved through).
+
+A title typed without the symbol is not a signature: only a located symbol
+opens a title zone. Each rule's measurements are in benchmarks/RESULTS.md
+(section detection-core-signatures).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from ..models import Box
+from .detection import Detection
+from .symbols import locate_symbols, overlap
+from .titles import Institution, TextLine, TitleMatch, match_title, title_columns, title_zones
+
+FLAG = "canada-flag"
+GENERIC = "fip-signature"
+GC_SIGNATURES = ("gc-signature-en", "gc-signature-fr")
+#: Detections whose region is (or starts with) a flag symbol.
+SYMBOL_EMBLEMS = frozenset({FLAG, GENERIC, *GC_SIGNATURES})
+#: The symbol is scaled to this height before OCR: titles' lines are then 14-35 px tall, where
+#: RapidOCR's recogniser (trained on 48 px lines) reads best (a guess, checked on the benchmark).
+OCR_SYMBOL_HEIGHT = 56
+#: At most this many symbols a picture are read (largest first), to bound the cost of a poster of flags.
+MAX_SYMBOLS = 4
+#: The official symbol is 2.07 times as wide as it is tall.
+SYMBOL_ASPECT = 155.38 / 75.01
+
+Reader = Callable[[np.ndarray], list[TextLine]]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A decided flag symbol: what it is reported as, where, and what was read beside it."""
+
+    emblem_id: str
+    box: Box
+    symbol: Box
+    title: str = ""
+    institution: Institution | None = None
+    note: str = ""
+    seconds: float = 0.0
+
+    @property
+    def evidence(self) -> str:
+        """The institution, as a report shows it ("CBSA: Canada Border Services Agency / ...")."""
+        i = self.institution
+        return "" if i is None else f"{i.abbr}: {i.en} / {i.fr}"
+
+
+def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection], scale: float) -> list[Box]:
+    """Flag symbols to read, in ``rgb``'s pixels: located by structure, and where the detector saw one."""
+    # The flag over the "Canada" wordmark's last "a" (or in any other emblem found) is that emblem's.
+    others = [tuple(round(v / scale) for v in d.box) for d in detections if d.emblem_id not in SYMBOL_EMBLEMS]
+    boxes = [s.box for s in locate_symbols(rgb) if not any(overlap(s.box, o) > 0.5 for o in others)]  # type: ignore[arg-type]
+    for d in detections:
+        if d.emblem_id not in SYMBOL_EMBLEMS:
+            continue
+        x, y, w, h = (round(v / scale) for v in d.box)
+        if d.emblem_id in GC_SIGNATURES:  # the symbol is the left of the signature, its full height
+            w = min(w, round(h * SYMBOL_ASPECT))
+        box = (x, y, w, h)
+        if not any(overlap(box, b) > 0.4 for b in boxes):
+            boxes.append(box)
+    return boxes[:MAX_SYMBOLS]
+
+
+def read_signatures(rgb: np.ndarray, symbols: Sequence[Box], institutions: Sequence[Institution],
+                    reader: Reader) -> list[Signature]:
+    """Each symbol decided by the rules above, boxes in ``rgb``'s pixels."""
+    return [_decide(rgb, symbol, institutions, reader) for symbol in symbols]
+
+
+def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], reader: Reader) -> Signature:
+    start = time.perf_counter()
+    read = TitleMatch("")
+    zone_box = symbol
+    for zone in title_zones(symbol, rgb.shape):
+        try:
+            lines = _read_zone(rgb, zone.box, symbol[3], reader)
+        except Exception as exc:  # an OCR engine's failure on one region must not end the scan
+            return Signature(GENERIC, symbol, symbol, note=f"the title could not be read ({exc})",
+                             seconds=time.perf_counter() - start)
+        columns = title_columns(lines, symbol, zone.form)
+        read = match_title(columns, institutions)
+        if columns:
+            zone_box = _union(symbol, [line.box for column in columns for line in column])
+        if read.text:
+            break
+    seconds = time.perf_counter() - start
+    if read.institution is not None:
+        return Signature(read.institution.entry(read.first), zone_box, symbol, read.text, read.institution,
+                         seconds=seconds)
+    if read.title_like:
+        return Signature(GENERIC, zone_box, symbol, read.text, note="title not recognised", seconds=seconds)
+    note = f"caption that is not a title: {read.text}" if read.text else "no title beside the symbol"
+    return Signature(FLAG, symbol, symbol, read.text, note=note, seconds=seconds)
+
+
+def _read_zone(rgb: np.ndarray, zone: Box, symbol_height: int, reader: Reader) -> list[TextLine]:
+    """OCR of one zone at the scale where the symbol is :data:`OCR_SYMBOL_HEIGHT` tall; boxes in ``rgb``'s pixels."""
+    x, y, w, h = zone
+    crop = rgb[y:y + h, x:x + w]
+    factor = min(4.0, max(0.25, OCR_SYMBOL_HEIGHT / max(1, symbol_height)))
+    if abs(factor - 1) > 0.05:
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA)
+    lines = reader(np.ascontiguousarray(crop))
+    return [TextLine(line.text, (x + round(line.box[0] / factor), y + round(line.box[1] / factor),
+                                 round(line.box[2] / factor), round(line.box[3] / factor)), line.confidence)
+            for line in lines]
+
+
+def superseded(detection: Detection, signatures: Sequence[Signature], scale: float) -> bool:
+    """Whether a detector region is explained by a decided symbol (and so replaced by its verdict).
+
+    A GC signature matched by its artwork is kept when the symbol's title was not read.
+    """
+    if detection.emblem_id not in SYMBOL_EMBLEMS:
+        return False
+    box = tuple(round(v / scale) for v in detection.box)
+    for signature in signatures:
+        if overlap(box, signature.symbol) > 0.3 or overlap(box, signature.box) > 0.5:  # type: ignore[arg-type]
+            return not (signature.emblem_id == FLAG and detection.emblem_id in GC_SIGNATURES)
+    return False
+
+
+def _union(first: Box, others: Sequence[Box]) -> Box:
+    x0 = min([first[0]] + [b[0] for b in others])
+    y0 = min([first[1]] + [b[1] for b in others])
+    x1 = max([first[0] + first[2]] + [b[0] + b[2] for b in others])
+    y1 = max([first[1] + first[3]] + [b[1] + b[3] for b in others])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+
+class SignatureReader:
+    """Reads the titles beside the flag symbols of a picture; built once per scanner.
+
+    Without ``reader`` (no OCR engine) it changes nothing: the detector's findings stand.
+    """
+
+    def __init__(self, institutions: Sequence[Institution], reader: Reader | None):
+        self.institutions = tuple(institutions)
+        self.reader = reader
+
+    def resolve(self, rgb: np.ndarray, detections: Sequence[Detection],
+                scale: float) -> tuple[list[Detection], list[Signature]]:
+        """The detections no symbol explains, and the decided symbols (boxes in ``rgb``'s pixels)."""
+        if self.reader is None:
+            return list(detections), []
+        symbols = candidate_symbols(rgb, detections, scale)
+        if not symbols:
+            return list(detections), []
+        signatures = [_sibling(s, detections, scale) for s in read_signatures(rgb, symbols, self.institutions,
+                                                                               self.reader)]
+        return [d for d in detections if not superseded(d, signatures, scale)], signatures
+
+
+def _sibling(signature: Signature, detections: Sequence[Detection], scale: float) -> Signature:
+    """A GC signature keeps the sibling its artwork was matched as: the detector tells English-first from
+    French-first better than the order OCR read a tilted title in (crop-pad-rotate in the core suite:
+    4 of 15 confused by the order read, none by the artwork)."""
+    if signature.emblem_id not in GC_SIGNATURES:
+        return signature
+    for d in detections:
+        box = tuple(round(v / scale) for v in d.box)
+        if d.emblem_id in GC_SIGNATURES and overlap(box, signature.symbol) > 0.3:  # type: ignore[arg-type]
+            return replace(signature, emblem_id=d.emblem_id)
+    return signature

@@ -1,0 +1,240 @@
+"""Reading a signature's title: where it is, how its lines group, which institution it names.
+
+Pure: a symbol's box in, title zones out (:func:`title_zones`); text lines
+read by OCR in, the institution they name out (:func:`match_title`).
+
+Where the title is (FIP technical specifications T-125, T-140): beside the
+flag symbol on its right, aligned to the symbol's height, one to three lines
+per language, the English and the French title side by side with equal
+prominence; a stacked form (for video) sets the titles below the symbol.
+
+How it is matched: OCR drops accents, spaces and apostrophes, confuses
+letters and breaks lines anywhere, so titles and the text read are compared
+as lowercase letters and digits only (``normalise``), with an edit-distance
+ratio (rapidfuzz) per column of text and, for columns OCR ran together, the
+best-aligned part of all the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from ..models import Box
+
+Language = Literal["en", "fr"]
+Form = Literal["beside", "stacked"]
+
+#: A title (in either language) is recognised at this ratio (0-100) of its letters to the text read.
+#: A guess checked on the signatures benchmark: OCR of the titles scores 90-100, the closest other
+#: institution's title (e.g. "Canada Revenue Agency" for "Canada Border Services Agency") below 75.
+MATCH_RATIO = 84
+#: How far right of the symbol the title zone reaches, in symbol heights: the GC signature's
+#: title is 8.9 heights wide; a one-line departmental title in both languages about 15.
+ZONE_WIDTH = 18.0
+#: Above and below the symbol's height the zone takes this share of it (titles align to the symbol).
+ZONE_MARGIN = 0.35
+#: The first column of a title starts within this many symbol heights of the symbol (0.4 in the
+#: official file); the next column within this many of the previous one's end.
+FIRST_GAP = 1.5
+NEXT_GAP = 3.0
+#: Words that only an institution's title uses (normalised): a caption without one is not a title.
+TITLE_WORDS = frozenset({
+    "agency", "agence", "department", "ministere", "ministry", "office", "bureau", "commission",
+    "commissariat", "board", "council", "conseil", "service", "services", "secretariat", "centre", "center",
+    "institute", "institut", "authority", "administration", "tribunal", "regie", "government", "gouvernement",
+    "registry", "greffe", "directorate", "direction",
+})
+
+
+@dataclass(frozen=True)
+class Institution:
+    """An institution whose signature the catalogue names: its applied titles and catalogue entries."""
+
+    id: str
+    abbr: str
+    en: str
+    fr: str
+    abbr_fr: str = ""
+    symbol: str = "unknown"
+    source: str = ""
+    notes: str = ""
+    #: The catalogue entries for its English-first and French-first signatures.
+    entries: tuple[str, str] = ("", "")
+
+    def entry(self, first: Language | None) -> str:
+        """The catalogue id of its signature with ``first`` language on the left (English by default)."""
+        return self.entries[1] if first == "fr" else self.entries[0]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> Institution:
+        return cls(**{**row, "entries": tuple(row["entries"])})
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text OCR read, its box in the zone's pixels, and the engine's confidence (0-1)."""
+
+    text: str
+    box: Box
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Zone:
+    """Where a title may be, in the picture's pixels, and the layout it belongs to."""
+
+    box: Box
+    form: Form
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    """What the text beside a symbol says: the institution it names (if any), as read."""
+
+    text: str
+    institution: Institution | None = None
+    #: The language on the left (or on top): it tells an English-first signature from a French-first one.
+    first: Language | None = None
+    score: float = 0.0
+    #: Whether the text reads as an institution's title even if no listed one matched.
+    title_like: bool = False
+
+    @property
+    def is_signature(self) -> bool:
+        return self.institution is not None or self.title_like
+
+
+def normalise(text: str) -> str:
+    """Lowercase letters and digits only: no accents, spaces, apostrophes (’ or ') or hyphens (- or U+2011)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
+
+
+def _words(text: str) -> list[str]:
+    return [normalise(w) for w in re.split(r"[\s/|]+", text) if normalise(w)]
+
+
+def title_zones(symbol: Box, shape: tuple[int, ...]) -> list[Zone]:
+    """The zones a title may be in for a symbol at ``symbol`` in a picture of ``shape``: beside, then stacked."""
+    height, width = shape[:2]
+    x, y, w, h = symbol
+    beside = _clipped(x + w, y - ZONE_MARGIN * h, x + w + ZONE_WIDTH * h, y + h * (1 + ZONE_MARGIN), width, height)
+    stacked = _clipped(x - 0.5 * w, y + h, x + w + 0.6 * ZONE_WIDTH * h, y + 4.0 * h, width, height)
+    zones = (Zone(beside, "beside"), Zone(stacked, "stacked"))
+    return [zone for zone in zones if zone.box[2] > 4 and zone.box[3] > 4]
+
+
+def _clipped(x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> Box:
+    left, top = max(0, int(x0)), max(0, int(y0))
+    return (left, top, max(0, min(width, int(x1)) - left), max(0, min(height, int(y1)) - top))
+
+
+def title_columns(lines: Sequence[TextLine], symbol: Box, form: Form = "beside") -> list[list[TextLine]]:
+    """The lines grouped into columns left to right (each top to bottom), starting next to the symbol.
+
+    Beside the symbol only the columns that start within :data:`FIRST_GAP` of it
+    and follow one another within :data:`NEXT_GAP` are the title's: a web page's
+    menu further right is not.
+    """
+    symbol_height = symbol[3]
+    kept = [line for line in lines if normalise(line.text) and line.box[3] <= 1.2 * symbol_height]
+    columns: list[list[TextLine]] = []
+    for line in sorted(kept, key=lambda item: item.box[0]):
+        column = next((c for c in columns if _overlaps(c, line)), None)
+        if column is None:
+            columns.append([line])
+        else:
+            column.append(line)
+    columns = [sorted(c, key=lambda item: item.box[1]) for c in columns]
+    if form == "stacked":
+        return [sorted((line for c in columns for line in c), key=lambda item: item.box[1])] if columns else []
+    title: list[list[TextLine]] = []
+    end = float(symbol[0] + symbol[2])
+    for column in columns:
+        left = min(line.box[0] for line in column)
+        if left - end > (FIRST_GAP if not title else NEXT_GAP) * symbol_height:
+            break
+        title.append(column)
+        end = max(line.box[0] + line.box[2] for line in column)
+    return title
+
+
+def _overlaps(column: list[TextLine], line: TextLine) -> bool:
+    x0 = min(item.box[0] for item in column)
+    x1 = max(item.box[0] + item.box[2] for item in column)
+    shared = min(x1, line.box[0] + line.box[2]) - max(x0, line.box[0])
+    return shared > 0.3 * min(x1 - x0, line.box[2])
+
+
+def match_title(columns: Sequence[Sequence[TextLine]], institutions: Sequence[Institution]) -> TitleMatch:
+    """The institution whose titles the columns read, the language on the left, and the text as read."""
+    texts = [" ".join(line.text for line in column) for column in columns]
+    shown = " / ".join(texts)
+    if not texts:
+        return TitleMatch("")
+    from rapidfuzz import fuzz
+
+    normalised = [normalise(t) for t in texts]
+    everything = "".join(normalised)
+    best: tuple[float, Institution, Language | None, float] | None = None
+    for institution in institutions:
+        en, en_at = _score(normalise(institution.en), normalised, everything, fuzz)
+        fr, fr_at = _score(normalise(institution.fr), normalised, everything, fuzz)
+        if max(en, fr) < MATCH_RATIO:
+            continue
+        first: Language | None = _first(en, en_at, fr, fr_at)
+        rank = en + fr
+        if best is None or rank > best[0]:
+            best = (rank, institution, first, max(en, fr))
+    if best is not None:
+        return TitleMatch(shown, best[1], best[2], best[3] / 100, True)
+    return TitleMatch(shown, title_like=is_title_like(texts))
+
+
+def _score(title: str, columns: list[str], everything: str, fuzz) -> tuple[float, float]:
+    """The best ratio of ``title`` to a column (or to the best-aligned part of all the text), and where."""
+    best, at, offset = 0.0, 0.0, 0
+    for text in columns:
+        if len(text) <= 1.3 * len(title):
+            score = fuzz.ratio(title, text)
+            where = offset
+        else:
+            aligned = fuzz.partial_ratio_alignment(title, text)
+            score, where = aligned.score * 0.97, offset + aligned.dest_start
+        if score > best:
+            best, at = score, where
+        offset += len(text)
+    if best < MATCH_RATIO and len(everything) > len(title):
+        aligned = fuzz.partial_ratio_alignment(title, everything)
+        if aligned.score * 0.95 > best:
+            best, at = aligned.score * 0.95, aligned.dest_start
+    return best, at
+
+
+def _first(en: float, en_at: float, fr: float, fr_at: float) -> Language | None:
+    """Which language is read first (on the left, or on top): the one whose title starts earlier."""
+    if en >= MATCH_RATIO and fr >= MATCH_RATIO:
+        return "en" if en_at <= fr_at else "fr"
+    return "en" if en >= fr else "fr"
+
+
+def is_title_like(texts: Sequence[str]) -> bool:
+    """Whether text beside a symbol reads as an institution's title rather than a caption.
+
+    A caption ("Happy Canada Day!", "Proud to be Canadian") exclaims or asks, or
+    has none of an institution's words; a title has one of :data:`TITLE_WORDS`,
+    or names Canada in two columns side by side (an English and a French title).
+    """
+    joined = " ".join(texts)
+    if not normalise(joined) or any(mark in joined for mark in "!?#@"):
+        return False
+    if TITLE_WORDS.intersection(_words(joined)):
+        return True
+    return len(texts) >= 2 and sum("canada" in normalise(t) for t in texts) >= 2

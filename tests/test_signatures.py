@@ -1,0 +1,186 @@
+"""Federal Identity Program signatures: institutions in the catalogue, the flag symbol located by its
+structure, titles read by OCR and named, the National Flag left as information, and no OCR engine."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pictures import official_svg, photo_like
+from PIL import Image, ImageDraw
+from signature_pictures import face, fonts, signature
+from typer.testing import CliRunner
+
+from emblemcheck.catalogue import build_catalogue, listings
+from emblemcheck.catalogue.institutions import STRUCTURE_STATE, load_institutions
+from emblemcheck.cli import app
+from emblemcheck.engine import ocr
+from emblemcheck.engine.signatures import read_signatures
+from emblemcheck.engine.symbols import locate_symbols
+from emblemcheck.errors import ManifestError
+
+runner = CliRunner()
+BY_ID = {i.id: i for i in load_institutions()}
+
+
+def signed(home, abbr: str, **kwargs) -> Image.Image:
+    institution = BY_ID[abbr]
+    return signature(official_svg(home, "gc-signature-en"), institution.en, institution.fr,
+                     font=fonts()[0], **kwargs)
+
+
+def letterhead(home, abbr: str) -> Image.Image:
+    page = Image.new("RGB", (1275, 1650), "white")
+    page.paste(signed(home, abbr, height=46), (90, 80))
+    draw = ImageDraw.Draw(page)
+    for row in range(20):
+        draw.text((90, 320 + row * 44), "We have received your request and will reply within thirty days.",
+                  font=face(fonts()[0], 22), fill=(30, 30, 30))
+    return page
+
+
+def slide(home, abbr: str) -> Image.Image:
+    picture = photo_like(1280, 720, seed=3)
+    band = Image.new("RGB", (1280, 130), (38, 38, 38))
+    picture.paste(band, (0, 590))
+    picture.paste(signed(home, abbr, height=44, treatment="reversed", first="fr"), (40, 620))
+    return picture
+
+
+def report_cover(home, abbr: str) -> Image.Image:
+    cover = Image.new("RGB", (1240, 1754), (245, 245, 240))
+    cover.paste(signed(home, abbr, height=60, lines=1, treatment="black"), (100, 100))
+    ImageDraw.Draw(cover).text((100, 700), "Annual Report 2024-2025", font=face(fonts()[-1], 80), fill="black")
+    return cover
+
+
+def scan(home, picture: Image.Image, tmp_path: Path, *extra: str):
+    path = tmp_path / "picture.png"
+    picture.save(path)
+    result = runner.invoke(app, ["scan", str(path), "--format", "json", "--home", str(home.root), *extra])
+    return result, (json.loads(result.stdout) if result.stdout.startswith("{") else None)
+
+
+def test_catalogue_lists_every_institution_found_by_structure(built_home):
+    rows = {listing.emblem.id: listing for listing in listings(built_home.catalogue_db)}
+    assert len([i for i in rows if i.startswith("fip-signature-")]) == len(BY_ID) - 1  # the GC has its own
+    cbsa = rows["fip-signature-cbsa"]
+    assert cbsa.artwork == STRUCTURE_STATE and str(cbsa.emblem.restriction) == "restricted"
+    assert cbsa.emblem.kind == "signature" and "Agence des services frontaliers du Canada" in cbsa.emblem.blazon
+    assert rows["fip-signature"].artwork == STRUCTURE_STATE and rows["fip-signature"].renderings == 0
+
+
+@pytest.mark.parametrize(("make", "abbr", "expected"), [
+    (letterhead, "cbsa", "fip-signature-cbsa"),
+    (slide, "hc", "fip-signature-hc"),
+    (report_cover, "statcan", "fip-signature-statcan"),
+])
+def test_a_departments_signature_is_named_restricted_with_its_title(home, tmp_path, make, abbr, expected):
+    result, report = scan(home, make(home, abbr), tmp_path)
+    assert result.exit_code == 1, result.output
+    findings = report["files"][0]["findings"]
+    assert [f["emblem_id"] for f in findings] == [expected], findings
+    assert findings[0]["institution"].startswith(BY_ID[abbr].abbr + ":")
+    assert "Canada" in findings[0]["title"]
+    text = runner.invoke(app, ["scan", str(tmp_path / "picture.png"), "--home", str(home.root)])
+    assert f"title: read \"{findings[0]['title']}\"; names {findings[0]['institution']}" in text.output
+
+
+def test_the_gc_signature_french_first_is_not_the_national_flag(home, tmp_path):
+    page = Image.new("RGB", (1920, 400), "white")
+    page.paste(signed(home, "gc", height=40, first="fr"), (40, 30))
+    result, report = scan(home, page, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert [f["emblem_id"] for f in report["files"][0]["findings"]] == ["gc-signature-fr"]
+
+
+@pytest.mark.parametrize("caption", ["Happy Canada Day!", "Proud to be Canadian"])
+def test_the_flag_beside_a_caption_is_the_national_flag_for_information(home, tmp_path, caption):
+    picture = Image.new("RGB", (1200, 400), "white")
+    picture.paste(signature(official_svg(home, "gc-signature-en"), caption, "", height=80, title=False,
+                            font=fonts()[1]), (100, 150))
+    result, report = scan(home, picture, tmp_path)
+    assert result.exit_code == 0, result.output
+    findings = report["files"][0]["findings"]
+    assert [f["emblem_id"] for f in findings] == ["canada-flag"]
+    assert findings[0]["restriction"] == "permitted" and "caption" in findings[0]["title_note"]
+
+
+def test_a_title_typed_without_the_symbol_is_not_a_signature(home, tmp_path):
+    page = Image.new("RGB", (1400, 260), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 40), BY_ID["cbsa"].en, font=face(fonts()[1], 48), fill="black")
+    draw.text((40, 140), BY_ID["cbsa"].fr, font=face(fonts()[1], 48), fill="black")
+    result, report = scan(home, page, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert report["files"][0]["findings"] == []
+
+
+def test_an_unlisted_title_beside_the_symbol_is_a_signature_not_recognised(home, tmp_path):
+    picture = Image.new("RGB", (1400, 300), "white")
+    picture.paste(signature(official_svg(home, "gc-signature-en"), "Ministry of Silly Walks Office",
+                            "Bureau des marches ridicules", height=60), (60, 100))
+    result, report = scan(home, picture, tmp_path)
+    assert result.exit_code == 1, result.output
+    finding = report["files"][0]["findings"][0]
+    assert finding["emblem_id"] == "fip-signature" and finding["title_note"] == "title not recognised"
+
+
+def test_an_ocr_failure_still_reports_the_signature_with_the_reason(home, tmp_path, monkeypatch):
+    class Broken:
+        def __call__(self, *args, **kwargs):
+            raise RuntimeError("model session lost")
+
+    monkeypatch.setattr(ocr, "_engine", Broken())
+    result, report = scan(home, letterhead(home, "cbsa"), tmp_path)
+    assert result.exit_code == 1, result.output
+    finding = report["files"][0]["findings"][0]
+    assert finding["emblem_id"] == "fip-signature" and "model session lost" in finding["title_note"]
+
+
+def test_without_the_ocr_engine_one_line_says_so_and_the_rest_works(home, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, ocr.MODULE, None)  # importing it now fails, as when it is not installed
+    monkeypatch.setattr(ocr, "_engine", None)
+    assert "not installed" in ocr.missing_engine()
+    build = runner.invoke(app, ["catalogue", "build", "--home", str(home.root)])
+    assert build.exit_code == 0, build.output
+    assert build.output.count("OCR engine") == 1, build.output
+    path = tmp_path / "flag.png"
+    Image.fromarray(np.asarray(letterhead(home, "cbsa"))).save(path)
+    result = runner.invoke(app, ["scan", str(path), "--home", str(home.root)])
+    assert result.exit_code in (0, 1), result.output
+    assert result.output.count("warning: the OCR engine (rapidocr_onnxruntime) is not installed") == 1
+    assert "fip-signature-cbsa" not in result.output  # titles are not read; the detector's findings stand
+
+
+def test_the_symbol_is_located_in_every_ink_and_read_beside_it(home):
+    for treatment, ink in (("colour", "red"), ("black", "black"), ("reversed", "red")):
+        rgb = np.asarray(signed(home, "tc", height=40, treatment=treatment))
+        symbols = locate_symbols(rgb)
+        assert [s.ink for s in symbols] == [ink], treatment
+        decided = read_signatures(rgb, [s.box for s in symbols], tuple(BY_ID.values()), ocr.read_lines)
+        assert decided[0].emblem_id == "fip-signature-tc" and decided[0].seconds > 0
+
+
+def test_users_add_institutions_in_their_home(home, tmp_path):
+    (home.root / "institutions.toml").write_text(
+        '[[institutions]]\nid = "ottawa"\nabbr = "Ottawa"\nen = "City of Ottawa Office"\n'
+        'fr = "Bureau de la Ville d\u2019Ottawa"\nsymbol = "unknown"\nsource = "the user"\n', "utf-8")
+    assert build_catalogue(home).problems == ()
+    rows = {listing.emblem.id: listing for listing in listings(home.catalogue_db)}
+    assert rows["fip-signature-ottawa"].emblem.origin == "user"
+    picture = Image.new("RGB", (1400, 300), "white")
+    picture.paste(signature(official_svg(home, "gc-signature-en"), "City of Ottawa Office",
+                            "Bureau de la Ville d\u2019Ottawa", height=60), (60, 100))
+    result, report = scan(home, picture, tmp_path)
+    assert [f["emblem_id"] for f in report["files"][0]["findings"]] == ["fip-signature-ottawa"], result.output
+
+
+def test_a_user_institution_may_not_reuse_a_shipped_id(home):
+    (home.root / "institutions.toml").write_text(
+        '[[institutions]]\nid = "cbsa"\nabbr = "X"\nen = "X"\nfr = "X"\n', "utf-8")
+    with pytest.raises(ManifestError, match="already listed"):
+        build_catalogue(home)

@@ -1,0 +1,87 @@
+"""Reading a signature's title: zones, columns, matching what OCR read against the institutions."""
+
+from __future__ import annotations
+
+import pytest
+
+from emblemcheck.catalogue.institutions import load_institutions
+from emblemcheck.engine.titles import (
+    TextLine,
+    is_title_like,
+    match_title,
+    normalise,
+    title_columns,
+    title_zones,
+)
+
+INSTITUTIONS = load_institutions()
+SYMBOL = (10, 20, 62, 30)  # x, y, width, height of a flag symbol 30 px tall
+
+
+def column(x: int, *texts: str) -> list[TextLine]:
+    """A column of OCR lines starting at ``x``, one per text, 12 px tall, 14 px apart."""
+    return [TextLine(text, (x, 22 + 14 * n, 9 * len(text), 12)) for n, text in enumerate(texts)]
+
+
+def test_normalise_ignores_case_accents_apostrophes_and_hyphens():
+    assert normalise("Agence canadienne d\u2019inspection") == normalise("AGENCE CANADIENNE D'INSPECTION")
+    assert normalise("Crown\u2011Indigenous") == normalise("Crown-Indigenous") == "crownindigenous"
+    assert normalise("Développement économique") == "developpementeconomique"
+
+
+def test_zones_lie_beside_and_below_the_symbol_within_the_picture():
+    beside, stacked = title_zones(SYMBOL, (200, 400, 3))
+    assert beside.form == "beside" and stacked.form == "stacked"
+    assert beside.box[0] == 72 and beside.box[1] <= 20 and beside.box[1] + beside.box[3] >= 50
+    assert beside.box[0] + beside.box[2] <= 400  # clipped to the picture
+    assert stacked.box[1] == 50
+
+
+def test_a_menu_far_right_of_the_title_is_not_part_of_it():
+    lines = column(84, "Canada Border", "Services Agency") + column(260, "Agence des services", "frontaliers du Canada")
+    menu = column(900, "Services")
+    columns = title_columns(lines + menu, SYMBOL)
+    assert [c[0].text for c in columns] == ["Canada Border", "Agence des services"]
+
+
+@pytest.mark.parametrize(("columns", "expected", "first"), [
+    ((["Canada Border", "Services Agency"], ["Agence des services", "frontaliers du Canada"]), "fip-signature-cbsa",
+     "en"),
+    # What RapidOCR reads: accents dropped, spaces lost, letters confused.
+    ((["Sante Canada"], ["HeaIth Canada"]), "fip-signature-hc", "fr"),
+    ((["StatisticsCanada"], ["Statistique Canada"]), "fip-signature-statcan", "en"),
+    ((["Imm igration, Refug ie: etcitoyennetd Cansds"], ["Immigration,Refugee: snd citicenahipCanads"]),
+     "fip-signature-ircc", "fr"),
+    ((["Gouvernement", "du Canada"], ["Government", "of Canada"]), "gc-signature-fr", "fr"),
+    ((["Government", "of Canada"], ["Gouvernement", "du Canada"]), "gc-signature-en", "en"),
+    # OCR ran the two columns together.
+    ((["Transport Canada Transports Canada"],), "fip-signature-tc", "en"),
+])
+def test_titles_read_with_ocr_errors_name_the_institution_and_the_language_on_the_left(columns, expected, first):
+    lines = [column(84 + 300 * n, *texts) for n, texts in enumerate(columns)]
+    found = match_title(lines, INSTITUTIONS)
+    assert found.institution is not None, found
+    assert found.institution.entry(found.first) == expected
+    assert found.first == first
+
+
+def test_an_unlisted_title_is_title_like_but_names_no_institution():
+    found = match_title([column(84, "Ministry of Silly", "Walks Office")], INSTITUTIONS)
+    assert found.institution is None and found.title_like and found.is_signature
+
+
+@pytest.mark.parametrize("caption", ["Happy Canada Day!", "Proud to be Canadian", "Canada Day 2025",
+                                     "Bonne fête du Canada !", "Our trip to Ottawa"])
+def test_a_caption_is_not_a_title(caption):
+    found = match_title([column(84, caption)], INSTITUTIONS)
+    assert not found.is_signature, found
+
+
+def test_two_columns_naming_canada_read_as_a_bilingual_title():
+    assert is_title_like(["Destination Canada", "Destination Canada"])
+    assert not is_title_like(["Destination Canada"])
+
+
+def test_nothing_read_is_nothing_matched():
+    found = match_title([], INSTITUTIONS)
+    assert found.text == "" and not found.is_signature
