@@ -77,6 +77,8 @@ class Rendering:
     pdq: str
     pdq_quality: int
     pdq_dihedral: tuple[str, ...] = ()
+    #: What it stands for: "flat" artwork, or an object (embroidered, woven, metal, enamel; engine/materials.py).
+    material: str = "flat"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Finding:
     #: In a video: the first and the last time it was seen, in seconds (the box is the first sighting's).
     seconds: float | None = None
     last_seconds: float | None = None
+    #: The material of the rendering that matched: "flat" artwork, or the object it was seen as
+    #: ("embroidered", "woven", "metal", "enamel"); "" when unknown (results recorded before it was).
+    material: str = ""
 
 
 @dataclass(frozen=True)
