@@ -173,11 +173,16 @@ def on_sleeve(ground: np.ndarray, image: np.ndarray, alpha: np.ndarray, rng, cur
     map_y = y - curve * 0.08 * H * (u ** 2)
     bent = cv2.remap(rgba, map_x.astype(np.float32), map_y.astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
-    # Perspective: the four corners moved as by a tilt about a random axis.
-    t = math.tan(math.radians(tilt)) * 0.5
-    jitter = rng.uniform(-t, t, (4, 2)) * [W, H]
+    # Perspective: the plane turned by up to ``tilt`` degrees about each axis, seen by a pinhole camera.
+    ax, ay = np.radians(rng.uniform(-tilt, tilt, 2))
+    corners = np.array([[-W / 2, -H / 2, 0], [W / 2, -H / 2, 0], [W / 2, H / 2, 0], [-W / 2, H / 2, 0]])
+    turn = (np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
+            @ np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]]))
+    turned = corners @ turn.T
+    focal = 2.0 * max(W, H)
+    seen = turned[:, :2] * (focal / (focal + turned[:, 2:3])) + [W / 2, H / 2]
     src = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
-    m = cv2.getPerspectiveTransform(src, (src + jitter).astype(np.float32))
+    m = cv2.getPerspectiveTransform(src, seen.astype(np.float32))
     bent = cv2.warpPerspective(bent, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
     gh, gw = ground.shape[:2]
     ox = int(rng.integers(0, max(1, gw - W)))

@@ -63,6 +63,13 @@ class Emblem:
     origin: Origin = "manifest"
 
 
+#: What a rendering's material says it stands for, as reports word it ("matched as an embroidered flash").
+OBJECT_NAMES: dict[str, str] = {
+    "flat": "the flat artwork", "embroidered": "an embroidered flash", "woven": "a woven patch",
+    "metal": "a metal badge", "enamel": "an enamel pin",
+}
+
+
 @dataclass(frozen=True)
 class Rendering:
     """One artwork variant of an emblem, flattened to RGB, with its fingerprints."""

@@ -34,7 +34,7 @@ def explain(
     if not result.findings:
         typer.echo(f"nothing found in {image}; wrote {output}")
         return
-    for found in result.findings:
+    for found, seen_as in zip(result.findings, result.matched_as or [""] * len(result.findings), strict=True):
         typer.echo(f"{found.emblem_id}: score {found.score:.2f}, {found.inliers} matched points, "
-                   f"box {list(found.box)}")
+                   f"box {list(found.box)}" + (f", matched as {seen_as}" if seen_as else ""))
     typer.echo(f"wrote {output}")

@@ -31,11 +31,6 @@ import numpy as np
 Material = Literal["flat", "embroidered", "woven", "metal", "enamel"]
 MATERIALS: tuple[Material, ...] = get_args(Material)
 
-#: What a finding's report says a material's rendering stands for ("matched as an embroidered flash").
-OBJECT_NAMES: dict[str, str] = {
-    "flat": "the flat artwork", "embroidered": "an embroidered flash", "woven": "a woven patch",
-    "metal": "a metal badge", "enamel": "an enamel pin",
-}
 
 #: Longest side (px) the synthesis works at: textures and borders are sized
 #: for it. The flat references are at most 1024 px (artwork.REFERENCE_SIDE);
@@ -169,18 +164,20 @@ def woven(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def relief(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """A height map (0-1) of the design's structure: the plate raised, and its colour boundaries as ridges.
+    """A height map (0-1) of the design's structure: the plate raised, and its lighter areas raised on it.
 
-    A cast badge keeps the design's lines, not its colours: the boundaries
-    between colour areas (found on the quantised artwork, so anti-aliasing
-    does not double them) become raised ridges, the object a raised plate.
+    A cast badge keeps the design's shapes, not its colours: each colour area
+    (of the quantised artwork, so anti-aliasing does not add steps) stands at
+    a height that follows its lightness, so every colour boundary is a step.
+    Which side of a step is the higher one only flips its shading, as a light
+    from the opposite side does: the renderings lit from several sides cover both.
     """
-    _threads, labels = quantise(rgb, mask)
-    boundaries = cv2.morphologyEx(labels.astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
-    ridges = np.asarray(cv2.GaussianBlur(boundaries.astype(np.float32), (0, 0), 2.0), np.float32)
-    ridges = ridges / max(float(ridges.max()), 1e-6)
-    plate = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 3.0)
-    return np.clip(0.5 * plate + 0.5 * ridges * mask, 0, 1)
+    threads, _labels = quantise(rgb, mask)
+    lightness = threads @ np.array([0.299, 0.587, 0.114], np.float32)
+    span = float(np.ptp(lightness[mask])) if mask.any() else 0.0
+    levels = (lightness - float(lightness[mask].min())) / span if span > 1e-6 else np.zeros_like(lightness)
+    plate = mask.astype(np.float32)
+    return np.asarray(cv2.GaussianBlur(0.5 * plate + 0.5 * levels * plate, (0, 0), 1.5), np.float32)
 
 
 def shade(height: np.ndarray, azimuth: float, strength: float = 12.0) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..catalogue.coverage import Coverage
-from ..models import FileResult, Finding
+from ..models import OBJECT_NAMES, FileResult, Finding
 from ..scan.baseline import Accepted, BaselineEntry
 from ..scan.walk import Skip
 from ..text import clock
@@ -84,6 +84,11 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
         "unused_baseline": None if context.unused_baseline is None else len(context.unused_baseline),
         "interrupted": context.interrupted,
     }
+
+
+def matched_as(finding: Finding) -> str:
+    """What object a finding's rendering stood for ("an embroidered flash"); "" for flat artwork or unknown."""
+    return OBJECT_NAMES.get(finding.material, "") if finding.material not in ("", "flat") else ""
 
 
 def whereabouts(finding: Finding) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 from ..engine.detection import Detection
 from ..home import Home
 from ..media.decode import load_image
-from ..models import Finding
+from ..models import OBJECT_NAMES, Finding
 from ..scan.scanner import open_scanner
 
 #: Each half of the picture is scaled to fit a panel of this size, keeping its
@@ -33,6 +33,8 @@ class Explanation:
 
     picture: np.ndarray  # RGB uint8
     findings: tuple[Detection, ...]  # geometry in the original image's pixels
+    #: What object each finding's rendering stood for ("an embroidered flash"), "" for flat artwork.
+    matched_as: tuple[str, ...] = ()
 
 
 def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) -> Explanation:
@@ -52,9 +54,17 @@ def explain_image(path: Path | str, home: Home, emblem_id: str | None = None) ->
     if not found:
         return Explanation(draw_nothing(image.rgb), ())
     best = found[0]
+    objects = tuple(_object(scanner.catalogue.materials.get(d.rendering_id, "")) for d in found)
     label = f"{best.emblem_id} ({scanner.catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
-    reference = scanner.catalogue.rendering_image(best.rendering_id)
-    return Explanation(draw_explanation(image.rgb, best, reference, label, scale=image.scale), tuple(found))
+    if objects[0]:
+        label += f" as {objects[0]}"
+    reference = scanner.catalogue.rendering_image(best.rendering_id)  # the material's rendering, if one matched
+    return Explanation(draw_explanation(image.rgb, best, reference, label, scale=image.scale), tuple(found),
+                       objects)
+
+
+def _object(material: str) -> str:
+    return OBJECT_NAMES.get(material, "") if material not in ("", "flat") else ""
 
 
 def _whole_image(finding: Finding) -> Detection:

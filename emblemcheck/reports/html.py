@@ -18,7 +18,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from .context import ScanContext, context_summary, whereabouts
+from .context import ScanContext, context_summary, matched_as, whereabouts
 from .text import how_scanned
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -58,7 +58,7 @@ def _finding(finding: Finding, context: ScanContext) -> str:
              f'<span class="{_e(finding.restriction)}">{_e(label)}</span><br>',
              f"where: {_e(whereabouts(finding)) + ', ' if whereabouts(finding) else ''}"
              f"x={x} y={y} width={w} height={h}; evidence: {_e(finding.method)}, "
-             f"score {finding.score:.2f}"]
+             f"score {finding.score:.2f}" + (f"; matched as {_e(matched_as(finding))}" if matched_as(finding) else "")]
     rule_ = rule(finding.rule)
     if rule_ is not None:
         parts.append(f"<blockquote>“{_e(rule_.quote)}”<br><small>{_e(rule_.publisher)}, {_e(rule_.title)}"

@@ -26,7 +26,7 @@ from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..text import printable
-from .context import ScanContext, context_summary, whereabouts
+from .context import ScanContext, context_summary, matched_as, whereabouts
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Restriction.RESTRICTED: "error", Restriction.CAUTION: "warning", Restriction.PERMITTED: "note"}
@@ -73,7 +73,8 @@ def _message(result: FileResult, finding: Finding) -> str:
     place = whereabouts(finding)
     text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {f'({place}) ' if place else ''}"
             f"at x={x} y={y} "
-            f"width={w} height={h}, score {finding.score:.2f} by {finding.method}.")
+            f"width={w} height={h}, score {finding.score:.2f} by {finding.method}"
+            + (f", matched as {matched_as(finding)}." if matched_as(finding) else "."))
     rule_ = rule(finding.rule)
     if rule_ is not None:
         text += f" \"{rule_.quote}\" ({rule_.publisher}, {rule_.title})"
@@ -100,7 +101,8 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
         "properties": {"emblemId": finding.emblem_id, "score": round(finding.score, 4), "method": finding.method,
                        "sha256": result.sha256, "box": list(finding.box),
                        **{k: v for k, v in (("page", finding.page), ("seconds", finding.seconds),
-                                             ("lastSeconds", finding.last_seconds)) if v is not None}},
+                                             ("lastSeconds", finding.last_seconds)) if v is not None},
+                       **({"material": finding.material} if finding.material else {})},
     }
 
 

@@ -12,7 +12,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule, rules
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from .context import ScanContext, context_summary, whereabouts
+from .context import ScanContext, context_summary, matched_as, whereabouts
 
 #: Clean files are listed by name in scans of at most this many files (a few
 #: named pictures); a folder's thousands of clean files are only counted.
@@ -40,6 +40,8 @@ def finding_lines(finding: Finding, cited: dict[str, int]) -> list[str]:
     else:  # the region path compares shape and colours, it has no matched points
         evidence = f"{finding.method}, outline and colours like the catalogue artwork"
     lines.append(f"    evidence: {evidence}, score {finding.score:.2f}")
+    if matched_as(finding):
+        lines.append(f"    matched as {matched_as(finding)}")
     rule_ = rule(finding.rule)
     if rule_ is not None:
         number = cited.setdefault(rule_.id, len(cited) + 1)

@@ -350,7 +350,7 @@ def _finding(row: dict) -> Finding:
         rendering_id=row["rendering_id"] or "", rule=row["rule"] or "",
         distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
-        seconds=row["seconds"], last_seconds=row["last_seconds"],
+        seconds=row["seconds"], last_seconds=row["last_seconds"], material=row.get("material") or "",
     )
 
 
@@ -448,6 +448,13 @@ def m006_inherited_verdicts(db: sqlite_utils.Database) -> None:
         db.table("files").add_column(column, str)
     db.view("flagged_files").drop()
     db.create_view("flagged_files", FLAGGED_FILES_SQL)
+
+
+@migrations()
+def m008_finding_material(db: sqlite_utils.Database) -> None:
+    # The material of the rendering a finding matched (issue 17): "flat"
+    # artwork, or the object it was seen as ("embroidered", "metal", ...).
+    db.table("findings").add_column("material", str)
 
 
 def _flagged_files_sql(without: tuple[str, ...]) -> str:
