@@ -26,13 +26,16 @@ WORN_KINDS = frozenset({"coat-of-arms", "shield", "badge", "flash"})
 
 #: The synthesised renderings kept in the index. On 12 simulated photos per
 #: class (suite_materials.py's simulator, 2026-12-01): embroidered found
-#: flashes the flat artwork missed; metal relief lit from two opposite sides
-#: (315 and 135 degrees: opposite lights also stand for a design raised the
-#: other way) found 5 of 12 badges where the flat artwork found none, and four
-#: gold lights found 1; enamel and woven are left out: an enamel pin keeps its
-#: colours (the flat rendering stands for it) and a woven patch is close to
-#: flat. ``benchmarks/materials_cost.py`` measures each against its cost.
-SYNTHESISED: tuple[str, ...] = ("embroidered", "metal-gold-315", "metal-silver-135")
+#: flashes the flat artwork missed; the flat artwork found no metal badge,
+#: and a relief rendering matches a badge only when lit within about 45
+#: degrees of the photo's light (tests/test_materials.py's badge: found with
+#: the light at 45 degrees, not at 315, 135 or 225), so four lights, one a
+#: quadrant (opposite lights also stand for a design raised the other way).
+#: Enamel and woven are left out: an enamel pin keeps its colours (the flat
+#: rendering stands for it) and a woven patch is close to flat.
+#: ``benchmarks/materials_cost.py`` measures each against its cost.
+SYNTHESISED: tuple[str, ...] = ("embroidered", "metal-gold-315", "metal-gold-45", "metal-silver-135",
+                                 "metal-silver-225")
 
 #: What ``--material`` accepts: the material the attached picture shows.
 PHOTO_MATERIALS: tuple[str, ...] = tuple(m for m in engine.MATERIALS)

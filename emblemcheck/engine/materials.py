@@ -59,7 +59,7 @@ TONES: dict[str, tuple[int, int, int]] = {"gold": (214, 172, 72), "silver": (196
                                           "bronze": (170, 110, 60)}
 
 #: Light directions (azimuth in degrees, clockwise from the top) a metal relief is shaded from.
-LIGHTS = (315.0, 45.0, 135.0)
+LIGHTS = (315.0, 45.0, 135.0, 225.0)
 
 
 @dataclass(frozen=True)
