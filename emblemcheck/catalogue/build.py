@@ -121,14 +121,18 @@ def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Mani
     """
     name = name or f"{emblem_id}: {artwork.file}"
     flats = flatten_artwork(data, artwork, manifest.variants, name)
-    rows = []
+    rows: list[dict] = []
     for variant, material, rgb, problem in materials.renderings(flats, artwork.material, artwork.box, kind, name):
         prints = fingerprint(rgb)
         features = prepare_reference(rgb)
         height, width = rgb.shape[:2]
         checks = detectability(features, prints.pdq_quality)
-        # A synthesised rendering ("<variant>@<material>") warns about nothing: the artwork's own rows do.
-        checks["warning"] = "" if "@" in variant else "; ".join(w for w in (checks["warning"], problem) if w)
+        # A synthesised rendering ("<variant>@<material>") warns about nothing and counts as detectable only
+        # when the artwork is: coverage reports say what the artwork itself allows (catalogue/coverage.py).
+        if "@" in variant:
+            checks.update(warning="", detectable=min(checks["detectable"], rows[0]["detectable"]))
+        else:
+            checks["warning"] = "; ".join(w for w in (checks["warning"], problem) if w)
         rows.append({
             "id": rendering_id(emblem_id, artwork, variant),
             "emblem_id": emblem_id,
