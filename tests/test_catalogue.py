@@ -147,7 +147,7 @@ def test_add_attaches_artwork_to_a_shipped_entry_and_remove_detaches_it(home, tm
     assert result.exit_code == 0, result.output
     assert "updated cbsa-badge: 8 rendering(s) added" in result.output  # white, black, grey + 5 materials
     states = {lst.emblem.id: (lst.artwork, lst.renderings) for lst in listings(home.catalogue_db)}
-    assert states["cbsa-badge"] == ("ready", 3)
+    assert states["cbsa-badge"] == ("ready", 8)
     build_catalogue(home)  # a rebuild replays the user's additions
     assert {lst.emblem.id: lst.renderings for lst in listings(home.catalogue_db)}["cbsa-badge"] == 3
     result = cli("catalogue", "remove", "cbsa-badge", home=home)
