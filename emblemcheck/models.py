@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from .i18n import N_
+
 
 class Restriction(str, enum.Enum):
     """How an emblem may be used in a public servant's personal posts.
@@ -63,6 +65,13 @@ class Emblem:
     origin: Origin = "manifest"
 
 
+#: What a rendering's material says it stands for, as reports word it ("matched as an embroidered flash").
+OBJECT_NAMES: dict[str, str] = {  # marked for translation; reports translate them where they are shown
+    "flat": N_("the flat artwork"), "embroidered": N_("an embroidered flash"), "woven": N_("a woven patch"),
+    "metal": N_("a metal badge"), "enamel": N_("an enamel pin"),
+}
+
+
 @dataclass(frozen=True)
 class Rendering:
     """One artwork variant of an emblem, flattened to RGB, with its fingerprints."""
@@ -77,6 +86,8 @@ class Rendering:
     pdq: str
     pdq_quality: int
     pdq_dihedral: tuple[str, ...] = ()
+    #: What it stands for: "flat" artwork, or an object (embroidered, woven, metal, enamel; engine/materials.py).
+    material: str = "flat"
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,9 @@ class Finding:
     title: str = ""
     institution: str = ""
     title_note: str = ""
+    #: The material of the rendering that matched: "flat" artwork, or the object it was seen as
+    #: ("embroidered", "woven", "metal", "enamel"); "" when unknown (results recorded before it was).
+    material: str = ""
 
 
 @dataclass(frozen=True)

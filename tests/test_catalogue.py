@@ -147,11 +147,11 @@ def _badge_png(path: Path, colour=(20, 60, 160)) -> Path:
 def test_add_attaches_artwork_to_a_shipped_entry_and_remove_detaches_it(home, tmp_path):
     result = cli("catalogue", "add", str(_badge_png(tmp_path / "badge.png")), "--id", "cbsa-badge", home=home)
     assert result.exit_code == 0, result.output
-    assert "updated cbsa-badge: 3 rendering(s) added" in result.output  # transparent: white, black, grey
+    assert "updated cbsa-badge: 8 rendering(s) added" in result.output  # white, black, grey + 5 materials
     states = {lst.emblem.id: (lst.artwork, lst.renderings) for lst in listings(home.catalogue_db)}
-    assert states["cbsa-badge"] == ("ready", 3)
+    assert states["cbsa-badge"] == ("ready", 8)
     build_catalogue(home)  # a rebuild replays the user's additions
-    assert {lst.emblem.id: lst.renderings for lst in listings(home.catalogue_db)}["cbsa-badge"] == 3
+    assert {lst.emblem.id: lst.renderings for lst in listings(home.catalogue_db)}["cbsa-badge"] == 8
     result = cli("catalogue", "remove", "cbsa-badge", home=home)
     assert result.exit_code == 0, result.output
     assert {lst.emblem.id: lst.artwork for lst in listings(home.catalogue_db)}["cbsa-badge"] == "needs artwork"

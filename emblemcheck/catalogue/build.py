@@ -21,7 +21,7 @@ from ..engine.ocr import missing_engine
 from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
 from ..home import Home
 from ..media.thumbnails import png_thumbnail
-from . import institutions, sources, store
+from . import institutions, materials, sources, store
 from .artwork import flatten_artwork, rendering_id
 from .manifest import Artwork, Entry, Manifest, load_manifest, load_user_manifest, merge_user
 
@@ -112,39 +112,50 @@ def _entry_renderings(entry: Entry, manifest: Manifest, fetched: dict) -> tuple[
             reasons.append(data)  # a fetch failure, already reported once per source
             continue
         try:
-            rows.extend(rendering_rows(entry.emblem.id, artwork, data, manifest))
+            rows.extend(rendering_rows(entry.emblem.id, artwork, data, manifest, kind=entry.emblem.kind))
         except EmblemcheckError as exc:
             problems.append(f"{entry.emblem.id}: {exc}")
     return rows, problems, reasons
 
 
 def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Manifest, *,
-                   name: str | None = None) -> list[dict]:
+                   name: str | None = None, kind: str = "") -> list[dict]:
     """Flatten, fingerprint, thumbnail and prepare detection features for every variant of one artwork file.
 
-    ``name`` is how errors name the file (default: the emblem and the stored file).
+    ``name`` is how errors name the file (default: the emblem and the stored file); an emblem of a worn
+    ``kind`` also gets its material renderings (catalogue/materials.py).
     """
-    rows = []
-    for flat in flatten_artwork(data, artwork, manifest.variants, name or f"{emblem_id}: {artwork.file}"):
-        prints = fingerprint(flat.rgb)
-        features = prepare_reference(flat.rgb)
-        height, width = flat.rgb.shape[:2]
+    name = name or f"{emblem_id}: {artwork.file}"
+    flats = flatten_artwork(data, artwork, manifest.variants, name)
+    rows: list[dict] = []
+    for variant, material, rgb, problem in materials.renderings(flats, artwork.material, artwork.box, kind, name):
+        prints = fingerprint(rgb)
+        features = prepare_reference(rgb)
+        height, width = rgb.shape[:2]
+        checks = detectability(features, prints.pdq_quality)
+        # A synthesised rendering ("<variant>@<material>") warns about nothing and counts as detectable only
+        # when the artwork is: coverage reports say what the artwork itself allows (catalogue/coverage.py).
+        if "@" in variant:
+            checks.update(warning="", detectable=min(checks["detectable"], rows[0]["detectable"]))
+        else:
+            checks["warning"] = "; ".join(w for w in (checks["warning"], problem) if w)
         rows.append({
-            "id": rendering_id(emblem_id, artwork, flat.variant),
+            "id": rendering_id(emblem_id, artwork, variant),
             "emblem_id": emblem_id,
-            "variant": flat.variant,
+            "variant": variant,
             "source_file": artwork.file,
             "source_sha256": sources.sha256(data),
             "width": width,
             "height": height,
-            "thumbnail": png_thumbnail(flat.rgb),
-            "image": png_thumbnail(flat.rgb, side=max(width, height)),
+            "thumbnail": png_thumbnail(rgb),
+            "image": png_thumbnail(rgb, side=max(width, height)),
             "phash": str(prints.phash),
             "dhash": str(prints.dhash),
             "pdq": str(prints.pdq),
             "pdq_quality": prints.pdq_quality,
             "pdq_dihedral": json.dumps([str(h) for h in prints.pdq_dihedral]),
-            **detectability(features, prints.pdq_quality),
+            **checks,
+            "material": material,
             "features": features,
         })
     return rows

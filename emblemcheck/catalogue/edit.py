@@ -95,19 +95,25 @@ def _sniff_format(data: bytes, name: str) -> str:
     return fmt
 
 
-def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields: dict | None = None) -> Added:
-    """Attach ``file`` to emblem ``emblem_id``, or create a new emblem from ``fields`` (which include ``id``)."""
+def add_artwork(home: Home, file: Path, *, emblem_id: str | None = None, fields: dict | None = None,
+                material: str = "flat", box: tuple[int, ...] = ()) -> Added:
+    """Attach ``file`` to emblem ``emblem_id``, or create a new emblem from ``fields`` (which include ``id``).
+
+    ``material`` other than "flat" says the file is a photo of the object in that material, to be
+    cropped to ``box`` ``(x, y, width, height)`` or to the object found in it (catalogue/materials.py).
+    """
     data = read_file(file)
     with editing(home) as session:
-        return attach(session, data, name=str(file), original=file.name, emblem_id=emblem_id, fields=fields)
+        return attach(session, data, name=str(file), original=file.name, emblem_id=emblem_id, fields=fields,
+                      material=material, box=box)
 
 
 def attach(session: Session, data: bytes, *, name: str, original: str, emblem_id: str | None = None,
-           fields: dict | None = None) -> Added:
+           fields: dict | None = None, material: str = "flat", box: tuple[int, ...] = ()) -> Added:
     """Attach artwork ``data`` in ``session``: to ``emblem_id``, or to a new emblem made from ``fields``.
 
-    ``name`` is how messages name the file; ``original`` is the file name recorded.
-    Raises before changing anything when the file or the facts are refused.
+    ``name`` is how messages name the file; ``original`` is the file name recorded; ``material`` and
+    ``box`` as in :func:`add_artwork`. Raises before changing anything when the file or the facts are refused.
     """
     fmt = _sniff_format(data, name)
     user, created = session.user, False
@@ -122,8 +128,9 @@ def attach(session: Session, data: bytes, *, name: str, original: str, emblem_id
     if any(a["sha256"] == digest and a["emblem_id"] == emblem_id for a in user["artwork"]):
         raise CatalogueError(f"{name} is already attached to {emblem_id}")
     stored = f"{emblem_id}/{digest[:16]}.{fmt.lower()}"
-    artwork = Artwork(source="user", file=stored, sha256=digest)
-    rows = rendering_rows(emblem_id, artwork, data, session.manifest, name=name)
+    artwork = Artwork(source="user", file=stored, sha256=digest, material=material, box=tuple(box))
+    kind = emblem.kind if created else session.facts(emblem_id).get("kind", "")
+    rows = rendering_rows(emblem_id, artwork, data, session.manifest, name=name, kind=kind)
     if created:
         store.insert_emblem(session.db, emblem, artwork="ready", renderings=0)
     store.insert_renderings(session.db, rows)
@@ -135,7 +142,8 @@ def attach(session: Session, data: bytes, *, name: str, original: str, emblem_id
     target.write_bytes(data)
     if created:
         user["emblems"].append({k: v for k, v in (fields or {}).items() if v not in (None, "")})
-    user["artwork"].append({"emblem_id": emblem_id, "file": stored, "sha256": digest, "original": original})
+    user["artwork"].append({"emblem_id": emblem_id, "file": stored, "sha256": digest, "original": original}
+                           | ({"material": material, "box": list(box)} if material != "flat" else {}))
     return Added(emblem_id, created, tuple(r["id"] for r in rows),
                  tuple(r["warning"] for r in rows if r.get("warning")))
 

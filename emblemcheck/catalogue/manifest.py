@@ -63,6 +63,10 @@ class Artwork:
     file: str
     sha256: str = ""
     variants: tuple[str, ...] = ("original",)
+    #: What the file shows: "flat" artwork, or a photo of the object in a material (catalogue/materials.py).
+    material: str = "flat"
+    #: For a photo: the user's box around the object, ``(x, y, width, height)``; empty to find it.
+    box: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ def merge_user(manifest: Manifest, user: dict) -> Manifest:
         entry = entries.get(raw["emblem_id"])
         if entry is None:
             raise ManifestError(f"user artwork {raw['file']!r} names unknown emblem {raw['emblem_id']!r}")
-        art = Artwork(source="user", file=raw["file"], sha256=raw["sha256"])
+        art = Artwork(source="user", file=raw["file"], sha256=raw["sha256"], material=raw.get("material", "flat"),
+                      box=tuple(raw.get("box", ())))
         entries[entry.emblem.id] = Entry(entry.emblem, entry.artwork + (art,))
     return Manifest(manifest.sources, manifest.variants, tuple(entries.values()))

@@ -107,7 +107,7 @@ def migrations() -> Migrations:
     from sqlite_utils import Migrations
 
     steps = Migrations("emblemcheck.catalogue")
-    for migration in (m001_initial, m002_features):
+    for migration in (m001_initial, m002_features, m003_rendering_material):
         steps()(migration)
     return steps
 
@@ -171,10 +171,12 @@ class Catalogue:
                     width=row["width"], height=row["height"], phash=row["phash"], dhash=row["dhash"],
                     pdq=row["pdq"], pdq_quality=row["pdq_quality"],
                     pdq_dihedral=tuple(json.loads(row["pdq_dihedral"] or "[]")),
+                    material=row.get("material") or "flat",
                 )
                 for row in db.query(
-                    "select id, emblem_id, variant, width, height, phash, dhash, pdq, pdq_quality, "
-                    "pdq_dihedral from renderings order by id"
+                    "select id, emblem_id, variant, width, height, phash, dhash, pdq, pdq_quality, pdq_dihedral"
+                    + (", material" if "material" in db["renderings"].columns_dict else "")
+                    + " from renderings order by id"
                 )
             )
         finally:
@@ -187,6 +189,11 @@ class Catalogue:
             return self.emblems[emblem_id]
         except KeyError:
             raise UnknownEmblem(f"no emblem {emblem_id!r} in the catalogue; see `emblemcheck catalogue list`") from None
+
+    @functools.cached_property
+    def materials(self) -> dict[str, str]:
+        """Each rendering's material ("flat", "embroidered", "metal", ...) by rendering id."""
+        return {r.id: r.material for r in self.renderings}
 
     def rendering_image(self, rendering_id: str) -> np.ndarray:
         """The stored reference picture of a rendering, as an RGB array."""
@@ -342,6 +349,12 @@ def m002_features(db: sqlite_utils.Database) -> None:
         {"rendering_id": str, "emblem_id": str, "keypoints": int, "bytes": int, "blob": bytes},
         pk="rendering_id",
     )
+
+
+def m003_rendering_material(db: sqlite_utils.Database) -> None:
+    # What each rendering stands for (issue 17): "flat" artwork, or the object
+    # it is made into: embroidered, woven, metal, enamel (engine/materials.py).
+    db.table("renderings").add_column("material", str, not_null_default="flat")
 
 
 def insert_renderings(db: sqlite_utils.Database, rows: list[dict]) -> None:

@@ -24,6 +24,15 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class Material(str, enum.Enum):
+    """What a photo attached with ``catalogue add --material`` shows (engine/materials.py's names)."""
+
+    embroidered = "embroidered"
+    woven = "woven"
+    metal = "metal"
+    enamel = "enamel"
+
+
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 app = make_typer(help="Build, inspect and extend the catalogue of emblems.")
@@ -107,17 +116,32 @@ def add(
     kind: Annotated[str | None, typer.Option(help=f"Kind of a new emblem: {', '.join(KINDS)}.")] = None,
     restriction: Annotated[Restriction | None, typer.Option(help="Restriction of a new emblem.")] = None,
     notes: Annotated[str | None, typer.Option(help="Notes on a new emblem.")] = None,
+    material: Annotated[Material | None, typer.Option(
+        help="The file is a photo of the object in this material, not flat artwork.")] = None,
+    box: Annotated[str | None, typer.Option(
+        help="With --material: the object's box in the photo, x,y,width,height in pixels (default: found).")] = None,
     home: HomeOption = None,
 ) -> None:
     """Add artwork: attach it to an existing emblem (--id), or create a new emblem.
+
+    Flat artwork of a worn emblem (a badge, flash, shield or coat of arms) also
+    gets renderings as an embroidered flash and a metal badge. A photo of the
+    real object is attached with --material (and --box to crop it); it warns
+    when the photo is too small, blurred or taken at a steep angle.
 
     \b
     Examples:
       emblemcheck catalogue add badge.png --id cbsa-badge
       emblemcheck catalogue add crest.svg --id my-crest --name "My crest" \\
         --agency "My agency" --kind badge --restriction restricted
+      emblemcheck catalogue add photo.jpg --id cbsa-badge --material metal --box 120,80,400,400
     """
     from ..catalogue.edit import add_artwork  # here: adding renders and describes the artwork (the engine)
+    from ..catalogue.materials import parse_box
+
+    if box is not None and material is None:
+        raise UsageError("--box crops a photo of the object: give --material too")
+    what, where = (material.value if material else "flat"), parse_box(box) or ()
 
     new = any(v is not None for v in (name, agency, kind, restriction))
     if new:
@@ -127,9 +151,9 @@ def add(
             raise UsageError(_("a new emblem needs {options}").format(options=", ".join(missing)))
         fields = {"id": emblem_id, "name": name, "agency": agency, "kind": kind,
                   "restriction": restriction.value if restriction else "", "notes": notes or ""}
-        added = add_artwork(home_of(home), file, fields=fields)
+        added = add_artwork(home_of(home), file, fields=fields, material=what, box=where)
     elif emblem_id:
-        added = add_artwork(home_of(home), file, emblem_id=emblem_id)
+        added = add_artwork(home_of(home), file, emblem_id=emblem_id, material=what, box=where)
     else:
         raise UsageError(_("give --id of an existing emblem, or --id --name --agency --kind --restriction for a "
                            "new one"))

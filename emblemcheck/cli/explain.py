@@ -43,7 +43,8 @@ def explain(
     if not result.findings:
         typer.echo(_("nothing found in {image}; wrote {output}").format(image=image, output=output))
         return
-    for found in result.findings:
-        typer.echo(_("{emblem}: score {score:.2f}, {inliers} matched points, box {box}").format(
-            emblem=found.emblem_id, score=found.score, inliers=found.inliers, box=list(found.box)))
+    for found, seen_as in zip(result.findings, result.matched_as or [""] * len(result.findings), strict=True):
+        line = _("{emblem}: score {score:.2f}, {inliers} matched points, box {box}").format(
+            emblem=found.emblem_id, score=found.score, inliers=found.inliers, box=list(found.box))
+        typer.echo(line + (_(", matched as {object}").format(object=seen_as) if seen_as else ""))
     typer.echo(_("wrote {output}").format(output=output))

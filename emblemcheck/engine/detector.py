@@ -70,7 +70,10 @@ class Detector:
     def build(cls, references: Iterable[Triple], channels: Sequence[Channel] = CHANNELS) -> Detector:
         """Index ``(rendering_id, emblem_id, features)`` triples in every channel."""
         references = list(references)
-        blobs = [r for r in (RegionReference.prepare(*triple) for triple in references) if r is not None]
+        # Material renderings ("<variant>@<material>", catalogue/materials.py) are for local features only:
+        # by shape and colour a metal disc is every coin (materials benchmark, 2026-12-01: 3 false alarms).
+        blobs = [r for r in (RegionReference.prepare(*triple) for triple in references if "@" not in triple[0])
+                 if r is not None]
         return cls([ChannelSearch(c, FeatureIndex.build(c.references(references))) for c in channels], blobs)
 
     def search(self, name: str) -> ChannelSearch | None:

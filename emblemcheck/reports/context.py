@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..catalogue.coverage import Coverage
 from ..i18n import _, french
-from ..models import FileResult, Finding
+from ..models import OBJECT_NAMES, FileResult, Finding
 from ..scan.baseline import Accepted, BaselineEntry
 from ..scan.walk import Skip
 from ..text import clock
@@ -91,6 +91,18 @@ def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict
         "unused_baseline": None if context.unused_baseline is None else len(context.unused_baseline),
         "interrupted": context.interrupted,
     }
+
+
+def matched_as(finding: Finding) -> str:
+    """What object a finding's rendering stood for ("an embroidered flash"); "" for flat artwork or unknown."""
+    return object_name(finding.material)
+
+
+def object_name(material: str, *, translated: bool = True) -> str:
+    """The object a rendering's material stands for ("an embroidered flash"); "" for flat artwork or unknown."""
+    if material not in OBJECT_NAMES or material == "flat":
+        return ""
+    return _(OBJECT_NAMES[material]) if translated else OBJECT_NAMES[material]
 
 
 def whereabouts(finding: Finding) -> str:

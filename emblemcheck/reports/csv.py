@@ -23,7 +23,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ("path", "original", "status", "sha256", "width", "height", "emblem_id", "emblem", "restriction",
            "score", "method", "page", "seconds", "last_seconds", "box_x", "box_y", "box_w", "box_h", "reason",
-           "inherited_from", "inherited_as", "member", "title", "institution")
+           "inherited_from", "inherited_as", "member", "title", "institution", "material")
 
 
 def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
@@ -38,19 +38,20 @@ def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
         reason = printable(result.error or result.note)
         inherited = [context.shown(result.inherited_from) if result.inherited_from else "", result.inherited_as or ""]
         if not result.findings:
-            out.append(base + [""] * 12 + [reason] + inherited + ["", "", ""])
+            out.append(base + [""] * 12 + [reason] + inherited + ["", "", "", ""])
         for f in result.findings:
             where = ["" if v is None else v for v in (f.page, f.seconds, f.last_seconds)]
             out.append(base + [f.emblem_id, f.name, str(f.restriction), round(f.score, 4), f.method, *where, *f.box,
                                reason] + inherited + [f.member or "", printable(f.title),
-                                                      printable(f.institution or f.title_note)])
+                                                      printable(f.institution or f.title_note),
+                                                      f.material])
     for accepted in context.accepted:
         path = context.shown(accepted.path)
         out.append([path, path, "accepted", accepted.sha256, "", "", accepted.emblem_id] + [""] * 11
-                   + [printable(accepted.reason), "", "", "", "", ""])
+                   + [printable(accepted.reason), "", "", "", "", "", ""])
     for skip in context.skipped:
         path = printable(context.shown(skip.path))
-        out.append([path, path, "skipped"] + [""] * 15 + [printable(skip.reason), "", "", "", "", ""])
+        out.append([path, path, "skipped"] + [""] * 15 + [printable(skip.reason), "", "", "", "", "", ""])
     return out
 
 

@@ -24,7 +24,7 @@ from ..media.decode import LoadedImage, read_file
 from ..media.frames import Frame, iter_frames
 from ..models import Finding
 from ..scan.scanner import Scanner, open_scanner
-from .context import place
+from .context import object_name, place
 
 #: Each half of the picture is scaled to fit a panel of this size, keeping its
 #: proportions: a wide signature stays readable without making the file huge.
@@ -42,6 +42,8 @@ class Explanation:
     findings: tuple[Detection, ...]  # geometry in the original image's pixels
     #: Where in its file the picture drawn is ("page 2", "0:16", "slide 2, ppt/media/image2.png"); "" in a still.
     where: str = ""
+    #: What object each finding's rendering stood for ("an embroidered flash"), "" for flat artwork.
+    matched_as: tuple[str, ...] = ()
 
 
 def explain_image(path: Path | str, home: Home, emblem_id: str | None = None, *, page: int | None = None,
@@ -89,12 +91,16 @@ def _found(scanner: Scanner, image: LoadedImage, emblem_id: str | None) -> list[
 
 def _drawn(scanner: Scanner, frame: Frame, found: list[Detection]) -> Explanation:
     best = found[0]
+    materials = [scanner.catalogue.materials.get(d.rendering_id, "") for d in found]
+    objects = tuple(object_name(m) for m in materials)
     label = f"{best.emblem_id} ({scanner.catalogue.emblem(best.emblem_id).restriction}) score {best.score:.2f}"
+    if objects[0]:  # drawn in OpenCV's Hershey font, which has no accents: the English name
+        label += f" as {object_name(materials[0], translated=False)}"
     where = _where(frame)
     label = f"{where}: {label}" if where else label
-    reference = scanner.catalogue.rendering_image(best.rendering_id)
+    reference = scanner.catalogue.rendering_image(best.rendering_id)  # the material's rendering, if one matched
     return Explanation(draw_explanation(frame.image.rgb, best, reference, label, scale=frame.image.scale),
-                       tuple(found), where)
+                       tuple(found), where, objects)
 
 
 def _where(frame: Frame) -> str:

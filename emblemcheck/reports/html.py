@@ -19,7 +19,7 @@ from ..models import FileResult, Finding
 from ..rules import rule
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from .context import ScanContext, context_summary, whereabouts
+from .context import ScanContext, context_summary, matched_as, whereabouts
 from .text import how_scanned, restriction_label, status_label, title_evidence
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -62,7 +62,8 @@ def _finding(finding: Finding, context: ScanContext) -> str:
              _e(_("where: {place}x={x} y={y} width={w} height={h}; evidence: {method}, score {score:.2f}").format(
                  place=whereabouts(finding) + ", " if whereabouts(finding) else "", x=x, y=y, w=w, h=h,
                  method=finding.method, score=finding.score)) + (
-                 "<br>" + _e(_("title: {title}").format(title=title)) if (title := title_evidence(finding)) else "")]
+                 "<br>" + _e(_("title: {title}").format(title=title)) if (title := title_evidence(finding)) else "") + (
+                 "; " + _e(_("matched as {object}").format(object=matched_as(finding))) if matched_as(finding) else "")]
     rule_ = rule(finding.rule)
     if rule_ is not None:
         rule_ = rule_.localised()

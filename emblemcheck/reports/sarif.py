@@ -26,7 +26,7 @@ from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
 from ..text import printable
-from .context import ScanContext, context_summary, whereabouts
+from .context import ScanContext, context_summary, matched_as, whereabouts
 from .text import title_evidence
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -74,7 +74,8 @@ def _message(result: FileResult, finding: Finding) -> str:
     place = whereabouts(finding)
     text = (f"{finding.name} ({finding.emblem_id}, {finding.restriction}) found {f'({place}) ' if place else ''}"
             f"at x={x} y={y} "
-            f"width={w} height={h}, score {finding.score:.2f} by {finding.method}.")
+            f"width={w} height={h}, score {finding.score:.2f} by {finding.method}"
+            + (f", matched as {matched_as(finding)}." if matched_as(finding) else "."))
     if title := title_evidence(finding):
         text += f" Title {title}."
     rule_ = rule(finding.rule)
@@ -104,7 +105,8 @@ def _result(result: FileResult, finding: Finding, context: ScanContext) -> dict:
                        "sha256": result.sha256, "box": list(finding.box),
                        **{k: v for k, v in (("page", finding.page), ("seconds", finding.seconds),
                                              ("lastSeconds", finding.last_seconds), ("member", finding.member))
-                          if v is not None}},
+                          if v is not None},
+                       **({"material": finding.material} if finding.material else {})},
     }
 
 

@@ -13,7 +13,7 @@ from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule, rules
 from ..scan.wordpress import ResultGroup, group_results
 from ..text import printable
-from .context import ScanContext, context_summary, whereabouts
+from .context import ScanContext, context_summary, matched_as, whereabouts
 
 #: Clean files are listed by name in scans of at most this many files (a few
 #: named pictures); a folder's thousands of clean files are only counted.
@@ -67,6 +67,8 @@ def finding_lines(finding: Finding, cited: dict[str, int], context: ScanContext 
     lines.append(_("    evidence: {evidence}, score {score:.2f}").format(evidence=evidence, score=finding.score))
     if title := title_evidence(finding):
         lines.append(_("    title: {title}").format(title=title))
+    if matched_as(finding):
+        lines.append(_("    matched as {object}").format(object=matched_as(finding)))
     rule_ = rule(finding.rule)
     if rule_ is not None:
         number = cited.setdefault(rule_.id, len(cited) + 1)

@@ -359,6 +359,7 @@ def _finding(row: dict) -> Finding:
         distance=row["distance"], threshold=row["threshold"],
         outline=tuple(tuple(p) for p in outline) if outline else None, inliers=row["inliers"], page=row["page"],
         seconds=row["seconds"], last_seconds=row["last_seconds"], member=row.get("member"),
+        material=row.get("material") or "",
         **{column: row.get(column) or "" for column in _TITLE_COLUMNS},
     )
 
@@ -477,6 +478,13 @@ def m007_signature_titles(db: sqlite_utils.Database) -> None:
         db.table("findings").add_column(column, str)
     db.view("flagged_files").drop()
     db.create_view("flagged_files", _flagged_files_sql(without=("member",)))
+
+
+@migrations()
+def m008_finding_material(db: sqlite_utils.Database) -> None:
+    # The material of the rendering a finding matched (issue 17): "flat"
+    # artwork, or the object it was seen as ("embroidered", "metal", ...).
+    db.table("findings").add_column("material", str)
 
 
 @migrations()

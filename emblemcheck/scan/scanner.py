@@ -70,6 +70,7 @@ class Scanner:
             rule=emblem.rule,
             distance=match.distance,
             threshold=match.threshold,
+            material=self.catalogue.materials.get(match.rendering_id, ""),
         )
 
     def locate(self, image: LoadedImage) -> tuple[Finding, ...]:
@@ -96,6 +97,7 @@ class Scanner:
             emblem_id=emblem.id, name=emblem.name, restriction=emblem.restriction, score=found.score,
             method=found.method, box=found.box, rendering_id=found.rendering_id, rule=emblem.rule,
             outline=tuple((round(x, 1), round(y, 1)) for x, y in found.outline), inliers=found.inliers,
+            material=self.catalogue.materials.get(found.rendering_id, ""),
         )
 
     def scan_data(self, data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> Scanned:
