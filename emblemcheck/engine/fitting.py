@@ -119,6 +119,8 @@ def locate(candidate: Candidate, points: np.ndarray, view: np.ndarray, channel: 
     size = (ref.features.width, ref.features.height)
     remaining = np.arange(len(candidate.query))
     for attempt in range(HOUGH_CLUSTERS):
+        if not len(remaining):  # the clusters tried took every match
+            return None
         cluster = remaining[hough_cluster(candidate.matched[remaining], points[candidate.query[remaining]], size)]
         if attempt and len(cluster) < MIN_INLIERS:
             return None
