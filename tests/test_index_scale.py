@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from pictures import photo_like, rendered
 from PIL import Image, ImageDraw
+from test_detection import _similarity_case
 
 from emblemcheck.catalogue.store import load_features
 from emblemcheck.engine.channels import LUMINANCE
 from emblemcheck.engine.detector import Detector
 from emblemcheck.engine.features import MAX_QUERY_KEYPOINTS, edge_map, extract, grey, prepare_reference
+from emblemcheck.engine.fitting import locate
 from emblemcheck.engine.index import EDGE_CACHE, FeatureIndex, Reference
 
 DRAWN = 30
@@ -106,3 +108,12 @@ def test_edge_maps_are_computed_when_asked_and_cached_a_while(tiered):
     assert again is not edges
     # Recomputed, not kept: equal up to float rounding (OpenCV's vector paths depend on the buffers' alignment).
     np.testing.assert_allclose(again, edges, rtol=1e-5, atol=1e-3)
+
+
+def test_a_crowded_tree_places_its_candidates_by_homography_only(built_home, shipped):
+    candidate, points, view = _similarity_case(built_home, Detector.build(shipped), opacity=0.5)
+    placed = locate(candidate, points, view, LUMINANCE)
+    assert placed is not None and placed.method == "sift-similarity"
+    strict = replace(candidate, homography_only=True)
+    assert strict.subset(np.arange(10)).homography_only
+    assert locate(strict, points, view, LUMINANCE) is None

@@ -127,7 +127,7 @@ def locate(candidate: Candidate, points: np.ndarray, view: np.ndarray, channel: 
         consistent = candidate.subset(cluster)
         if MIN_INLIERS <= len(cluster) < len(candidate.query):
             found = fit_homography(consistent, points, view, channel)
-        if found is None and len(cluster) >= MIN_SIMILARITY_INLIERS:
+        if found is None and len(cluster) >= MIN_SIMILARITY_INLIERS and not candidate.homography_only:
             found = fit_similarity(consistent, points, view, channel)
         if found is not None:
             return found

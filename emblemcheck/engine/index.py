@@ -52,6 +52,16 @@ CANDIDATES = 24
 #: at 1.5 times a one-tier search. The number is a guess, measured after.
 LATER_CANDIDATES = CANDIDATES // 2
 
+#: A tree of more emblems than this places its candidates by a homography
+#: only, not by the similarity fallback (7-9 inliers). With 10 000 drawn
+#: emblems, the one drawn emblem taken for another was such a fit (drawn-06091
+#: on drawn-01237's picture: similarity, 7 inliers, score 0.81; the true one,
+#: fitted alone, gives a homography of 16 inliers, 0.94, but was not among the
+#: candidates): among thousands of look-alikes a weak fit is a likely accident.
+#: The number is a guess between the 50-emblem run (no such confusion) and
+#: the 10 000-emblem one (benchmarks/catalogue_scale.py, 2026-12-01).
+SIMILARITY_MAX_EMBLEMS = 1000
+
 #: Edge maps kept for the renderings most recently verified. An edge map is
 #: computed when a candidate is verified, not kept for every rendering: at
 #: 10 000 catalogued emblems the float32 maps of every channel were most of the
@@ -129,10 +139,12 @@ class Candidate:
     query: np.ndarray
     #: The reference keypoints they matched, ``float32 (n, 4)``: x, y, size, angle.
     matched: np.ndarray
+    #: Only a homography places it, not the similarity fallback (see SIMILARITY_MAX_EMBLEMS).
+    homography_only: bool = False
 
     def subset(self, keep: np.ndarray) -> Candidate:
         """The same candidate with only the matches ``keep`` selects."""
-        return Candidate(self.reference, self.query[keep], self.matched[keep])
+        return Candidate(self.reference, self.query[keep], self.matched[keep], self.homography_only)
 
 
 class FeatureIndex:
@@ -186,6 +198,7 @@ class _Pool:
     def __init__(self, references: Sequence[Reference], candidates: int):
         self.references = list(references)
         self.candidates = candidates
+        self.homography_only = len({r.emblem_id for r in self.references}) > SIMILARITY_MAX_EMBLEMS
         self._owner = np.concatenate([np.full(r.features.keypoint_count, i, np.int32)
                                       for i, r in enumerate(self.references)] or [np.zeros(0, np.int32)])
         self._keypoints = np.concatenate([r.features.keypoints for r in self.references] or
@@ -193,8 +206,9 @@ class _Pool:
         self.descriptors = np.concatenate([r.features.descriptors for r in self.references] or
                                           [np.zeros((0, 128), np.uint8)]).astype(np.float32)
         # The tree holds them as float32 from here: each reference's own uint8
-        # copy would only take memory (290 MB at 10 000 added emblems).
-        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS))
+        # copy would only take memory (290 MB at 10 000 added emblems). Its
+        # tint features went to the tint channel's own references, if any.
+        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None))
                            for r in self.references]
         self._flann = None
         if len(self.descriptors) > NEIGHBOURS:
@@ -242,7 +256,7 @@ class _Pool:
                 continue
             tried.add((ref.emblem_id, ref.polarity, ref.small))
             pairs = pairs.astype(np.int64)
-            chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]]))
+            chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]], self.homography_only))
             if len(chosen) >= self.candidates:
                 break
         return chosen
