@@ -67,14 +67,15 @@ class Detector:
         self.regions = list(region_references)
 
     @classmethod
-    def build(cls, references: Iterable[Triple], channels: Sequence[Channel] = CHANNELS) -> Detector:
-        """Index ``(rendering_id, emblem_id, features)`` triples in every channel."""
-        references = list(references)
+    def build(cls, references: Iterable[Triple], channels: Sequence[Channel] = CHANNELS, *,
+              first: Iterable[str] = ()) -> Detector:
+        """Index ``(rendering_id, emblem_id, features)`` triples in every channel, ``first`` emblems in a tier."""
+        references, first = list(references), frozenset(first)
         # Material renderings ("<variant>@<material>", catalogue/materials.py) are for local features only:
         # by shape and colour a metal disc is every coin (materials benchmark, 2026-12-01: 3 false alarms).
         blobs = [r for r in (RegionReference.prepare(*triple) for triple in references if "@" not in triple[0])
                  if r is not None]
-        return cls([ChannelSearch(c, FeatureIndex.build(c.references(references))) for c in channels], blobs)
+        return cls([ChannelSearch(c, FeatureIndex.build(c.references(references), first)) for c in channels], blobs)
 
     def search(self, name: str) -> ChannelSearch | None:
         """The search of the channel called ``name``, if it has any reference."""

@@ -119,13 +119,15 @@ def locate(candidate: Candidate, points: np.ndarray, view: np.ndarray, channel: 
     size = (ref.features.width, ref.features.height)
     remaining = np.arange(len(candidate.query))
     for attempt in range(HOUGH_CLUSTERS):
+        if not len(remaining):  # the clusters tried took every match
+            return None
         cluster = remaining[hough_cluster(candidate.matched[remaining], points[candidate.query[remaining]], size)]
         if attempt and len(cluster) < MIN_INLIERS:
             return None
         consistent = candidate.subset(cluster)
         if MIN_INLIERS <= len(cluster) < len(candidate.query):
             found = fit_homography(consistent, points, view, channel)
-        if found is None and len(cluster) >= MIN_SIMILARITY_INLIERS:
+        if found is None and len(cluster) >= MIN_SIMILARITY_INLIERS and not candidate.homography_only:
             found = fit_similarity(consistent, points, view, channel)
         if found is not None:
             return found

@@ -8,8 +8,10 @@ geometric fit, with their matches.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -43,6 +45,31 @@ RATIO = 0.8
 #: dark-on-light signature while the header shows the white one.
 CANDIDATES = 24
 
+#: Renderings of the second tier (a user's additions) given a fit, beside the
+#: first tier's CANDIDATES. With 24 in each tier, the 10 000-emblem catalogue
+#: took 2.07x the shipped one's time per picture (353 against 170 ms, mean;
+#: benchmarks/catalogue_scale.py, 2026-12-01); half as many bounds the work
+#: at 1.5 times a one-tier search. The number is a guess, measured after.
+LATER_CANDIDATES = CANDIDATES // 2
+
+#: A tree of more emblems than this places its candidates by a homography
+#: only, not by the similarity fallback (7-9 inliers). With 10 000 drawn
+#: emblems, the one drawn emblem taken for another was such a fit (drawn-06091
+#: on drawn-01237's picture: similarity, 7 inliers, score 0.81; the true one,
+#: fitted alone, gives a homography of 16 inliers, 0.94, but was not among the
+#: candidates): among thousands of look-alikes a weak fit is a likely accident.
+#: The number is a guess between the 50-emblem run (no such confusion) and
+#: the 10 000-emblem one (benchmarks/catalogue_scale.py, 2026-12-01).
+SIMILARITY_MAX_EMBLEMS = 1000
+
+#: Edge maps kept for the renderings most recently verified. An edge map is
+#: computed when a candidate is verified, not kept for every rendering: at
+#: 10 000 catalogued emblems the float32 maps of every channel were most of the
+#: 11.9 GB a loaded scanner held (benchmarks/RESULTS.md, catalogue-scale).
+#: 64 is a guess sized to hold one picture's candidates (CANDIDATES per
+#: channel and tier) so each is computed once per picture.
+EDGE_CACHE = 64
+
 #: Fewest ratio-test matches worth a geometric fit (the homography needs 10 inliers, see fitting.MIN_INLIERS).
 MIN_MATCHES = 10
 
@@ -60,16 +87,47 @@ class Reference:
     rendering_id: str
     emblem_id: str
     features: ReferenceFeatures
-    edges: np.ndarray
     polarity: Polarity
     #: Keypoints of the rendering seen small (see channels.small_scale), indexed as their own entry.
     small: bool = False
 
     @classmethod
     def of(cls, rendering_id: str, emblem_id: str, features: ReferenceFeatures, *, small: bool = False) -> Reference:
-        """A reference with the edge map and polarity of its features' template."""
-        template = features.template
-        return cls(rendering_id, emblem_id, features, edge_map(template), polarity(template), small)
+        """A reference with the polarity of its features' template."""
+        return cls(rendering_id, emblem_id, features, polarity(features.template), small)
+
+    @property
+    def edges(self) -> np.ndarray:
+        """The edge map of the template, computed when first verified and kept in a small LRU cache."""
+        return _edges.of(self.features.template)
+
+
+class _EdgeCache:
+    """The last EDGE_CACHE templates' edge maps, keyed by the template itself (identity, not content)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._maps: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()  # a Dask worker may run several scans in threads
+
+    def of(self, template: np.ndarray) -> np.ndarray:
+        key = id(template)
+        with self._lock:
+            hit = self._maps.get(key)
+            # The template is held beside its map, so its id cannot be reused while it is cached.
+            if hit is not None and hit[0] is template:
+                self._maps.move_to_end(key)
+                return hit[1]
+        edges = edge_map(template)
+        with self._lock:
+            self._maps[key] = (template, edges)
+            self._maps.move_to_end(key)
+            while len(self._maps) > self.size:
+                self._maps.popitem(last=False)
+        return edges
+
+
+_edges = _EdgeCache(EDGE_CACHE)
 
 
 @dataclass(frozen=True)
@@ -81,39 +139,85 @@ class Candidate:
     query: np.ndarray
     #: The reference keypoints they matched, ``float32 (n, 4)``: x, y, size, angle.
     matched: np.ndarray
+    #: Only a homography places it, not the similarity fallback (see SIMILARITY_MAX_EMBLEMS).
+    homography_only: bool = False
 
     def subset(self, keep: np.ndarray) -> Candidate:
         """The same candidate with only the matches ``keep`` selects."""
-        return Candidate(self.reference, self.query[keep], self.matched[keep])
+        return Candidate(self.reference, self.query[keep], self.matched[keep], self.homography_only)
 
 
 class FeatureIndex:
+    """The descriptors of many references, in one FLANN KD-tree per tier.
+
+    The first tier holds the ``first`` emblems (the shipped ones), the second
+    the rest (a user's additions), each searched on its own and each given
+    its own share of candidates: with 10 000 added emblems in the same tree, FLANN's
+    fixed budget of leaves found fewer of a shipped emblem's true neighbours
+    and two of 24 shipped pictures were lost (benchmarks/RESULTS.md,
+    catalogue-scale). With one tier only, it is one tree as before.
+    """
+
+    def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset()):
+        references = list(references)
+        tiers = [[r for r in references if r.emblem_id in first], [r for r in references if r.emblem_id not in first]]
+        self._pools = [_Pool(tier, CANDIDATES if n == 0 or not tiers[0] else LATER_CANDIDATES)
+                       for n, tier in enumerate(tiers) if tier] or [_Pool([], CANDIDATES)]
+        self.references = [r for pool in self._pools for r in pool.references]
+
+    @classmethod
+    def build(cls, references: Iterable[Reference], first: Iterable[str] = ()) -> FeatureIndex:
+        """An index over ``references``; the ``first`` emblems in a tier of their own."""
+        return cls(list(references), frozenset(first))
+
+    def __len__(self) -> int:
+        return len(self.references)
+
+    @property
+    def searchable(self) -> bool:
+        """Whether the index holds enough descriptors to be searched."""
+        return any(pool.searchable for pool in self._pools)
+
+    @property
+    def descriptor_count(self) -> int:
+        """How many descriptors the index holds, over its tiers."""
+        return sum(len(pool.descriptors) for pool in self._pools)
+
+    def neighbours(self, descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first tier's NEIGHBOURS nearest indexed descriptors of each query descriptor, and their distances."""
+        return self._pools[0].neighbours(descriptors)
+
+    def query(self, descriptors: np.ndarray, wanted: set[str] | None = None) -> list[Candidate]:
+        """Renderings worth a fit: each tier's, most matches first (CANDIDATES, then LATER_CANDIDATES)."""
+        return [c for pool in self._pools for c in pool.query(descriptors, wanted)]
+
+
+class _Pool:
     """The descriptors of many references in one FLANN KD-tree."""
 
-    def __init__(self, references: Sequence[Reference]):
+    def __init__(self, references: Sequence[Reference], candidates: int):
         self.references = list(references)
+        self.candidates = candidates
+        self.homography_only = len({r.emblem_id for r in self.references}) > SIMILARITY_MAX_EMBLEMS
         self._owner = np.concatenate([np.full(r.features.keypoint_count, i, np.int32)
                                       for i, r in enumerate(self.references)] or [np.zeros(0, np.int32)])
         self._keypoints = np.concatenate([r.features.keypoints for r in self.references] or
                                          [np.zeros((0, 4), np.float32)]).astype(np.float32)
-        self._descriptors = np.concatenate([r.features.descriptors for r in self.references] or
-                                           [np.zeros((0, 128), np.uint8)]).astype(np.float32)
+        self.descriptors = np.concatenate([r.features.descriptors for r in self.references] or
+                                          [np.zeros((0, 128), np.uint8)]).astype(np.float32)
+        # The tree holds them as float32 from here: each reference's own uint8
+        # copy would only take memory (290 MB at 10 000 added emblems). Its
+        # tint features went to the tint channel's own references, if any.
+        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None))
+                           for r in self.references]
         self._flann = None
-        if len(self._descriptors) > NEIGHBOURS:
+        if len(self.descriptors) > NEIGHBOURS:
             # FLANN_INDEX_KDTREE = 1. The trees are randomised from OpenCV's
             # generator: seeding it makes the near neighbours found, and so a
             # verdict, the same in every process whatever it built before
             # (unseeded, a borderline case in 30 could flip).
             cv2.setRNGSeed(FLANN_SEED)
-            self._flann = cv2.flann.Index(self._descriptors, {"algorithm": 1, "trees": FLANN_TREES})
-
-    @classmethod
-    def build(cls, references: Iterable[Reference]) -> FeatureIndex:
-        """An index over ``references``, in their order."""
-        return cls(list(references))
-
-    def __len__(self) -> int:
-        return len(self.references)
+            self._flann = cv2.flann.Index(self.descriptors, {"algorithm": 1, "trees": FLANN_TREES})
 
     @property
     def searchable(self) -> bool:
@@ -123,7 +227,7 @@ class FeatureIndex:
     def neighbours(self, descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The NEIGHBOURS nearest indexed descriptors of each query descriptor, and their distances."""
         assert self._flann is not None, "search only a searchable index"
-        k = min(NEIGHBOURS, len(self._descriptors))
+        k = min(NEIGHBOURS, len(self.descriptors))
         train, squared = self._flann.knnSearch(descriptors.astype(np.float32), k, params={"checks": FLANN_CHECKS})
         return train, np.sqrt(np.maximum(squared, 0))
 
@@ -152,10 +256,13 @@ class FeatureIndex:
                 continue
             tried.add((ref.emblem_id, ref.polarity, ref.small))
             pairs = pairs.astype(np.int64)
-            chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]]))
-            if len(chosen) >= CANDIDATES:
+            chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]], self.homography_only))
+            if len(chosen) >= self.candidates:
                 break
         return chosen
+
+
+_NO_DESCRIPTORS = np.zeros((0, 128), np.uint8)
 
 
 def ratio_test(distances: np.ndarray, owners: np.ndarray) -> np.ndarray:

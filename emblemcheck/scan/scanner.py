@@ -34,7 +34,9 @@ class Scanner:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         self.fingerprints = FingerprintIndex(catalogue.renderings)
-        self.detector = Detector.build(load_features(catalogue.path))
+        # The shipped emblems get an index tier of their own, so a user's additions cannot crowd them out.
+        shipped = (e.id for e in catalogue.emblems.values() if e.origin == "manifest")
+        self.detector = Detector.build(load_features(catalogue.path), first=shipped)
         self.signatures = signature_reader(catalogue)
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
