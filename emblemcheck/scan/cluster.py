@@ -338,6 +338,11 @@ class ClusterPool:
         if future.status == "cancelled":
             raise _lost()
         exc = future.exception()
+        if exc is None:
+            # Finished, then lost: the worker holding the result died (killed by the next batch it ran)
+            # before the client fetched it. Nothing went wrong with these files: send them again.
+            self._send(list(flight.batch.jobs), alone=flight.alone)
+            return []
         if isinstance(exc, KilledWorker):
             if flight.alone or len(flight.batch.jobs) == 1:
                 return _errors(flight.batch.paths(), f"killed {exc.allowed_failures + 1} Dask workers in a row "
