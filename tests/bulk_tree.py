@@ -63,6 +63,24 @@ def make_home(root: Path) -> Home:
     return home
 
 
+def home_with_added(root: Path, image, emblem_id: str, name: str) -> Home:
+    """A home with a built catalogue (no official artwork) and ``image`` added through `catalogue add`,
+    as a user would: a restricted badge named ``name``."""
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    home = Home(root / "home")
+    (root / "none").mkdir(parents=True, exist_ok=True)
+    build_catalogue(home, from_dir=root / "none")
+    artwork = save(image, root / f"{emblem_id}.png")
+    result = CliRunner().invoke(app, ["catalogue", "add", str(artwork), "--id", emblem_id, "--name", name,
+                                      "--agency", "Test agency", "--kind", "badge", "--restriction", "restricted",
+                                      "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    return home
+
+
 def wordpress_tree(root: Path, originals: int = 4, flagged: tuple[int, ...] = (1,)) -> Path:
     """uploads/2024/05 with originals, their size variants and WebP siblings; ``flagged`` ones are the badge."""
     folder = root / "uploads" / "2024" / "05"

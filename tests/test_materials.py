@@ -13,10 +13,10 @@ import math
 import cv2
 import numpy as np
 import pytest
+from bulk_tree import home_with_added
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from typer.testing import CliRunner
 
-from emblemcheck.catalogue import build_catalogue
 from emblemcheck.catalogue.materials import object_photo, parse_box, photo_warnings, sharpness
 from emblemcheck.catalogue.store import Catalogue
 from emblemcheck.cli import app
@@ -97,15 +97,7 @@ def on_uniform(patch: tuple[np.ndarray, np.ndarray] | None, seed: int, at=(420, 
 def crest_home(tmp_path_factory) -> Home:
     """A catalogue without official artwork plus the flat artwork of a crest, added as a user would."""
     root = tmp_path_factory.mktemp("materials")
-    home = Home(root / "home")
-    (root / "none").mkdir()
-    build_catalogue(home, from_dir=root / "none")
-    crest().save(root / "crest.png")
-    result = runner.invoke(app, ["catalogue", "add", str(root / "crest.png"), "--id", "test-crest", "--name",
-                                 "Test crest", "--agency", "Test agency", "--kind", "badge", "--restriction",
-                                 "restricted", "--home", str(home.root)])
-    assert result.exit_code == 0, result.output
-    return home
+    return home_with_added(root, crest(), "test-crest", "Test crest")
 
 
 def test_flat_artwork_of_a_worn_emblem_gets_material_renderings(crest_home):

@@ -7,11 +7,10 @@ import json
 import zipfile
 
 import pytest
-from bulk_tree import badge, photo
+from bulk_tree import badge, home_with_added, photo
 from pictures import office_of, png_bytes
 from typer.testing import CliRunner
 
-from emblemcheck.catalogue.build import build_catalogue
 from emblemcheck.catalogue.store import Catalogue
 from emblemcheck.cli import app
 from emblemcheck.errors import ImageError
@@ -32,15 +31,7 @@ EMF = b"\x01\x00\x00\x00" + bytes(36) + b" EMF" + bytes(40)
 def deck_home(tmp_path_factory) -> Home:
     """A catalogue without official artwork, and a drawn badge added as a user would: `catalogue add`."""
     root = tmp_path_factory.mktemp("deck-home")
-    (root / "none").mkdir()
-    home = Home(root / "home")
-    build_catalogue(home, from_dir=root / "none")
-    badge().save(root / "badge.png")
-    result = runner.invoke(app, ["catalogue", "add", str(root / "badge.png"), "--id", "drawn-badge", "--name",
-                                 "Drawn badge", "--agency", "Test agency", "--kind", "badge", "--restriction",
-                                 "restricted", "--home", str(home.root)])
-    assert result.exit_code == 0, result.output
-    return home
+    return home_with_added(root, badge(), "drawn-badge", "Drawn badge")
 
 
 @pytest.fixture(scope="module")
