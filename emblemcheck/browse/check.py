@@ -418,7 +418,7 @@ def limits_text() -> str:
     """The limits of one check, as the page states them."""
     from ..media.content import MAX_PIXELS
     from ..media.pdf import MAX_PDF_PAGES
-    from ..scan.pool import DEFAULT_TIMEOUT
+    from ..scan.limits import DEFAULT_TIMEOUT
 
     return _("At most {files} files and {size} MB per check; as with `emblemcheck scan`, pictures up to {pixels} "
              "million pixels, the first {pages} pages of a PDF, and {seconds:g} s per file.").format(

@@ -10,7 +10,6 @@ import typer
 
 from ..exitcodes import ExitCode
 from ..i18n import _
-from ..scan.baseline import dump_baseline, entries_for, load_baseline, write_atomically
 from .app import app
 from .options import HomeOption, check_output, home_of
 
@@ -35,6 +34,7 @@ def baseline(
     """
     check_output(output)
     # Imported here, not at the top: the scan pulls in OpenCV and numpy, which --help need not wait for.
+    from ..scan.baseline import dump_baseline, entries_for, load_baseline, write_atomically
     from ..scan.folder import BulkOptions, scan_folder
 
     keep = load_baseline(output) if output.exists() else ()

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from ..catalogue.store import listings
 from ..errors import UnknownEmblem, UsageError
 from ..exitcodes import ExitCode
 from ..i18n import N_, _
@@ -76,6 +75,8 @@ def list_(format: FormatOption = Format.text, home: HomeOption = None) -> None:
 
     Example: emblemcheck catalogue list --format json
     """
+    from ..catalogue.store import listings  # here: --help need not open the store's modules
+
     rows = listings(home_of(home).catalogue_db)
     if format is Format.json:
         typer.echo(json.dumps([_listing_dict(r) for r in rows], indent=2, ensure_ascii=False))
@@ -94,6 +95,8 @@ def show(emblem_id: Annotated[str, typer.Argument(metavar="ID")], format: Format
 
     Example: emblemcheck catalogue show cbsa-badge
     """
+    from ..catalogue.store import listings
+
     match = [r for r in listings(home_of(home).catalogue_db) if r.emblem.id == emblem_id]
     if not match:
         raise UnknownEmblem(_("no emblem {id!r}; see `emblemcheck catalogue list`").format(id=emblem_id))

@@ -15,7 +15,7 @@ from ..exitcodes import ExitCode, exit_code
 from ..i18n import _
 from ..models import Restriction
 from ..reports import FORMATS, ReportFormat, render
-from ..scan.pool import DEFAULT_TIMEOUT
+from ..scan.limits import DEFAULT_TIMEOUT
 from ..text import printable
 from .app import app
 from .options import HomeOption, home_of, open_output, write

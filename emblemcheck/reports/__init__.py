@@ -6,19 +6,38 @@ in its order, and asks each format how it is written.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..models import FileResult
-from . import csv as csv_report
-from . import html, jsonl, sarif, text
-from . import json as json_report
-from .context import ScanContext, ScanSummary, context_summary, summarise
+
+if TYPE_CHECKING:
+    from .context import ScanContext, ScanSummary, context_summary, summarise
 
 __all__ = ["FORMATS", "Renderer", "ReportFormat", "ScanContext", "ScanSummary", "Streaming", "context_summary",
            "render", "summarise"]
 
-Renderer = Callable[[Sequence[FileResult], str, ScanContext], str]
+Renderer = Callable[[Sequence[FileResult], str, "ScanContext"], str]
+
+# The formats' modules, and the context they read, are imported on first use: `scan --help` lists
+# the formats' names without paying for the HTML, SARIF and CSV writers (benchmarks/startup.py).
+_CONTEXT = ("ScanContext", "ScanSummary", "context_summary", "summarise")
+
+
+def __getattr__(name: str):
+    if name not in _CONTEXT:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(".context", __name__), name)
+
+
+def _later(module: str, function: str) -> Callable:
+    """``module.function`` of this package, imported when first called."""
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(f".{module}", __name__), function)(*args, **kwargs)
+    call.__qualname__ = call.__name__ = f"{module}.{function}"
+    return call
 
 
 @dataclass(frozen=True)
@@ -47,17 +66,19 @@ class ReportFormat:
 
 #: Every report format ``scan --format`` takes, by name, in the order ``--help`` lists them.
 FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
-    ReportFormat("text", text.render, errors_to_stderr=False),
-    ReportFormat("json", json_report.render, machine_readable=True),
-    ReportFormat("jsonl", jsonl.render, machine_readable=True,
-                 streaming=Streaming(file=jsonl.file_line, tail=jsonl.tail_lines)),
-    ReportFormat("csv", csv_report.render, machine_readable=True),
-    ReportFormat("sarif", sarif.render, machine_readable=True),
-    ReportFormat("html", html.render, pictures=True),
+    ReportFormat("text", _later("text", "render"), errors_to_stderr=False),
+    ReportFormat("json", _later("json", "render"), machine_readable=True),
+    ReportFormat("jsonl", _later("jsonl", "render"), machine_readable=True,
+                 streaming=Streaming(file=_later("jsonl", "file_line"), tail=_later("jsonl", "tail_lines"))),
+    ReportFormat("csv", _later("csv", "render"), machine_readable=True),
+    ReportFormat("sarif", _later("sarif", "render"), machine_readable=True),
+    ReportFormat("html", _later("html", "render"), pictures=True),
 )}
 
 
 def render(results: Sequence[FileResult], fmt: str, catalogue_version: str = "",
            context: ScanContext | None = None) -> str:
     """Render a scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), sorted by path."""
+    from .context import ScanContext
+
     return FORMATS[fmt].render(sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())

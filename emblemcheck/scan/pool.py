@@ -27,11 +27,8 @@ from typing import Protocol
 from ..errors import EmblemcheckError
 from ..models import FileResult
 from ..text import printable
+from .limits import DEFAULT_TIMEOUT
 from .scanned import Scanned
-
-#: Seconds one file may take before its worker is killed and the file reported.
-#: The slowest legitimate case measured is a 100-megapixel JPEG (about 6 s).
-DEFAULT_TIMEOUT = 60.0
 
 #: A file's ``(size, mtime_ns)`` as the walk read them.
 Stat = tuple[int, int]
