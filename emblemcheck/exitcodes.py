@@ -23,6 +23,9 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 4
     #: Ctrl-C or SIGTERM: the report covers what was scanned and the next run resumes.
     INTERRUPTED = 130
+    #: The reader of the output went away (``emblemcheck scan DIR | head``): 128 + SIGPIPE, as a shell
+    #: reports a program that signal stopped; never 1, which a CI job would read as "something found".
+    OUTPUT_CLOSED = 141
 
 
 def exit_code(results: Iterable[FileResult], fail_on: Restriction | None) -> ExitCode:

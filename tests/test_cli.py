@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,14 @@ def test_progress_bar_stays_off_while_a_machine_readable_report_goes_to_stdout(f
 def test_no_progress_bar_when_quiet_or_not_a_terminal(fmt):
     assert wanted(quiet=True, report=FORMATS[fmt], to_stdout=False, stream=_Terminal()) is False
     assert wanted(quiet=False, report=FORMATS[fmt], to_stdout=False, stream=io.StringIO()) is False
+
+
+def test_a_reader_that_goes_away_ends_the_command_with_141_and_no_error(built_home):
+    """`emblemcheck catalogue list | head -1`: the pipe's other end closes before the listing is written."""
+    env = dict(os.environ, EMBLEMCHECK_HOME=str(built_home.root))
+    command = [sys.executable, "-c", "from emblemcheck.cli import main; main()", "catalogue", "list"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
+        child.stdout.close()  # before the child has even imported typer: its first write fails
+        stderr = child.stderr.read().decode()
+    assert child.returncode == ExitCode.OUTPUT_CLOSED, stderr
+    assert stderr == ""

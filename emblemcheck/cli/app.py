@@ -10,8 +10,10 @@ with the traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import inspect
+import os
 import sys
 import traceback
 import warnings
@@ -54,10 +56,16 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx):  # a Context of the click that typer vendors
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("always", Notice)
-                warnings.showwarning = _note
-                return super().invoke(ctx)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("always", Notice)
+                    warnings.showwarning = _note
+                    return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # here, not at the interpreter's exit, so a closed pipe is caught below
+        except BrokenPipeError:
+            _drop_stdout()
+            ctx.exit(ExitCode.OUTPUT_CLOSED)
         except EmblemcheckError as exc:
             typer.echo(_("error: {message}").format(message=exc), err=True)
             ctx.exit(exc.exit_code)
@@ -72,6 +80,13 @@ class _Group(TyperGroup):
             typer.echo(_("error: internal error ({kind}: {detail}); run again with --debug for the traceback "
                          "and report it").format(kind=type(exc).__name__, detail=detail), err=True)
             ctx.exit(ExitCode.INTERNAL)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: the reader is gone, and the interpreter's flush at exit must not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _note(message, category, filename, lineno, file=None, line=None) -> None:
@@ -93,7 +108,8 @@ app = make_typer(help=(
     "Check images for Government of Canada corporate symbols and agency heraldic emblems "
     "before you post them.\n\n"
     "Exit codes: 0 nothing found at or above --fail-on; 1 something found; 2 usage error; "
-    "3 an input could not be read; 4 internal error (a bug: run again with --debug); 130 interrupted."
+    "3 an input could not be read; 4 internal error (a bug: run again with --debug); 130 interrupted; "
+    "141 the output was closed early."
 ))
 
 

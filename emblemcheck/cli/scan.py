@@ -75,7 +75,8 @@ def scan(
     1 something found at or above it; 2 usage error; 3 an input could not be read
     (takes precedence: the verdict is incomplete); 4 internal error (a bug in
     emblemcheck, never a verdict: run again with --debug for the traceback);
-    130 interrupted (the report covers what was scanned; the next run resumes). --exit-zero turns 1 and 3 into 0.
+    130 interrupted (the report covers what was scanned; the next run resumes);
+    141 the output was closed before it was all written (scan DIR | head). --exit-zero turns 1 and 3 into 0.
 
     Examples: emblemcheck scan banner.png;
     emblemcheck scan wp-content/uploads --format html -o report.html;

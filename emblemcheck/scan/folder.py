@@ -36,7 +36,8 @@ from ..media.content import MAX_PIXELS
 from ..models import FileResult
 from ..text import printable
 from . import history, wordpress
-from .pool import DEFAULT_TIMEOUT, Copies, InlinePool, Pool, Stat, WorkerPool
+from .limits import DEFAULT_TIMEOUT
+from .pool import Copies, InlinePool, Pool, Stat, WorkerPool
 from .scanned import Scanned
 from .walk import Entry, Excludes, ImageFile, Skip, walk
 

@@ -27,7 +27,6 @@ from typing import Protocol
 from ..errors import EmblemcheckError
 from ..models import FileResult
 from ..text import printable
-from .limits import DEFAULT_TIMEOUT
 from .scanned import Scanned
 
 #: A file's ``(size, mtime_ns)`` as the walk read them.
