@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -107,7 +107,7 @@ def migrations() -> Migrations:
     from sqlite_utils import Migrations
 
     steps = Migrations("emblemcheck.catalogue")
-    for migration in (m001_initial, m002_features, m003_rendering_material):
+    for migration in (m001_initial, m002_features, m003_rendering_material, m004_small_scale_features):
         steps()(migration)
     return steps
 
@@ -355,6 +355,26 @@ def m003_rendering_material(db: sqlite_utils.Database) -> None:
     # What each rendering stands for (issue 17): "flat" artwork, or the object
     # it is made into: embroidered, woven, metal, enamel (engine/materials.py).
     db.table("renderings").add_column("material", str, not_null_default="flat")
+
+
+def m004_small_scale_features(db: sqlite_utils.Database) -> None:
+    # Features blob format 4 (catalogue/blobs.py) stores each rendering's
+    # small-scale keypoints, which a scanner otherwise computes from the
+    # template at every load (features.small_scale gives the same ones
+    # either way). An older catalogue is upgraded when it is next written
+    # (`catalogue add`, `import`, ...); until then it is read as it is.
+    from ..engine.features import small_scale
+    from . import blobs
+
+    # Byte 5 of a blob is its format (after the 4-byte magic).
+    older = [row[0] for row in db.execute("select rendering_id from features where substr(blob, 5, 1) < ?",
+                                          [bytes([blobs.FORMAT])])]
+    for rendering_id in older:  # one at a time: 10 000 renderings' blobs are 1.5 GB
+        (blob,) = db.execute("select blob from features where rendering_id = ?", [rendering_id]).fetchone()
+        features = blobs.decode(blob)
+        upgraded = blobs.encode(replace(features, small=small_scale(features)))
+        db.execute("update features set blob = ?, bytes = ? where rendering_id = ?",
+                   [upgraded, len(upgraded), rendering_id])
 
 
 def insert_renderings(db: sqlite_utils.Database, rows: list[dict]) -> None:

@@ -88,7 +88,7 @@ class Reference:
     emblem_id: str
     features: ReferenceFeatures
     polarity: Polarity
-    #: Keypoints of the rendering seen small (see channels.small_scale), indexed as their own entry.
+    #: Keypoints of the rendering seen small (see features.small_scale), indexed as their own entry.
     small: bool = False
 
     @classmethod
@@ -207,8 +207,8 @@ class _Pool:
                                           [np.zeros((0, 128), np.uint8)]).astype(np.float32)
         # The tree holds them as float32 from here: each reference's own uint8
         # copy would only take memory (290 MB at 10 000 added emblems). Its
-        # tint features went to the tint channel's own references, if any.
-        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None))
+        # tint and small-scale features went to their own references, if any.
+        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None, small=None))
                            for r in self.references]
         self._flann = None
         if len(self.descriptors) > NEIGHBOURS:
