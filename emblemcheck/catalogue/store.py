@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     import numpy as np
     import sqlite_utils
     from sqlite_utils import Migrations
+
+    from ..engine.features import ReferenceFeatures
 
 #: What a damaged catalogue.db (not a database, or corrupt) needs.
 REBUILD = "run `emblemcheck catalogue build` to build a new one"
@@ -418,6 +421,51 @@ def load_features(path) -> list[tuple]:
                 for row in db.query("select rendering_id, emblem_id, blob from features order by rendering_id")]
     finally:
         db.close()
+
+
+class FeatureReader:
+    """One rendering's stored features at a time, by rendering id: the detector's templates read back.
+
+    The file is opened when the reader is made and kept open, so the
+    features read back are those of the catalogue the index was built from,
+    even after a new build was renamed over it. Safe to call from several
+    threads (one connection, one lock: a read takes well under a millisecond).
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        with translated(self.path, damaged=CatalogueDamaged, fix=REBUILD):
+            self._connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._connection.execute("select count(*) from features").fetchone()  # opens the file now
+        self._lock = threading.Lock()
+
+    def __call__(self, rendering_id: str) -> ReferenceFeatures:
+        from . import blobs
+
+        with self._lock, translated(self.path, damaged=CatalogueDamaged, fix=REBUILD):
+            row = self._connection.execute("select blob from features where rendering_id = ?",
+                                           [rendering_id]).fetchone()
+        if row is None:
+            raise UnknownEmblem(f"no rendering {rendering_id!r} in the catalogue")
+        return blobs.decode(row[0])
+
+    def every(self) -> list[tuple[str, str, ReferenceFeatures]]:
+        """``(rendering_id, emblem_id, ReferenceFeatures)`` of every rendering, from the same file."""
+        from . import blobs
+
+        with self._lock, translated(self.path, damaged=CatalogueDamaged, fix=REBUILD):
+            rows = self._connection.execute("select rendering_id, emblem_id, blob from features order by rendering_id")
+            return [(rid, eid, blobs.decode(blob)) for rid, eid, blob in rows]
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def feature_reader(path) -> FeatureReader | None:
+    """A reader of ``path``'s stored features, or ``None`` for a catalogue that stores none (see load_features)."""
+    if not Path(path).is_file() or not columns(path, ["features"])["features"]:
+        return None
+    return FeatureReader(path)
 
 
 # --- writing: a build, or an edit of a copy ---------------------------------

@@ -92,6 +92,8 @@ class Channel:
     references: Callable[[Iterable[Triple]], list[Reference]]
     #: An extra check a fit found here must pass (picture view, homography, reference), or ``None``.
     agrees: Callable[[np.ndarray, np.ndarray, Reference], bool] | None = None
+    #: Which of a rendering's stored features this channel's references are made of (for templates read back).
+    part: Callable[[ReferenceFeatures], ReferenceFeatures | None] = lambda features: features
 
     def accepts(self, view: np.ndarray, homography: np.ndarray, ref: Reference) -> bool:
         """Whether a fit passes this channel's extra check (always, without one)."""
@@ -153,7 +155,7 @@ def _tints_agree(view: np.ndarray, homography: np.ndarray, ref: Reference) -> bo
 
 LUMINANCE = Channel("luminance", ("sift-homography", "sift-similarity"), _luminance_view, _luminance_references)
 TINT = Channel("tint", ("sift-colour-homography", "sift-colour-similarity"), _tint_view, _tint_references,
-               _tints_agree)
+               _tints_agree, lambda features: features.tint)
 
 #: The channels a detector searches, in this order.
 CHANNELS: tuple[Channel, ...] = (LUMINANCE, TINT)

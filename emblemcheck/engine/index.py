@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -69,6 +69,11 @@ SIMILARITY_MAX_EMBLEMS = 1000
 #: 64 is a guess sized to hold one picture's candidates (CANDIDATES per
 #: channel and tier) so each is computed once per picture.
 EDGE_CACHE = 64
+
+#: Second-tier renderings whose templates are kept, read back, after their
+#: fit (see FeatureIndex's ``templates``). A guess sized like EDGE_CACHE: a
+#: picture's LATER_CANDIDATES per channel and tile, each read once per picture.
+TEMPLATE_CACHE = 64
 
 #: Fewest ratio-test matches worth a geometric fit (the homography needs 10 inliers, see fitting.MIN_INLIERS).
 MIN_MATCHES = 10
@@ -156,19 +161,29 @@ class FeatureIndex:
     fixed budget of leaves found fewer of a shipped emblem's true neighbours
     and two of 24 shipped pictures were lost (benchmarks/RESULTS.md,
     catalogue-scale). With one tier only, it is one tree as before.
+
+    Given ``templates`` (a reference's features read back from where they
+    are stored), the second tier keeps no templates or colour thumbnails in
+    memory: a candidate's are read back when it is fitted (and kept for the
+    last TEMPLATE_CACHE). At 10 000 added emblems they were about 1.4 GB of
+    the loaded scanner. The first tier keeps its own: it is small, and its
+    fits stay free of reads.
     """
 
-    def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset()):
+    def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset(),
+                 templates: Templates | None = None):
         references = list(references)
         tiers = [[r for r in references if r.emblem_id in first], [r for r in references if r.emblem_id not in first]]
-        self._pools = [_Pool(tier, CANDIDATES if n == 0 or not tiers[0] else LATER_CANDIDATES)
+        later = bool(tiers[0])
+        self._pools = [_Pool(tier, LATER_CANDIDATES if n and later else CANDIDATES, templates if n and later else None)
                        for n, tier in enumerate(tiers) if tier] or [_Pool([], CANDIDATES)]
         self.references = [r for pool in self._pools for r in pool.references]
 
     @classmethod
-    def build(cls, references: Iterable[Reference], first: Iterable[str] = ()) -> FeatureIndex:
-        """An index over ``references``; the ``first`` emblems in a tier of their own."""
-        return cls(list(references), frozenset(first))
+    def build(cls, references: Iterable[Reference], first: Iterable[str] = (),
+              templates: Templates | None = None) -> FeatureIndex:
+        """An index over ``references``; the ``first`` emblems in a tier of their own (see the class)."""
+        return cls(list(references), frozenset(first), templates)
 
     def __len__(self) -> int:
         return len(self.references)
@@ -195,7 +210,7 @@ class FeatureIndex:
 class _Pool:
     """The descriptors of many references in one FLANN KD-tree."""
 
-    def __init__(self, references: Sequence[Reference], candidates: int):
+    def __init__(self, references: Sequence[Reference], candidates: int, templates: Templates | None = None):
         self.references = list(references)
         self.candidates = candidates
         self.homography_only = len({r.emblem_id for r in self.references}) > SIMILARITY_MAX_EMBLEMS
@@ -210,6 +225,10 @@ class _Pool:
         # tint and small-scale features went to their own references, if any.
         self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None, small=None))
                            for r in self.references]
+        self._templates = None if templates is None else _TemplateCache(templates, TEMPLATE_CACHE)
+        if self._templates is not None:
+            self.references = [replace(r, features=replace(r.features, template=_NO_TEMPLATE, colour=_NO_COLOUR))
+                               for r in self.references]
         self._flann = None
         if len(self.descriptors) > NEIGHBOURS:
             # FLANN_INDEX_KDTREE = 1. The trees are randomised from OpenCV's
@@ -256,6 +275,8 @@ class _Pool:
                 continue
             tried.add((ref.emblem_id, ref.polarity, ref.small))
             pairs = pairs.astype(np.int64)
+            if self._templates is not None:
+                ref = self._templates.restored(ref)
             chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]], self.homography_only))
             if len(chosen) >= self.candidates:
                 break
@@ -263,6 +284,35 @@ class _Pool:
 
 
 _NO_DESCRIPTORS = np.zeros((0, 128), np.uint8)
+_NO_TEMPLATE, _NO_COLOUR = np.zeros((0, 0), np.uint8), np.zeros((0, 0, 3), np.uint8)
+
+#: A reference's features with its template, read back from where they are stored (the catalogue).
+Templates = Callable[[Reference], ReferenceFeatures]
+
+
+class _TemplateCache:
+    """The templates and thumbnails of the last ``size`` references read back, by rendering id."""
+
+    def __init__(self, read: Templates, size: int):
+        self.read = read
+        self.size = size
+        self._kept: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()  # a Dask worker may run several scans in threads
+
+    def restored(self, ref: Reference) -> Reference:
+        """``ref`` with its template and colour thumbnail (the small-scale entry shares its rendering's)."""
+        with self._lock:
+            kept = self._kept.get(ref.rendering_id)
+            if kept is not None:
+                self._kept.move_to_end(ref.rendering_id)
+        if kept is None:
+            stored = self.read(ref)
+            kept = (stored.template, stored.colour)
+            with self._lock:
+                self._kept[ref.rendering_id] = kept
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return replace(ref, features=replace(ref.features, template=kept[0], colour=kept[1]))
 
 
 def ratio_test(distances: np.ndarray, owners: np.ndarray) -> np.ndarray:
