@@ -30,7 +30,7 @@ from .channels import CHANNELS, Channel, Picture, Triple
 from .detection import Detection, rescale
 from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, extract, grey, shrink
 from .fitting import MIN_SIDE_PX, locate
-from .index import MIN_MATCHES, FeatureIndex, Reference, Templates
+from .index import MIN_MATCHES, FeatureIndex, Reference, Templates, TreeStore
 from .merge import merge
 from .regions import RegionReference
 
@@ -82,19 +82,23 @@ class Detector:
 
     @classmethod
     def build(cls, references: Iterable[Triple], channels: Sequence[Channel] = CHANNELS, *,
-              first: Iterable[str] = (), templates: Callable[[str], ReferenceFeatures] | None = None) -> Detector:
+              first: Iterable[str] = (), templates: Callable[[str], ReferenceFeatures] | None = None,
+              trees: TreeStore | None = None) -> Detector:
         """Index ``(rendering_id, emblem_id, features)`` triples in every channel, ``first`` emblems in a tier.
 
         ``templates`` reads one rendering's features back by id (from the
         catalogue): given it, the other emblems' templates are not held in
         memory but read when a candidate is fitted (index.FeatureIndex).
+        ``trees`` loads the FLANN trees an earlier process built and saved
+        over the same descriptors, and saves those it builds.
         """
         references, first = list(references), frozenset(first)
         # Material renderings ("<variant>@<material>", catalogue/materials.py) are for local features only:
         # by shape and colour a metal disc is every coin (materials benchmark, 2026-12-01: 3 false alarms).
         blobs = [r for r in (RegionReference.prepare(*triple) for triple in references if "@" not in triple[0])
                  if r is not None]
-        return cls([ChannelSearch(c, FeatureIndex.build(c.references(references), first, _reader(c, templates)))
+        return cls([ChannelSearch(c, FeatureIndex.build(c.references(references), first, _reader(c, templates),
+                                                           trees))
                     for c in channels], blobs)
 
     def search(self, name: str) -> ChannelSearch | None:

@@ -8,10 +8,12 @@ geometric fit, with their matches.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -171,19 +173,23 @@ class FeatureIndex:
     """
 
     def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset(),
-                 templates: Templates | None = None):
+                 templates: Templates | None = None, trees: TreeStore | None = None):
         references = list(references)
         tiers = [[r for r in references if r.emblem_id in first], [r for r in references if r.emblem_id not in first]]
         later = bool(tiers[0])
-        self._pools = [_Pool(tier, LATER_CANDIDATES if n and later else CANDIDATES, templates if n and later else None)
+        self._pools = [_Pool(tier, LATER_CANDIDATES if n and later else CANDIDATES, templates if n and later else None,
+                             trees)
                        for n, tier in enumerate(tiers) if tier] or [_Pool([], CANDIDATES)]
         self.references = [r for pool in self._pools for r in pool.references]
 
     @classmethod
     def build(cls, references: Iterable[Reference], first: Iterable[str] = (),
-              templates: Templates | None = None) -> FeatureIndex:
-        """An index over ``references``; the ``first`` emblems in a tier of their own (see the class)."""
-        return cls(list(references), frozenset(first), templates)
+              templates: Templates | None = None, trees: TreeStore | None = None) -> FeatureIndex:
+        """An index over ``references``; the ``first`` emblems in a tier of their own (see the class).
+
+        ``trees`` keeps the built FLANN trees for the next process and loads them when they were kept.
+        """
+        return cls(list(references), frozenset(first), templates, trees)
 
     def __len__(self) -> int:
         return len(self.references)
@@ -210,7 +216,8 @@ class FeatureIndex:
 class _Pool:
     """The descriptors of many references in one FLANN KD-tree."""
 
-    def __init__(self, references: Sequence[Reference], candidates: int, templates: Templates | None = None):
+    def __init__(self, references: Sequence[Reference], candidates: int, templates: Templates | None = None,
+                 trees: TreeStore | None = None):
         self.references = list(references)
         self.candidates = candidates
         self.homography_only = len({r.emblem_id for r in self.references}) > SIMILARITY_MAX_EMBLEMS
@@ -235,8 +242,13 @@ class _Pool:
             # generator: seeding it makes the near neighbours found, and so a
             # verdict, the same in every process whatever it built before
             # (unseeded, a borderline case in 30 could flip).
-            cv2.setRNGSeed(FLANN_SEED)
-            self._flann = cv2.flann.Index(self.descriptors, {"algorithm": 1, "trees": FLANN_TREES})
+            key = tree_key(self.descriptors)
+            self._flann = None if trees is None else trees.load(key, self.descriptors)
+            if self._flann is None:
+                cv2.setRNGSeed(FLANN_SEED)
+                self._flann = cv2.flann.Index(self.descriptors, {"algorithm": 1, "trees": FLANN_TREES})
+                if trees is not None:
+                    trees.save(key, self._flann)
 
     @property
     def searchable(self) -> bool:
@@ -284,6 +296,23 @@ class _Pool:
 
 
 _NO_DESCRIPTORS = np.zeros((0, 128), np.uint8)
+
+
+class TreeStore(Protocol):
+    """Where built FLANN trees are kept between processes (catalogue/trees.py): a tree built once is loaded."""
+
+    def load(self, key: str, descriptors: np.ndarray) -> cv2.flann.Index | None:
+        """The trees saved under ``key`` over ``descriptors``, or ``None``."""
+
+    def save(self, key: str, tree: cv2.flann.Index) -> None:
+        """Keep ``tree`` under ``key``."""
+
+
+def tree_key(descriptors: np.ndarray) -> str:
+    """What a pool's trees are a function of: its descriptors, the tree parameters and OpenCV's version."""
+    digest = hashlib.blake2b(f"{FLANN_TREES}/{FLANN_SEED}/{cv2.__version__}".encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(descriptors).data)
+    return digest.hexdigest()
 _NO_TEMPLATE, _NO_COLOUR = np.zeros((0, 0), np.uint8), np.zeros((0, 0, 3), np.uint8)
 
 #: A reference's features with its template, read back from where they are stored (the catalogue).

@@ -9,6 +9,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from ..catalogue.store import Catalogue, feature_reader, load_features
+from ..catalogue.trees import TreeCache
 from ..engine.detection import Detection
 from ..engine.detector import Detector
 from ..engine.fingerprints import fingerprint
@@ -39,7 +40,8 @@ class Scanner:
         # The other emblems' templates are read back from catalogue.db when fitted (memory at 10 000 emblems).
         reader = feature_reader(catalogue.path)
         features = load_features(catalogue.path) if reader is None else reader.every()
-        self.detector = Detector.build(features, first=shipped, templates=reader)
+        self.detector = Detector.build(features, first=shipped, templates=reader,
+                                       trees=TreeCache.beside(catalogue.path, catalogue.version))
         self.signatures = signature_reader(catalogue)
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
