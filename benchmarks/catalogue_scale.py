@@ -148,7 +148,7 @@ def _indexes(scanner) -> list:
 def _measured(home_root: Path, folder: Path) -> dict:
     """:func:`measure` in a fresh interpreter, so each catalogue's memory is its own: first with no saved
     FLANN trees (the first process after a build), then the load alone in another (the trees loaded)."""
-    shutil.rmtree(home_root / "cache" / "index", ignore_errors=True)
+    shutil.rmtree(home_root / "index", ignore_errors=True)
     runs = []
     for argv in ([str(home_root), str(folder)], [str(home_root), "-"]):
         done = subprocess.run([sys.executable, __file__, "--measure", *argv], check=True, capture_output=True,

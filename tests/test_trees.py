@@ -87,7 +87,7 @@ def test_a_cache_that_cannot_be_written_only_costs_the_cache(tmp_path, shipped):
 
 def test_a_scanner_saves_its_trees_beside_the_catalogue_and_the_next_one_loads_them(home):
     first = open_scanner(home.root)
-    folder = Path(home.cache) / "index" / first.catalogue.version
+    folder = home.root / "index" / first.catalogue.version
     saved = sorted(folder.glob("*.flann"))
     assert saved
     stamps = [p.stat().st_mtime_ns for p in saved]

@@ -6,7 +6,7 @@ OpenCV's ``cv2.flann.Index`` can write its trees (``save``) and read them
 back over the same descriptors (``load``), which is far quicker than a build
 and gives the same neighbours (tests/test_trees.py). The index cannot be
 pickled, so this is the only way to share it. Files live in
-``<catalogue folder>/cache/index/<catalogue version>/<key>.flann``; a
+``<catalogue folder>/index/<catalogue version>/<key>.flann``; a
 save removes other versions' folders.
 """
 
@@ -32,7 +32,7 @@ class TreeCache:
     @classmethod
     def beside(cls, catalogue_path: Path, version: str) -> TreeCache | None:
         """The cache next to a catalogue.db, or ``None`` for a catalogue without a version."""
-        return cls(Path(catalogue_path).parent / "cache" / "index", version) if version else None
+        return cls(Path(catalogue_path).parent / "index", version) if version else None
 
     def load(self, key: str, descriptors: np.ndarray) -> cv2.flann.Index | None:
         """The trees saved under ``key`` over ``descriptors``, or ``None`` when none were saved (or unreadable)."""
