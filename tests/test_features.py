@@ -48,9 +48,9 @@ def test_blob_round_trip_is_exact():
     assert np.array_equal(again.descriptors, features.descriptors)
     assert np.array_equal(again.template, features.template)
     # uint8 descriptors: about a quarter of float32 storage.
-    tint = features.tint
-    assert len(blobs.encode(features)) < ((features.keypoint_count + tint.keypoint_count) * (128 + 16)
-                                       + 2 * 256 * 256 + 64 * 64 * 3 + 128)
+    tint, small = features.tint, features.small
+    assert len(blobs.encode(features)) < ((features.keypoint_count + tint.keypoint_count + small.keypoint_count)
+                                          * (128 + 16) + 2 * 256 * 256 + 64 * 64 * 3 + 128)
 
 
 def test_blob_keeps_the_tint_features():
@@ -149,3 +149,53 @@ def test_format_2_blob_still_loads_without_tint():
            + features.colour.tobytes())
     again = blobs.decode(old)
     assert again.tint is None and np.array_equal(again.colour, features.colour)
+
+
+def _format_3(features) -> bytes:
+    """``features`` as a format-3 blob (before the small-scale features were stored)."""
+    from dataclasses import replace
+
+    blob = bytearray(blobs.encode(replace(features, small=None))[:-4])  # drop format 4's small-scale length
+    blob[4] = 3
+    return bytes(blob)
+
+
+def test_blob_keeps_the_small_scale_features_sharing_the_template():
+    features = prepare_reference(badge())
+    assert features.small is not None and features.small.keypoint_count >= 10
+    again = blobs.decode(blobs.encode(features))
+    assert np.array_equal(again.small.keypoints, features.small.keypoints)
+    assert np.array_equal(again.small.descriptors, features.small.descriptors)
+    assert again.small.template is again.template and again.small.colour is again.colour
+    assert (again.small.width, again.small.height) == (400, 400)
+
+
+def test_format_3_blob_still_loads_and_gets_the_same_small_scale_features_at_load():
+    from emblemcheck.engine.features import small_scale
+
+    features = prepare_reference(badge())
+    again = blobs.decode(_format_3(features))
+    assert again.small is None and again.tint is not None
+    computed = small_scale(again)
+    assert np.array_equal(computed.keypoints, features.small.keypoints)
+    assert np.array_equal(computed.descriptors, features.small.descriptors)
+
+
+def test_an_older_catalogue_is_upgraded_to_the_current_blob_format_when_next_written(home):
+    import sqlite_utils
+
+    from emblemcheck.catalogue.store import load_features, open_catalogue_db
+
+    built = {rid: f for rid, _eid, f in load_features(home.catalogue_db)}
+    db = sqlite_utils.Database(home.catalogue_db)
+    for rid, features in built.items():
+        db.execute("update features set blob = ? where rendering_id = ?", [_format_3(features), rid])
+    db.execute("delete from _sqlite_migrations where name = 'm004_small_scale_features'")
+    db.conn.commit()
+    db.close()
+    assert all(f.small is None for _rid, _eid, f in load_features(home.catalogue_db))  # read as it is
+    open_catalogue_db(home.catalogue_db).close()
+    upgraded = load_features(home.catalogue_db)
+    assert len(upgraded) == len(built)
+    for rid, _eid, features in upgraded:
+        assert np.array_equal(features.small.descriptors, built[rid].small.descriptors), rid

@@ -117,3 +117,41 @@ def test_a_crowded_tree_places_its_candidates_by_homography_only(built_home, shi
     strict = replace(candidate, homography_only=True)
     assert strict.subset(np.arange(10)).homography_only
     assert locate(strict, points, view, LUMINANCE) is None
+
+
+def test_additions_keep_no_templates_and_read_them_back_when_fitted(built_home, shipped, additions, tiered):
+    stored = {rid: f for rid, _eid, f in shipped + additions}
+    read: list[str] = []
+
+    def templates(rendering_id: str):
+        read.append(rendering_id)
+        return stored[rendering_id]
+
+    lazy = Detector.build(shipped + additions, first={eid for _rid, eid, _f in shipped}, templates=templates)
+    later = [pool for search in lazy.searches for pool in search.index._pools[1:]]
+    assert later and all(r.features.template.size == 0 and r.features.colour.size == 0
+                         for pool in later for r in pool.references)
+    assert all(r.features.template.size for r in luminance_index(lazy)._pools[0].references)  # shipped keep theirs
+    poster = photo_like(1000, 700)
+    poster.paste(rendered(built_home, "canada-wordmark", "colour", width=400), (60, 80))
+    poster.paste(drawn(7).resize((240, 240)), (600, 300))
+    found = lazy.detect(np.asarray(poster))
+    assert found == tiered.detect(np.asarray(poster))
+    assert {d.emblem_id for d in found} == {"canada-wordmark", "drawn-007"}
+    assert "drawn-007-colour" in read and not set(read) & {rid for rid, _eid, _f in shipped}
+    assert len(set(read)) < len(additions)  # only candidates are read, and each once while cached
+    assert len(read) == len(set(read))
+
+
+def test_the_feature_reader_reads_what_load_features_reads(built_home):
+    from emblemcheck.catalogue.store import feature_reader
+
+    reader = feature_reader(built_home.catalogue_db)
+    assert reader is not None
+    every = reader.every()
+    loaded = load_features(built_home.catalogue_db)
+    assert [(rid, eid) for rid, eid, _f in every] == [(rid, eid) for rid, eid, _f in loaded]
+    rid, _eid, features = loaded[0]
+    again = reader(rid)
+    assert np.array_equal(again.descriptors, features.descriptors) and np.array_equal(again.template, features.template)
+    reader.close()

@@ -26,13 +26,12 @@ import numpy as np
 
 from .detection import Method
 from .features import (
-    MAX_QUERY_KEYPOINTS,
     TINT_SIDE,
     ReferenceFeatures,
     edge_map,
-    extract_at,
     parts,
     shrink,
+    small_scale,
     tint_channel,
 )
 from .fitting import MIN_INLIERS
@@ -43,11 +42,6 @@ ChannelName = Literal["luminance", "tint"]
 
 #: ``(rendering_id, emblem_id, features)``, as the catalogue hands them over.
 Triple = tuple[str, str, ReferenceFeatures]
-
-#: Longest side of the small rendering whose keypoints are indexed too (see
-#: small_scale): about twice a 40-60 px header badge, within the two octaves
-#: across which SIFT descriptors still match well.
-SMALL_REFERENCE_SIDE = 128
 
 #: Least edge strength (standard deviation of the edge map) in every part of a
 #: reference's tint template for the emblem to be searched in colour: below it
@@ -98,6 +92,8 @@ class Channel:
     references: Callable[[Iterable[Triple]], list[Reference]]
     #: An extra check a fit found here must pass (picture view, homography, reference), or ``None``.
     agrees: Callable[[np.ndarray, np.ndarray, Reference], bool] | None = None
+    #: Which of a rendering's stored features this channel's references are made of (for templates read back).
+    part: Callable[[ReferenceFeatures], ReferenceFeatures | None] = lambda features: features
 
     def accepts(self, view: np.ndarray, homography: np.ndarray, ref: Reference) -> bool:
         """Whether a fit passes this channel's extra check (always, without one)."""
@@ -121,23 +117,10 @@ def _luminance_references(renderings: Iterable[Triple]) -> list[Reference]:
         if features.keypoint_count < MIN_INLIERS:
             continue
         built.append(Reference.of(rid, eid, features))
-        small = small_scale(features)
+        small = small_scale(features)  # stored at build since features format 4; computed for an older catalogue
         if small.keypoint_count >= MIN_INLIERS:
             built.append(Reference.of(rid, eid, small, small=True))
     return built
-
-
-def small_scale(features: ReferenceFeatures) -> ReferenceFeatures:
-    """The reference's keypoints as seen at SMALL_REFERENCE_SIDE px, in the reference's own pixels.
-
-    A badge 40-60 px tall in a page header shares few keypoints with its
-    600 px artwork: its details have merged. Keypoints of a small rendering
-    (from the stored template) are indexed as their own entry, so the ratio
-    test does not pit them against their large-scale twins.
-    """
-    points, descriptors = extract_at(features.template, SMALL_REFERENCE_SIDE, MAX_QUERY_KEYPOINTS)
-    points[:, :3] *= features.width / features.template.shape[1]  # template pixels -> the reference's own
-    return ReferenceFeatures(points, descriptors, features.width, features.height, features.template, features.colour)
 
 
 def _tint_view(picture: Picture) -> np.ndarray | None:
@@ -172,7 +155,7 @@ def _tints_agree(view: np.ndarray, homography: np.ndarray, ref: Reference) -> bo
 
 LUMINANCE = Channel("luminance", ("sift-homography", "sift-similarity"), _luminance_view, _luminance_references)
 TINT = Channel("tint", ("sift-colour-homography", "sift-colour-similarity"), _tint_view, _tint_references,
-               _tints_agree)
+               _tints_agree, lambda features: features.tint)
 
 #: The channels a detector searches, in this order.
 CHANNELS: tuple[Channel, ...] = (LUMINANCE, TINT)

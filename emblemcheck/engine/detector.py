@@ -19,7 +19,7 @@ region is reported once, as the emblem that explains it best.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -28,9 +28,9 @@ import numpy as np
 from . import regions, tiles
 from .channels import CHANNELS, Channel, Picture, Triple
 from .detection import Detection, rescale
-from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, extract, grey, shrink
+from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, extract, grey, shrink
 from .fitting import MIN_SIDE_PX, locate
-from .index import MIN_MATCHES, FeatureIndex
+from .index import MIN_MATCHES, FeatureIndex, Reference, Templates, TreeStore
 from .merge import merge
 from .regions import RegionReference
 
@@ -59,6 +59,20 @@ class ChannelSearch:
         return [rescale(d, to_original, in_view) for d in found if d is not None]
 
 
+def _reader(channel: Channel, templates: Callable[[str], ReferenceFeatures] | None) -> Templates | None:
+    """A reference's features as ``channel`` indexes them, read back through ``templates``."""
+    if templates is None:
+        return None
+
+    def read(ref: Reference) -> ReferenceFeatures:
+        stored = channel.part(templates(ref.rendering_id))
+        # The reference was made of these very features when the index was built (the reader holds that file).
+        assert stored is not None, f"{ref.rendering_id} lost its {channel.name} features"
+        return stored
+
+    return read
+
+
 class Detector:
     """Every channel's pooled index and the region references: build once, detect in as many pictures as you like."""
 
@@ -68,14 +82,24 @@ class Detector:
 
     @classmethod
     def build(cls, references: Iterable[Triple], channels: Sequence[Channel] = CHANNELS, *,
-              first: Iterable[str] = ()) -> Detector:
-        """Index ``(rendering_id, emblem_id, features)`` triples in every channel, ``first`` emblems in a tier."""
+              first: Iterable[str] = (), templates: Callable[[str], ReferenceFeatures] | None = None,
+              trees: TreeStore | None = None) -> Detector:
+        """Index ``(rendering_id, emblem_id, features)`` triples in every channel, ``first`` emblems in a tier.
+
+        ``templates`` reads one rendering's features back by id (from the
+        catalogue): given it, the other emblems' templates are not held in
+        memory but read when a candidate is fitted (index.FeatureIndex).
+        ``trees`` loads the FLANN trees an earlier process built and saved
+        over the same descriptors, and saves those it builds.
+        """
         references, first = list(references), frozenset(first)
         # Material renderings ("<variant>@<material>", catalogue/materials.py) are for local features only:
         # by shape and colour a metal disc is every coin (materials benchmark, 2026-12-01: 3 false alarms).
         blobs = [r for r in (RegionReference.prepare(*triple) for triple in references if "@" not in triple[0])
                  if r is not None]
-        return cls([ChannelSearch(c, FeatureIndex.build(c.references(references), first)) for c in channels], blobs)
+        return cls([ChannelSearch(c, FeatureIndex.build(c.references(references), first, _reader(c, templates),
+                                                           trees))
+                    for c in channels], blobs)
 
     def search(self, name: str) -> ChannelSearch | None:
         """The search of the channel called ``name``, if it has any reference."""

@@ -11,7 +11,7 @@ size) and widened back to float32 for the index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -72,6 +72,11 @@ TINT_REFERENCE_SIDE = 512
 #: time; 320 px lost 1 more. No wrong emblem was placed at any of the three.
 TINT_SIDE = 400
 
+#: Longest side of the small rendering whose keypoints are indexed too (see
+#: small_scale): about twice a 40-60 px header badge, within the two octaves
+#: across which SIFT descriptors still match well.
+SMALL_REFERENCE_SIDE = 128
+
 #: Longest side of the grey template kept for verification (detection checks
 #: the located region against it). 256 px keeps the signature's words legible
 #: (1024 x 98 becomes 256 x 25) at 6 KB or less per rendering.
@@ -89,7 +94,10 @@ class ReferenceFeatures:
     catalogues built before it was stored). ``tint`` holds the same kind of
     features of the picture's :func:`tint_channel`, in the same pixels, or
     ``None`` when the picture has too little colour to describe (and in
-    catalogues built before it was stored).
+    catalogues built before it was stored). ``small`` holds the keypoints and
+    descriptors of the template seen at :data:`SMALL_REFERENCE_SIDE` px
+    (:func:`small_scale`), sharing this value's template and colour, or
+    ``None`` in catalogues built before it was stored (then computed at load).
     """
 
     keypoints: np.ndarray
@@ -99,6 +107,7 @@ class ReferenceFeatures:
     template: np.ndarray
     colour: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), np.uint8))
     tint: ReferenceFeatures | None = None
+    small: ReferenceFeatures | None = None
 
     @property
     def keypoint_count(self) -> int:
@@ -156,9 +165,29 @@ def prepare_reference(rgb: np.ndarray) -> ReferenceFeatures:
     """Features of one catalogue rendering, computed once at ``catalogue build``/``add``."""
     luminance = grey(rgb)
     points, descriptors = extract(luminance, MAX_REFERENCE_KEYPOINTS)
-    return ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]),
-                             shrink(luminance, TEMPLATE_SIDE), shrink(np.ascontiguousarray(rgb), COLOUR_SIDE),
-                             _tint_features(rgb))
+    features = ReferenceFeatures(points, descriptors, int(rgb.shape[1]), int(rgb.shape[0]),
+                                 shrink(luminance, TEMPLATE_SIDE), shrink(np.ascontiguousarray(rgb), COLOUR_SIDE),
+                                 _tint_features(rgb))
+    # Stored, not computed at every scanner's load: at 10 000 catalogued
+    # emblems this SIFT run was most of a 100-200 s load (benchmarks/RESULTS.md).
+    return replace(features, small=small_scale(features))
+
+
+def small_scale(features: ReferenceFeatures) -> ReferenceFeatures:
+    """The reference's keypoints as seen at SMALL_REFERENCE_SIDE px, in the reference's own pixels.
+
+    A badge 40-60 px tall in a page header shares few keypoints with its
+    600 px artwork: its details have merged. Keypoints of a small rendering
+    (from the stored template, so an older catalogue gets the same ones at
+    load) are indexed as their own entry, so the ratio test does not pit them
+    against their large-scale twins. The value shares ``features``' template
+    and colour thumbnail.
+    """
+    if features.small is not None:
+        return features.small
+    points, descriptors = extract_at(features.template, SMALL_REFERENCE_SIDE, MAX_QUERY_KEYPOINTS)
+    points[:, :3] *= features.width / features.template.shape[1]  # template pixels -> the reference's own
+    return ReferenceFeatures(points, descriptors, features.width, features.height, features.template, features.colour)
 
 
 def _tint_features(rgb: np.ndarray) -> ReferenceFeatures | None:

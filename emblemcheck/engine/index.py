@@ -8,10 +8,12 @@ geometric fit, with their matches.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -70,6 +72,11 @@ SIMILARITY_MAX_EMBLEMS = 1000
 #: channel and tier) so each is computed once per picture.
 EDGE_CACHE = 64
 
+#: Second-tier renderings whose templates are kept, read back, after their
+#: fit (see FeatureIndex's ``templates``). A guess sized like EDGE_CACHE: a
+#: picture's LATER_CANDIDATES per channel and tile, each read once per picture.
+TEMPLATE_CACHE = 64
+
 #: Fewest ratio-test matches worth a geometric fit (the homography needs 10 inliers, see fitting.MIN_INLIERS).
 MIN_MATCHES = 10
 
@@ -88,7 +95,7 @@ class Reference:
     emblem_id: str
     features: ReferenceFeatures
     polarity: Polarity
-    #: Keypoints of the rendering seen small (see channels.small_scale), indexed as their own entry.
+    #: Keypoints of the rendering seen small (see features.small_scale), indexed as their own entry.
     small: bool = False
 
     @classmethod
@@ -156,19 +163,33 @@ class FeatureIndex:
     fixed budget of leaves found fewer of a shipped emblem's true neighbours
     and two of 24 shipped pictures were lost (benchmarks/RESULTS.md,
     catalogue-scale). With one tier only, it is one tree as before.
+
+    Given ``templates`` (a reference's features read back from where they
+    are stored), the second tier keeps no templates or colour thumbnails in
+    memory: a candidate's are read back when it is fitted (and kept for the
+    last TEMPLATE_CACHE). At 10 000 added emblems they were about 1.4 GB of
+    the loaded scanner. The first tier keeps its own: it is small, and its
+    fits stay free of reads.
     """
 
-    def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset()):
+    def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset(),
+                 templates: Templates | None = None, trees: TreeStore | None = None):
         references = list(references)
         tiers = [[r for r in references if r.emblem_id in first], [r for r in references if r.emblem_id not in first]]
-        self._pools = [_Pool(tier, CANDIDATES if n == 0 or not tiers[0] else LATER_CANDIDATES)
+        later = bool(tiers[0])
+        self._pools = [_Pool(tier, LATER_CANDIDATES if n and later else CANDIDATES, templates if n and later else None,
+                             trees)
                        for n, tier in enumerate(tiers) if tier] or [_Pool([], CANDIDATES)]
         self.references = [r for pool in self._pools for r in pool.references]
 
     @classmethod
-    def build(cls, references: Iterable[Reference], first: Iterable[str] = ()) -> FeatureIndex:
-        """An index over ``references``; the ``first`` emblems in a tier of their own."""
-        return cls(list(references), frozenset(first))
+    def build(cls, references: Iterable[Reference], first: Iterable[str] = (),
+              templates: Templates | None = None, trees: TreeStore | None = None) -> FeatureIndex:
+        """An index over ``references``; the ``first`` emblems in a tier of their own (see the class).
+
+        ``trees`` keeps the built FLANN trees for the next process and loads them when they were kept.
+        """
+        return cls(list(references), frozenset(first), templates, trees)
 
     def __len__(self) -> int:
         return len(self.references)
@@ -195,7 +216,8 @@ class FeatureIndex:
 class _Pool:
     """The descriptors of many references in one FLANN KD-tree."""
 
-    def __init__(self, references: Sequence[Reference], candidates: int):
+    def __init__(self, references: Sequence[Reference], candidates: int, templates: Templates | None = None,
+                 trees: TreeStore | None = None):
         self.references = list(references)
         self.candidates = candidates
         self.homography_only = len({r.emblem_id for r in self.references}) > SIMILARITY_MAX_EMBLEMS
@@ -207,17 +229,26 @@ class _Pool:
                                           [np.zeros((0, 128), np.uint8)]).astype(np.float32)
         # The tree holds them as float32 from here: each reference's own uint8
         # copy would only take memory (290 MB at 10 000 added emblems). Its
-        # tint features went to the tint channel's own references, if any.
-        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None))
+        # tint and small-scale features went to their own references, if any.
+        self.references = [replace(r, features=replace(r.features, descriptors=_NO_DESCRIPTORS, tint=None, small=None))
                            for r in self.references]
+        self._templates = None if templates is None else _TemplateCache(templates, TEMPLATE_CACHE)
+        if self._templates is not None:
+            self.references = [replace(r, features=replace(r.features, template=_NO_TEMPLATE, colour=_NO_COLOUR))
+                               for r in self.references]
         self._flann = None
         if len(self.descriptors) > NEIGHBOURS:
             # FLANN_INDEX_KDTREE = 1. The trees are randomised from OpenCV's
             # generator: seeding it makes the near neighbours found, and so a
             # verdict, the same in every process whatever it built before
             # (unseeded, a borderline case in 30 could flip).
-            cv2.setRNGSeed(FLANN_SEED)
-            self._flann = cv2.flann.Index(self.descriptors, {"algorithm": 1, "trees": FLANN_TREES})
+            key = tree_key(self.descriptors)
+            self._flann = None if trees is None else trees.load(key, self.descriptors)
+            if self._flann is None:
+                cv2.setRNGSeed(FLANN_SEED)
+                self._flann = cv2.flann.Index(self.descriptors, {"algorithm": 1, "trees": FLANN_TREES})
+                if trees is not None:
+                    trees.save(key, self._flann)
 
     @property
     def searchable(self) -> bool:
@@ -256,6 +287,8 @@ class _Pool:
                 continue
             tried.add((ref.emblem_id, ref.polarity, ref.small))
             pairs = pairs.astype(np.int64)
+            if self._templates is not None:
+                ref = self._templates.restored(ref)
             chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]], self.homography_only))
             if len(chosen) >= self.candidates:
                 break
@@ -263,6 +296,52 @@ class _Pool:
 
 
 _NO_DESCRIPTORS = np.zeros((0, 128), np.uint8)
+
+
+class TreeStore(Protocol):
+    """Where built FLANN trees are kept between processes (catalogue/trees.py): a tree built once is loaded."""
+
+    def load(self, key: str, descriptors: np.ndarray) -> cv2.flann.Index | None:
+        """The trees saved under ``key`` over ``descriptors``, or ``None``."""
+
+    def save(self, key: str, tree: cv2.flann.Index) -> None:
+        """Keep ``tree`` under ``key``."""
+
+
+def tree_key(descriptors: np.ndarray) -> str:
+    """What a pool's trees are a function of: its descriptors, the tree parameters and OpenCV's version."""
+    digest = hashlib.blake2b(f"{FLANN_TREES}/{FLANN_SEED}/{cv2.__version__}".encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(descriptors).data)
+    return digest.hexdigest()
+_NO_TEMPLATE, _NO_COLOUR = np.zeros((0, 0), np.uint8), np.zeros((0, 0, 3), np.uint8)
+
+#: A reference's features with its template, read back from where they are stored (the catalogue).
+Templates = Callable[[Reference], ReferenceFeatures]
+
+
+class _TemplateCache:
+    """The templates and thumbnails of the last ``size`` references read back, by rendering id."""
+
+    def __init__(self, read: Templates, size: int):
+        self.read = read
+        self.size = size
+        self._kept: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()  # a Dask worker may run several scans in threads
+
+    def restored(self, ref: Reference) -> Reference:
+        """``ref`` with its template and colour thumbnail (the small-scale entry shares its rendering's)."""
+        with self._lock:
+            kept = self._kept.get(ref.rendering_id)
+            if kept is not None:
+                self._kept.move_to_end(ref.rendering_id)
+        if kept is None:
+            stored = self.read(ref)
+            kept = (stored.template, stored.colour)
+            with self._lock:
+                self._kept[ref.rendering_id] = kept
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return replace(ref, features=replace(ref.features, template=kept[0], colour=kept[1]))
 
 
 def ratio_test(distances: np.ndarray, owners: np.ndarray) -> np.ndarray:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
 
-from ..catalogue.store import Catalogue, load_features
+from ..catalogue.store import Catalogue, feature_reader, load_features
+from ..catalogue.trees import TreeCache
 from ..engine.detection import Detection
 from ..engine.detector import Detector
 from ..engine.fingerprints import fingerprint
@@ -36,7 +37,11 @@ class Scanner:
         self.fingerprints = FingerprintIndex(catalogue.renderings)
         # The shipped emblems get an index tier of their own, so a user's additions cannot crowd them out.
         shipped = (e.id for e in catalogue.emblems.values() if e.origin == "manifest")
-        self.detector = Detector.build(load_features(catalogue.path), first=shipped)
+        # The other emblems' templates are read back from catalogue.db when fitted (memory at 10 000 emblems).
+        reader = feature_reader(catalogue.path)
+        features = load_features(catalogue.path) if reader is None else reader.every()
+        self.detector = Detector.build(features, first=shipped, templates=reader,
+                                       trees=TreeCache.beside(catalogue.path, catalogue.version))
         self.signatures = signature_reader(catalogue)
 
     def find(self, image: LoadedImage) -> tuple[Finding, ...]:
