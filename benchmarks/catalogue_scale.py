@@ -250,35 +250,34 @@ def write(count: int, facts: dict, runs: dict) -> None:
     ]))
 
 
-#: The 10 000-emblem run before the index was tiered and edge maps computed on demand (commit e7dc1dc's
-#: engine, 2026-12-01, on the same catalogue.db; the shipped column then: 22 of 24 found, 198 ms a picture).
-BEFORE = {"descriptors": "2280623", "load": "109.3 s", "memory": "11859 MB", "time": "216, 176 ms (1.09x)",
-          "shipped": "20 of 24 (shipped alone: 22)", "drawn": "6 of 8", "false": "2 (both drawn for drawn)"}
+#: The "before" column: commit 93f5af0's engine (small-scale keypoints computed at every load, no saved trees,
+#: every template in memory) on the same two catalogues with their blobs rewritten in format 3 (as it built
+#: them), on the same pictures (PYTHONHASHSEED=0), measured in the same session as the table (2026-12-02).
+#: Its shipped column: load 0.53 s, 813 ms a picture, 22 of 24 found.
+BEFORE = {"descriptors": "75757", "load": "4.03 s (shipped 0.53 s)", "memory": "144 MB",
+          "time": "926, 677 ms (1.14x)", "shipped": "22 of 24", "drawn": "8 of 8", "false": "0"}
 
-#: What the numbers of the 10 000-emblem runs (2026-12-01) say; kept with the table when it is rewritten.
+#: What the numbers say; kept with the table when it is rewritten.
 NOTES = (
-    "Changed (engine/index.py): the shipped emblems are indexed in a FLANN tree of their own and keep their "
-    "24 candidates; a user's additions get a second tree and 12 candidates beside them. Edge maps are computed "
-    "when a candidate is verified (an LRU of 64) instead of kept, float32, for every rendering in every channel; "
-    "indexed references drop their uint8 descriptors (the tree holds them as float32) and their tint features; "
-    "a tree of more than 1000 emblems places candidates by homography only, not the 7-9-inlier similarity "
-    "fallback. Shipped emblems found are now the same with and without the 10 000 additions in every run "
-    "(four runs: 21/21, 21/21, 20/20, 22/22; the shipped column itself moves by one or two between runs on a busy "
-    "machine). Memory "
-    "fell from 11.9 to 4.9 GB; what is left is about 1.2 GB of float32 descriptors, the four KD-trees, and the "
-    "grey, tint and colour templates (about 140 KB a rendering), plus what decoding 1.5 GB of blobs leaves in "
-    "the heap (dropping the tint features did not move the RSS figure). Load time did not fall (99 s in the "
-    "least loaded run against 109 s): it is mostly the SIFT run on every template at load for the small-scale "
-    "keypoints (channels.small_scale) and the FLANN build; storing the small-scale keypoints in the blob at "
-    "build would remove the first. Time per picture: 24 + 24 candidates took 2.07x (353 against 170 ms); "
-    "24 + 12 took 1.11x, 2.60x (under the full test suite and a detection benchmark at once) and 1.16x in the "
-    "table's run (the final code; a detection benchmark of main ran beside it, hence the slow load). "
-    "The one remaining drawn-for-drawn confusion (drawn-06091 on drawn-01237's "
-    "picture) is a recall loss in the additions' tree: fitted alone, drawn-01237 is found by a homography of "
-    "16 inliers (score 0.94) and beats drawn-06091 (similarity, 7 inliers, 0.81), but among 10 000 it is not "
-    "among the candidates; the homography-only rule did not remove it (not traced further for want of time). "
-    "Next: read the templates from catalogue.db when a candidate is fitted, store the small-scale keypoints, "
-    "and an inverted file over quantised descriptors when the additions pass about a million descriptors."
+    "Changed: each rendering's small-scale keypoints (features.small_scale, a SIFT run on its template) are "
+    "stored in the features blob at build (format 4) instead of computed by every scanner at load; the FLANN "
+    "trees the first scanner builds are saved beside the catalogue (`<home>/index/<catalogue version>/`, "
+    "keyed by the descriptors, tree parameters and OpenCV version; catalogue/trees.py) and loaded by every "
+    "later process; the additions' tier keeps no templates in memory and reads a candidate's back from "
+    "catalogue.db when it is fitted. An older catalogue.db (format 1-3 blobs) is read as before, computing "
+    "the small-scale keypoints at load; migration m004 rewrites its blobs in format 4 when it is next "
+    "written (6.0 s for this 265-rendering catalogue, on the busy machine). "
+    "Scale of this run: 40 drawn emblems, not 10 000. Since the materials change, a drawn badge is added with "
+    "its material renderings (6 renderings an emblem, 14 s an emblem on this machine at load average 12-15, "
+    "against 110 ms and 1 rendering in the 2026-12-01 run): at that rate 10 000 would take about 39 hours; 2000 "
+    "did not finish within the session. Load time at 40 (265 renderings): 4.03 s before, 2.23 s for the "
+    "first process, 1.22 s for every later one (3.3x less); the shipped catalogue: 0.53, 0.43 and 0.18 s. "
+    "Memory: unchanged at 145 MB. The templates are freed after the build, but the allocator keeps the "
+    "pages: calling glibc's malloc_trim(0) after loading gave back 26 MB (145 to 119 MB, measured once, not "
+    "committed), so the saving is real but shows in RSS only once the heap is trimmed or the blobs are "
+    "decoded without templates. The 10 000-emblem false alarm (drawn-06091 on drawn-01237's picture) was "
+    "not worked on: it needs the 10 000-emblem catalogue to reproduce, which could not be built in time. "
+    "Time per picture is inflated by the machine's load; compare the columns."
 )
 
 

@@ -167,9 +167,10 @@ class FeatureIndex:
     Given ``templates`` (a reference's features read back from where they
     are stored), the second tier keeps no templates or colour thumbnails in
     memory: a candidate's are read back when it is fitted (and kept for the
-    last TEMPLATE_CACHE). At 10 000 added emblems they were about 1.4 GB of
-    the loaded scanner. The first tier keeps its own: it is small, and its
-    fits stay free of reads.
+    last TEMPLATE_CACHE). At 10 000 added emblems, at about 140 KB a rendering,
+    they were about 1.4 GB of the loaded scanner (benchmarks/RESULTS.md,
+    2026-12-01). The first tier keeps its own: it is small, and its fits
+    stay free of reads.
     """
 
     def __init__(self, references: Sequence[Reference], first: frozenset[str] = frozenset(),
