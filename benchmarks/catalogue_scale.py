@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -74,7 +75,7 @@ def pictures(shipped: Home, out: Path, count: int) -> Path:
     for emblem_id in DRAWN:
         for variant in VARIANTS:
             for share in (3, 5):
-                poster = photo_like(960, 640, seed=hash((emblem_id, variant, share)) % 1000)
+                poster = photo_like(960, 640, seed=zlib.crc32(f"{emblem_id}|{variant}|{share}".encode()) % 1000)
                 art = rendered(shipped, emblem_id, variant, width=960 // share)
                 poster.paste(art, (60, 80))
                 jpeg(poster, folder / f"shipped--{emblem_id}--{variant}-{share}.jpg")
