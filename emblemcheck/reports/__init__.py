@@ -1,24 +1,29 @@
-"""Report formats: each turns a sequence of :class:`FileResult` into text.
+"""Report formats: each turns a scan's :class:`FileResult` values into text.
 
 :data:`FORMATS` is the one list of them: ``scan --format`` offers its names,
-in its order, and asks each format how it is written.
+in its order, and asks each format how it is written. Each renderer reads
+the results as :class:`~emblemcheck.scan.results.Results` (kept on disk, read
+back in streams) and gives its text in pieces, so a report of a million
+files is written as it is made instead of held (:func:`pieces`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ..models import FileResult
+from ..scan.results import Results, as_results
 from . import csv as csv_report
 from . import html, jsonl, sarif, text
 from . import json as json_report
 from .context import ScanContext, ScanSummary, context_summary, summarise
 
 __all__ = ["FORMATS", "Renderer", "ReportFormat", "ScanContext", "ScanSummary", "Streaming", "context_summary",
-           "render", "summarise"]
+           "pieces", "render", "summarise"]
 
-Renderer = Callable[[Sequence[FileResult], str, ScanContext], str]
+#: A format's writer: the results, the catalogue version and the context in, the report's text in pieces out.
+Renderer = Callable[[Results, str, ScanContext], Iterator[str]]
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,14 @@ FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
 )}
 
 
-def render(results: Sequence[FileResult], fmt: str, catalogue_version: str = "",
+def pieces(results: Iterable[FileResult], fmt: str, catalogue_version: str = "",
+           context: ScanContext | None = None) -> Iterator[str]:
+    """A scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), files sorted by path, in pieces to write
+    one after the other."""
+    return FORMATS[fmt].render(as_results(results), catalogue_version, context or ScanContext())
+
+
+def render(results: Iterable[FileResult], fmt: str, catalogue_version: str = "",
            context: ScanContext | None = None) -> str:
-    """Render a scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), sorted by path."""
-    return FORMATS[fmt].render(sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())
+    """Render a scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), sorted by path, as one text."""
+    return "".join(pieces(results, fmt, catalogue_version, context))
