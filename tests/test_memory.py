@@ -1,22 +1,23 @@
 """A folder scan holds counts, not its files' results: they are kept on disk and every report reads them back.
 
 What is checked: the spilled results give what the in-memory computations gave (WordPress groups, originals,
-the exit code, the JSON and SARIF text), and a scan of a tree of many tiny entries, reported in JSON through the
-CLI, does not hold a value per file in this process.
+the exit code, the JSON and SARIF text), and a scan of a tree of many tiny entries, reported in JSON, does not
+hold a value per file in this process.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import tracemalloc
 
 import pytest
-from bulk_tree import cli
 
 from emblemcheck.exitcodes import exit_code
 from emblemcheck.models import FileResult, Finding, Restriction
-from emblemcheck.reports import ScanContext, render, sarif
+from emblemcheck.reports import ScanContext, pieces, render, sarif
 from emblemcheck.reports import json as json_report
+from emblemcheck.scan.folder import BulkOptions, scan_folder
 from emblemcheck.scan.results import Results
 from emblemcheck.scan.walk import Skip
 from emblemcheck.scan.wordpress import group_results
@@ -97,28 +98,30 @@ def _tiny_tree(root, count: int) -> None:
         (folder / f"f{n:05}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + n.to_bytes(8, "big"))
 
 
-def _peak_of_scan(home, root, count: int) -> tuple[int, str]:
-    """Python's peak allocation while the CLI scans ``count`` tiny entries and writes the text report (to a
-    file: every error is a line of it, and the test runner would hold what goes to stdout or stderr)."""
+def _held_after_scan(home, root, count: int):
+    """What Python holds, garbage collected, once a folder scan of ``count`` tiny entries is done and its JSON
+    report written, with the scan's value still alive (as the CLI holds it while it reports)."""
     _tiny_tree(root, count)
-    report = root.with_suffix(".txt")
+    gc.collect()
     tracemalloc.start()
     try:
-        result = cli("scan", str(root), "--workers", "2", "-o", str(report), "--quiet", home=home.root)
-        _size, peak = tracemalloc.get_traced_memory()
+        folder = scan_folder(home, [root], BulkOptions(workers=2))
+        size = sum(len(piece) for piece in pieces(folder.results, "json", folder.catalogue_version, folder.context))
+        gc.collect()
+        held, _peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert result.exit_code == 3, result.output  # unreadable inputs
-    return peak, report.read_text()
+    assert folder.raw.counts["error"] == count and size > count * 100
+    return held, folder
 
 
 def test_a_scan_of_many_files_holds_no_value_per_file(badge_home, tmp_path):
-    _peak_of_scan(badge_home, tmp_path / "warm", 2)  # what the modules import and cache once is not counted
-    small, _ = _peak_of_scan(badge_home, tmp_path / "small", SMALL)
-    large, text = _peak_of_scan(badge_home, tmp_path / "large", LARGE)
-    assert text.count(": ERROR ") == LARGE and f"{LARGE} file(s): 0 flagged, 0 clean, {LARGE} error(s)" in text
+    _held_after_scan(badge_home, tmp_path / "warm", 2)  # what the modules import and cache once is not counted
+    small, _ = _held_after_scan(badge_home, tmp_path / "small", SMALL)
+    large, folder = _held_after_scan(badge_home, tmp_path / "large", LARGE)
+    assert len(folder.results) == LARGE and sum(1 for r in folder.results if r.status == "error") == LARGE
     # Held in a list, such an error result alone takes about 420 bytes (benchmarks/RESULTS.md, cluster), and
-    # the scan held each twice or more; what the peak grows by from the small tree to the large one must stay
-    # a fraction of one result per file (the walk holds one folder's entries, the spill a buffer of rows).
+    # the scan held each twice or more; what is held must grow by a fraction of one result per file from the
+    # small tree to the large one (the walk holds one folder's entries, the spill a buffer of rows).
     grown = large - small
-    assert grown < (LARGE - SMALL) * 100, f"peak grew {grown / 2**10:.0f} KB for {LARGE - SMALL} more files"
+    assert grown < (LARGE - SMALL) * 100, f"held {grown / 2**10:.0f} KB more for {LARGE - SMALL} more files"
