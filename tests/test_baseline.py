@@ -58,7 +58,7 @@ def test_results_as_they_arrive_are_the_results_returned(badge_home, tmp_path):
     seen = []
     scan = scan_folder(badge_home, [site], BulkOptions(workers=1, rescan=True), baseline=baseline,
                        report_unused_baseline=True, on_result=lambda result, reused: seen.append(result))
-    assert tuple(seen) == scan.results
+    assert tuple(seen) == tuple(scan.results)
     assert {r.path.rsplit("/", 1)[-1]: r.status for r in scan.results} == {"accepted.png": "clean",
                                                                          "other.png": "flagged"}
     assert [(a.emblem_id, a.reason) for a in scan.context.accepted] == [("test-badge", "ours")]

@@ -44,7 +44,8 @@ def baseline(
         typer.echo(_("interrupted: {output} left as it was; run again to resume (finished files are recorded)")
                    .format(output=output), err=True)
         raise typer.Exit(ExitCode.INTERRUPTED)
-    shown = [replace(r, path=folder.context.shown(r.path)) for r in folder.results]
+    found = folder.results.where(findings=True, order="arrival")
+    shown = (replace(r, path=folder.context.shown(r.path)) for r in found)
     entries = entries_for(shown, reason, keep=keep)
     write_atomically(output, dump_baseline(entries))
     typer.echo(_("wrote {output}: {count} accepted finding(s) ({new} new)").format(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import signal
 import sys
+from collections.abc import Iterable
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ import typer
 from ..exitcodes import ExitCode, exit_code
 from ..i18n import _
 from ..models import Restriction
-from ..reports import FORMATS, ReportFormat, render
+from ..reports import FORMATS, ReportFormat, pieces
 from ..scan.limits import DEFAULT_TIMEOUT
 from ..text import printable
 from .app import app
@@ -120,18 +121,35 @@ def _scan(images: list[Path], report: ReportFormat, output: Path | None, home: P
                                  report_unused_baseline=report_unused_baseline, pictures=report.pictures,
                                  on_result=on_result, on_skip=(lambda skip: bar.advance()) if bar else None)
         if report.streaming:
-            write(stream, report.streaming.tail(folder.results, folder.catalogue_version, folder.context), output)
+            text = report.streaming.tail(folder.results, folder.catalogue_version, folder.context)
         else:
-            write(stream, render(folder.results, report.name, folder.catalogue_version, folder.context), output)
+            text = pieces(folder.results, report.name, folder.catalogue_version, folder.context)
+        _write_pieces(stream, text, output)
     if report.errors_to_stderr:
-        for result in folder.results:
-            if result.status == "error":
-                typer.echo(_("error: {path}: {reason}").format(path=result.path, reason=printable(result.error)),
-                           err=True)
+        for result in folder.results.where(status="error", order="arrival"):
+            typer.echo(_("error: {path}: {reason}").format(path=result.path, reason=printable(result.error)),
+                       err=True)
     if folder.context.interrupted:
         typer.echo(_("interrupted: the report covers what was scanned; run again to resume"), err=True)
         return ExitCode.INTERRUPTED
-    return exit_code(folder.results, threshold)
+    return exit_code(folder.results.deciding(), threshold)
+
+
+#: Characters of report gathered before one write: a million pieces are not a million writes and flushes.
+WRITE_CHARS = 1 << 16
+
+
+def _write_pieces(stream, text: Iterable[str], output: Path | None) -> None:
+    """Write a report given in pieces, a few tens of KB at a time."""
+    gathered: list[str] = []
+    size = 0
+    for piece in text:
+        gathered.append(piece)
+        size += len(piece)
+        if size >= WRITE_CHARS:
+            write(stream, "".join(gathered), output)
+            gathered, size = [], 0
+    write(stream, "".join(gathered), output)
 
 
 def _sigterm_as_interrupt():

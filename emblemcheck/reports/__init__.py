@@ -1,25 +1,30 @@
-"""Report formats: each turns a sequence of :class:`FileResult` into text.
+"""Report formats: each turns a scan's :class:`FileResult` values into text.
 
 :data:`FORMATS` is the one list of them: ``scan --format`` offers its names,
-in its order, and asks each format how it is written.
+in its order, and asks each format how it is written. Each renderer reads
+the results as :class:`~emblemcheck.scan.results.Results` (kept on disk, read
+back in streams) and gives its text in pieces, so a report of a million
+files is written as it is made instead of held (:func:`pieces`).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..models import FileResult
 
 if TYPE_CHECKING:
+    from ..scan.results import Results
     from .context import ScanContext, ScanSummary, context_summary, summarise
 
 __all__ = ["FORMATS", "Renderer", "ReportFormat", "ScanContext", "ScanSummary", "Streaming", "context_summary",
-           "render", "summarise"]
+           "pieces", "render", "summarise"]
 
-Renderer = Callable[[Sequence[FileResult], str, "ScanContext"], str]
+#: A format's writer: the results, the catalogue version and the context in, the report's text in pieces out.
+Renderer = Callable[["Results", str, "ScanContext"], Iterator[str]]
 
 # The formats' modules, and the context they read, are imported on first use: `scan --help` lists
 # the formats' names without paying for the HTML, SARIF and CSV writers (benchmarks/startup.py).
@@ -76,9 +81,17 @@ FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
 )}
 
 
-def render(results: Sequence[FileResult], fmt: str, catalogue_version: str = "",
-           context: ScanContext | None = None) -> str:
-    """Render a scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), sorted by path."""
+def pieces(results: Iterable[FileResult], fmt: str, catalogue_version: str = "",
+           context: ScanContext | None = None) -> Iterator[str]:
+    """A scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), files sorted by path, in pieces to write
+    one after the other."""
+    from ..scan.results import as_results
     from .context import ScanContext
 
-    return FORMATS[fmt].render(sorted(results, key=lambda r: r.path), catalogue_version, context or ScanContext())
+    return FORMATS[fmt].render(as_results(results), catalogue_version, context or ScanContext())
+
+
+def render(results: Iterable[FileResult], fmt: str, catalogue_version: str = "",
+           context: ScanContext | None = None) -> str:
+    """Render a scan's ``results`` in ``fmt`` (a name in :data:`FORMATS`), sorted by path, as one text."""
+    return "".join(pieces(results, fmt, catalogue_version, context))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..catalogue.coverage import Coverage
 from ..i18n import _, french
 from ..models import OBJECT_NAMES, FileResult, Finding
 from ..scan.baseline import Accepted, BaselineEntry
+from ..scan.results import Counts, Results
 from ..scan.walk import Skip
 from ..text import clock
 
@@ -25,19 +26,16 @@ class ScanSummary:
     by_restriction: dict[str, int]
 
 
-def summarise(results: Sequence[FileResult]) -> ScanSummary:
-    """Count files by status and findings by restriction."""
-    by_restriction: dict[str, int] = {"restricted": 0, "caution": 0, "permitted": 0}
-    for result in results:
-        for finding in result.findings:
-            by_restriction[str(finding.restriction)] += 1
-    return ScanSummary(
-        files=len(results),
-        flagged=sum(r.status == "flagged" for r in results),
-        clean=sum(r.status == "clean" for r in results),
-        errors=sum(r.status == "error" for r in results),
-        by_restriction=by_restriction,
-    )
+def summarise(results: Iterable[FileResult]) -> ScanSummary:
+    """Count files by status and findings by restriction (:class:`Results` have counted already)."""
+    if isinstance(results, Results):
+        counts = results.counts
+    else:
+        counts = Counts()
+        for result in results:
+            counts.add(result)
+    return ScanSummary(files=counts.files, flagged=counts.flagged, clean=counts.clean, errors=counts.errors,
+                       by_restriction=dict(counts.by_restriction))
 
 
 # --- folder scans: the extra facts a report of many files carries -------------
@@ -53,7 +51,7 @@ class ScanContext:
     the catalogue cannot find (``None``: not read).
     """
 
-    skipped: tuple[Skip, ...] = ()
+    skipped: Sequence[Skip] = ()
     unchanged: int = 0
     accepted: tuple[Accepted, ...] = ()
     unused_baseline: tuple[BaselineEntry, ...] | None = None
@@ -78,7 +76,7 @@ class ScanContext:
         return path[len(base):] if base and path.startswith(base) else path
 
 
-def context_summary(results: Sequence[FileResult], context: ScanContext) -> dict:
+def context_summary(results: Iterable[FileResult], context: ScanContext) -> dict:
     """The counts every folder-scan format reports, in one place."""
     summary = summarise(results)
     return {

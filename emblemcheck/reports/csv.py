@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator
 
-from ..models import FileResult
-from ..scan.wordpress import group_results
+from ..scan.results import Results
 from ..text import printable
 from .context import ScanContext
+
+#: Rows written per piece of the report (a guess: a few hundred KB of text at most).
+ROWS_PER_PIECE = 1000
 
 #: First characters that make a spreadsheet evaluate a cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,41 +28,41 @@ COLUMNS = ("path", "original", "status", "sha256", "width", "height", "emblem_id
            "inherited_from", "inherited_as", "member", "title", "institution", "material")
 
 
-def rows(results: Sequence[FileResult], context: ScanContext) -> list[list]:
+def rows(results: Results, context: ScanContext) -> Iterator[list]:
     """The table's rows, strings and numbers only."""
-    out: list[list] = []
-    originals = {m.path: g.original for g in group_results(results) for m in g.members}
-    for result in results:
+    for result, original in results.with_originals():
         path = context.shown(result.path)  # a result's path is printable() already
-        original = context.shown(originals.get(result.path, result.path))
-        base = [path, original, result.status, result.sha256, result.width or "", result.height or ""]
+        base = [path, context.shown(original), result.status, result.sha256, result.width or "", result.height or ""]
         # The reason column holds an error's reason, or what a partly scanned file left out.
         reason = printable(result.error or result.note)
         inherited = [context.shown(result.inherited_from) if result.inherited_from else "", result.inherited_as or ""]
         if not result.findings:
-            out.append(base + [""] * 12 + [reason] + inherited + ["", "", "", ""])
+            yield base + [""] * 12 + [reason] + inherited + ["", "", "", ""]
         for f in result.findings:
             where = ["" if v is None else v for v in (f.page, f.seconds, f.last_seconds)]
-            out.append(base + [f.emblem_id, f.name, str(f.restriction), round(f.score, 4), f.method, *where, *f.box,
-                               reason] + inherited + [f.member or "", printable(f.title),
-                                                      printable(f.institution or f.title_note),
-                                                      f.material])
+            yield base + [f.emblem_id, f.name, str(f.restriction), round(f.score, 4), f.method, *where, *f.box,
+                          reason] + inherited + [f.member or "", printable(f.title),
+                                                 printable(f.institution or f.title_note), f.material]
     for accepted in context.accepted:
         path = context.shown(accepted.path)
-        out.append([path, path, "accepted", accepted.sha256, "", "", accepted.emblem_id] + [""] * 11
-                   + [printable(accepted.reason), "", "", "", "", "", ""])
+        yield ([path, path, "accepted", accepted.sha256, "", "", accepted.emblem_id] + [""] * 11
+               + [printable(accepted.reason), "", "", "", "", "", ""])
     for skip in context.skipped:
         path = printable(context.shown(skip.path))
-        out.append([path, path, "skipped"] + [""] * 15 + [printable(skip.reason), "", "", "", "", "", ""])
-    return out
+        yield [path, path, "skipped"] + [""] * 15 + [printable(skip.reason), "", "", "", "", "", ""]
 
 
-def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+def render(results: Results, catalogue_version: str, context: ScanContext) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows([_inert(cell) for cell in row] for row in rows(results, context))
-    return buffer.getvalue()
+    for n, row in enumerate(rows(results, context), 1):
+        writer.writerow([_inert(cell) for cell in row])
+        if n % ROWS_PER_PIECE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _inert(cell):

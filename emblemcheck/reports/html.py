@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 
 from .. import __version__
 from ..i18n import N_, _, french, language
-from ..models import FileResult, Finding
+from ..models import Finding
 from ..rules import rule
-from ..scan.wordpress import ResultGroup, group_results
+from ..scan.results import Results
+from ..scan.wordpress import ResultGroup
 from ..text import printable
 from .context import ScanContext, context_summary, matched_as, whereabouts
 from .text import how_scanned, restriction_label, status_label, title_evidence
@@ -95,20 +96,24 @@ def _group(group: ResultGroup, context: ScanContext) -> str:
             + "</div></section>")
 
 
-def _table(title: str, css: str, rows: list[tuple[str, str]], first: str = "") -> str:
-    if not rows:
-        return ""
-    body = "".join(f"<tr><td><code>{_e(a)}</code></td><td>{_e(b)}</td></tr>" for a, b in rows)
+def _table(title: str, css: str, rows: Iterable[tuple[str, str]], count: int, first: str = "") -> Iterator[str]:
+    """A titled table of ``count`` rows, written a row at a time; nothing when there are none."""
+    if not count:
+        return
     first, reason = first or _("file"), _("reason")
-    return (f'<h2>{_e(_(title))} ({len(rows)})</h2><table class="list {css}"><tr><th>{_e(first)}</th>'
-            f"<th>{_e(reason)}</th></tr>{body}</table>")
+    yield (f'<h2>{_e(_(title))} ({count})</h2><table class="list {css}"><tr><th>{_e(first)}</th>'
+           f"<th>{_e(reason)}</th></tr>")
+    yield from (f"<tr><td><code>{_e(a)}</code></td><td>{_e(b)}</td></tr>" for a, b in rows)
+    yield "</table>"
 
 
-def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+def render(results: Results, catalogue_version: str, context: ScanContext) -> Iterator[str]:
+    """The page, a section and a table row at a time. The flagged groups are read twice (counted for the
+    summary, then drawn), never held."""
     c = context_summary(results, context)
-    flagged = [g for g in group_results(results) if g.status == "flagged"]
+    flagged = sum(1 for _group in results.groups(only="flagged"))
     summary = "".join(f"<tr><th>{_e(_(k))}</th><td>{_e(v)}</td></tr>" for k, v in (
-        (N_("files"), c["files"]), (N_("flagged"), c["flagged"]), (N_("flagged originals"), len(flagged)),
+        (N_("files"), c["files"]), (N_("flagged"), c["flagged"]), (N_("flagged originals"), flagged),
         (N_("clean"), c["clean"]), (N_("errors"), c["errors"]), (N_("skipped"), c["skipped"]),
         (N_("scanned in full"), c["scanned_in_full"]),
         (N_("inherited from their originals (verified copies)"), c["inherited"]),
@@ -118,30 +123,33 @@ def render(results: Sequence[FileResult], catalogue_version: str, context: ScanC
         version=__version__, catalogue=catalogue_version or _("unknown"))
     stopped = " — <b>" + _e(_("interrupted")) + "</b>: " + _e(_("the next scan resumes"))
     title = _e(_("emblemcheck report"))
-    heading = _e(_("Flagged ({count})").format(count=len(flagged)))
+    heading = _e(_("Flagged ({count})").format(count=flagged))
     nothing = "<p>" + _e(_("Nothing flagged.")) + "</p>"
-    sections = [
+    gaps = context.coverage.gaps if context.coverage else ()
+    yield from (
         f"<!DOCTYPE html><html lang=\"{language()}\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         f"<title>{title}</title><style>{STYLE}</style></head><body>",
         f"<h1>{title}</h1>",
         f"<p>{_e(about)}{stopped if context.interrupted else ''}</p>",
         f'<table class="summary">{summary}</table>',
-        _table(N_("Catalogue entries this scan cannot find, or finds only as the whole picture"), "undetectable",
-               [(g.emblem_id, f"{context.name(g.emblem_id, g.name)}: {g.reason}")
-                for g in (context.coverage.gaps if context.coverage else ())],
-               first=_("emblem")),
-        f"<h2>{heading}</h2>",
-        "".join(_group(g, context) for g in flagged) or nothing,
-        _table(N_("Errors"), "errors",
-               [(context.shown(r.path), printable(r.error)) for r in results if r.status == "error"]),
-        _table(N_("Partly scanned"), "partial", [(context.shown(r.path), r.note) for r in results if r.note]),
-        _table(N_("Skipped"), "skipped",
-               [(printable(context.shown(s.path)), printable(s.reason)) for s in context.skipped]),
-        _table(N_("Accepted by the baseline"), "accepted",
-               [(context.shown(a.path), printable(f"{a.emblem_id}: {a.reason}")) for a in context.accepted]),
-        _table(N_("Unused baseline entries"), "unused",
-               [(e.example_path or e.sha256, f"{e.emblem_id}: {e.reason}") for e in context.unused_baseline or ()]),
-        "</body></html>\n",
-    ]
-    return "".join(sections)
+    )
+    yield from _table(N_("Catalogue entries this scan cannot find, or finds only as the whole picture"),
+                      "undetectable", [(g.emblem_id, f"{context.name(g.emblem_id, g.name)}: {g.reason}") for g in gaps],
+                      len(gaps), first=_("emblem"))
+    yield f"<h2>{heading}</h2>"
+    yield from (_group(g, context) for g in results.groups(only="flagged")) if flagged else (nothing,)
+    yield from _table(N_("Errors"), "errors", ((context.shown(r.path), printable(r.error))
+                                               for r in results.where(status="error")), results.counts.errors)
+    yield from _table(N_("Partly scanned"), "partial",
+                      ((context.shown(r.path), r.note) for r in results.where(noted=True)), results.counts.noted)
+    yield from _table(N_("Skipped"), "skipped",
+                      ((printable(context.shown(s.path)), printable(s.reason)) for s in context.skipped),
+                      len(context.skipped))
+    yield from _table(N_("Accepted by the baseline"), "accepted",
+                      [(context.shown(a.path), printable(f"{a.emblem_id}: {a.reason}")) for a in context.accepted],
+                      len(context.accepted))
+    unused = context.unused_baseline or ()
+    yield from _table(N_("Unused baseline entries"), "unused",
+                      [(e.example_path or e.sha256, f"{e.emblem_id}: {e.reason}") for e in unused], len(unused))
+    yield "</body></html>\n"

@@ -7,10 +7,12 @@ JSON report's ``catalogue`` object: what the scan cannot find).
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 
 from ..models import FileResult
+from ..scan.results import Results
 from ..text import printable
 from .context import ScanContext, context_summary
 from .json import catalogue_dict, file_dict
@@ -21,16 +23,17 @@ def file_line(result: FileResult) -> str:
     return json.dumps({"type": "file", **file_dict(result)}, ensure_ascii=False) + "\n"
 
 
-def tail_lines(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
+def tail_lines(results: Results, catalogue_version: str, context: ScanContext) -> Iterator[str]:
     """The lines after the files: skips, baseline decisions and the summary."""
-    lines: list[dict[str, object]] = [{"type": "skipped", "path": printable(s.path), "reason": s.reason}
-                                      for s in context.skipped]
-    lines += [{"type": "accepted", **vars(a)} for a in context.accepted]
-    lines += [{"type": "unused_baseline", **vars(e)} for e in context.unused_baseline or ()]
-    lines.append({"type": "summary", "catalogue_version": catalogue_version or None,
-                  "catalogue": catalogue_dict(catalogue_version, context), **context_summary(results, context)})
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    lines: Iterable[dict[str, object]] = itertools.chain(
+        ({"type": "skipped", "path": printable(s.path), "reason": s.reason} for s in context.skipped),
+        ({"type": "accepted", **vars(a)} for a in context.accepted),
+        ({"type": "unused_baseline", **vars(e)} for e in context.unused_baseline or ()),
+        [{"type": "summary", "catalogue_version": catalogue_version or None,
+          "catalogue": catalogue_dict(catalogue_version, context), **context_summary(results, context)}])
+    return (json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
-def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
-    return "".join(file_line(r) for r in results) + tail_lines(results, catalogue_version, context)
+def render(results: Results, catalogue_version: str, context: ScanContext) -> Iterator[str]:
+    yield from (file_line(r) for r in results.by_path())
+    yield from tail_lines(results, catalogue_version, context)

@@ -16,17 +16,19 @@ for emblems that were never looked for.
 from __future__ import annotations
 
 import hashlib
-import json
+import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 from .. import __version__
 from ..models import FileResult, Finding, Restriction
 from ..rules import rule
+from ..scan.results import Order, Results, as_results
 from ..text import printable
 from .context import ScanContext, context_summary, matched_as, whereabouts
+from .json import Gap, spliced
 from .text import title_evidence
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -131,10 +133,14 @@ def _coverage_notifications(context: ScanContext) -> list[dict]:
             for g in context.coverage.gaps]
 
 
-def document(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> dict:
-    notifications = [_notification(r.path, r.error, "error", context) for r in results if r.status == "error"]
-    notifications += [_notification(r.path, r.note, "warning", context) for r in results if r.note]
-    notifications += [_notification(printable(s.path), s.reason, "note", context) for s in context.skipped]
+def document(results: Iterable[FileResult], catalogue_version: str, context: ScanContext) -> dict:
+    """The SARIF log as a dict, in the order of ``results``; every notification and result held."""
+    results = as_results(results)
+    return _outline(results, catalogue_version, context,
+                    {name: list(values) for name, values in _lists(results, context, order="arrival").items()})
+
+
+def _outline(results: Results, catalogue_version: str, context: ScanContext, lists: dict) -> dict:
     base = Path(context.base or os.getcwd()).resolve().as_uri().rstrip("/") + "/"
     return {
         "$schema": SCHEMA,
@@ -144,13 +150,27 @@ def document(results: Sequence[FileResult], catalogue_version: str, context: Sca
                                 "rules": _rules()}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": base}},
             "invocations": [{"executionSuccessful": not context.interrupted,
-                             "toolExecutionNotifications": notifications,
+                             "toolExecutionNotifications": lists["notifications"],
                              "toolConfigurationNotifications": _coverage_notifications(context)}],
-            "results": [_result(r, f, context) for r in results for f in r.findings],
+            "results": lists["results"],
             "properties": {"catalogueVersion": catalogue_version, "summary": context_summary(results, context)},
         }],
     }
 
 
-def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
-    return json.dumps(document(results, catalogue_version, context), indent=2, ensure_ascii=False) + "\n"
+def _lists(results: Results, context: ScanContext, order: Order = "path") -> dict[str, Iterable]:
+    """The lists that grow with the tree, as streams: notifications (unreadable, partly scanned, skipped)
+    and results (one per finding)."""
+    return {
+        "notifications": itertools.chain(
+            (_notification(r.path, r.error, "error", context) for r in results.where(status="error", order=order)),
+            (_notification(r.path, r.note, "warning", context) for r in results.where(noted=True, order=order)),
+            (_notification(printable(s.path), s.reason, "note", context) for s in context.skipped)),
+        "results": (_result(r, f, context) for r in results.where(findings=True, order=order) for f in r.findings),
+    }
+
+
+def render(results: Results, catalogue_version: str, context: ScanContext) -> Iterator[str]:
+    """The SARIF log as indented JSON, written a notification and a result at a time."""
+    lists = _lists(results, context)
+    return spliced(_outline(results, catalogue_version, context, {name: Gap(name) for name in lists}), lists)

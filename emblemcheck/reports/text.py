@@ -6,12 +6,13 @@ rule behind each finding is quoted once, at the end, and cited by number.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 
 from ..i18n import _, french
 from ..models import FileResult, Finding, Restriction
 from ..rules import Rule, rule, rules
-from ..scan.wordpress import ResultGroup, group_results
+from ..scan.results import Results
+from ..scan.wordpress import ResultGroup
 from ..text import printable
 from .context import ScanContext, context_summary, matched_as, whereabouts
 
@@ -107,37 +108,37 @@ def status_label(status: str) -> str:
     return {"flagged": _("flagged"), "clean": _("clean"), "error": _("error")}.get(status, status)
 
 
-def render(results: Sequence[FileResult], catalogue_version: str, context: ScanContext) -> str:
-    """Flagged originals with their copies, then errors and skips with their reasons, the rules, the counts."""
-    lines: list[str] = []
+def render(results: Results, catalogue_version: str, context: ScanContext) -> Iterator[str]:
+    """Flagged originals with their copies, then errors and skips with their reasons, the rules, the counts;
+    line by line."""
     cited: dict[str, int] = {}
-    for group in group_results(results):
-        if group.status == "flagged":
-            lines.extend(_group_lines(group, context, cited))
-    listed = len(results) <= LIST_CLEAN_UP_TO
-    for r in results:  # a partly scanned clean file is always listed, with what was left out
-        if r.status == "clean" and (listed or r.note):
-            note = f" ({r.note})" if r.note else ""
-            lines.append(_("{path}: clean{note}").format(path=context.shown(r.path), note=note))
-    for result in results:
-        if result.status == "error":
-            lines.append(_("{path}: ERROR {reason}").format(path=context.shown(result.path),
-                                                            reason=printable(result.error)))
+    for group in results.groups(only="flagged"):
+        yield from _ended(_group_lines(group, context, cited))
+    # A partly scanned clean file is always listed, with what was left out.
+    for r in results.where(status="clean", noted=len(results) > LIST_CLEAN_UP_TO):
+        note = f" ({r.note})" if r.note else ""
+        yield _("{path}: clean{note}").format(path=context.shown(r.path), note=note) + "\n"
+    for result in results.where(status="error"):
+        yield _("{path}: ERROR {reason}").format(path=context.shown(result.path),
+                                                 reason=printable(result.error)) + "\n"
     for skip in context.skipped:
-        lines.append(_("{path}: skipped, {reason}").format(path=printable(context.shown(skip.path)),
-                                                           reason=printable(skip.reason)))
+        yield _("{path}: skipped, {reason}").format(path=printable(context.shown(skip.path)),
+                                                    reason=printable(skip.reason)) + "\n"
     for accepted in context.accepted:
-        lines.append(_("{path}: {emblem} accepted by the baseline ({reason})").format(
-            path=context.shown(accepted.path), emblem=accepted.emblem_id, reason=printable(accepted.reason)))
+        yield _("{path}: {emblem} accepted by the baseline ({reason})").format(
+            path=context.shown(accepted.path), emblem=accepted.emblem_id, reason=printable(accepted.reason)) + "\n"
     for entry in context.unused_baseline or ():
-        lines.append(_("unused baseline entry: {emblem} in {sha}… (was {path})").format(
-            emblem=entry.emblem_id, sha=entry.sha256[:12], path=entry.example_path or _("unknown path")))
+        yield _("unused baseline entry: {emblem} in {sha}… (was {path})").format(
+            emblem=entry.emblem_id, sha=entry.sha256[:12], path=entry.example_path or _("unknown path")) + "\n"
     if cited:
-        lines.append(_("Why it matters:"))
-        lines.extend(f"  [{number}] {why(rules()[rule_id])}" for rule_id, number in cited.items())
-    lines.extend(coverage_lines(context))
-    lines.append(summary_line(results, context))
-    return "\n".join(lines) + "\n"
+        yield _("Why it matters:") + "\n"
+        yield from _ended(f"  [{number}] {why(rules()[rule_id])}" for rule_id, number in cited.items())
+    yield from _ended(coverage_lines(context))
+    yield summary_line(results, context) + "\n"
+
+
+def _ended(lines: Iterable[str]) -> Iterator[str]:
+    return (line + "\n" for line in lines)
 
 
 def coverage_lines(context: ScanContext) -> list[str]:
@@ -148,7 +149,7 @@ def coverage_lines(context: ScanContext) -> list[str]:
             *(f"  {g.emblem_id} ({context.name(g.emblem_id, g.name)}): {g.reason}" for g in context.coverage.gaps)]
 
 
-def summary_line(results: Sequence[FileResult], context: ScanContext) -> str:
+def summary_line(results: Iterable[FileResult], context: ScanContext) -> str:
     """One line of counts: files, flagged, clean, errors, then skipped, how many were scanned in full and how
     many took another file's verdict (inherited, identical, unchanged) when any did, and accepted findings."""
     c = context_summary(results, context)

@@ -116,18 +116,20 @@ def entries_for(results: Iterable[FileResult], reason: str = "",
 class Acceptance:
     """A baseline applied one result at a time, as a scan's results arrive.
 
-    It keeps every result it gave back and every finding it accepted, so the
-    whole scan's :class:`Applied` needs no second pass.
+    It keeps the findings it accepted and the entries they used, never the
+    results themselves: a folder scan keeps those on disk (a million files'
+    results do not fit in memory twice).
     """
 
     def __init__(self, entries: Iterable[BaselineEntry]) -> None:
         self._table = {e.key: e for e in entries}
         self._used: set[tuple[str, str]] = set()
         self._accepted: list[Accepted] = []
-        self.results: list[FileResult] = []
 
     def apply(self, result: FileResult) -> FileResult:
         """``result`` without its accepted findings; a flagged file whose findings are all accepted is clean."""
+        if not self._table or not result.findings:
+            return result
         kept = []
         for finding in result.findings:
             entry = self._table.get((result.sha256, finding.emblem_id))
@@ -138,21 +140,23 @@ class Acceptance:
             self._accepted.append(Accepted(result.path, result.sha256, finding.emblem_id, entry.reason))
         if len(kept) != len(result.findings):
             result = replace(result, findings=tuple(kept), status="flagged" if kept else "clean")
-        self.results.append(result)
         return result
 
-    def applied(self) -> Applied:
-        """The results so far, the findings accepted in them, and the entries none of them used."""
-        unused = tuple(e for key, e in self._table.items() if key not in self._used)
-        return Applied(tuple(self.results), tuple(self._accepted), unused)
+    @property
+    def accepted(self) -> tuple[Accepted, ...]:
+        """The findings accepted so far, in the order they were met."""
+        return tuple(self._accepted)
+
+    def unused(self) -> tuple[BaselineEntry, ...]:
+        """The entries no result so far used."""
+        return tuple(e for key, e in self._table.items() if key not in self._used)
 
 
 def apply_baseline(results: Iterable[FileResult], entries: Iterable[BaselineEntry]) -> Applied:
     """Remove accepted findings; a flagged file whose findings are all accepted becomes clean."""
     acceptance = Acceptance(entries)
-    for result in results:
-        acceptance.apply(result)
-    return acceptance.applied()
+    shown = tuple(acceptance.apply(result) for result in results)
+    return Applied(shown, acceptance.accepted, acceptance.unused())
 
 
 def write_atomically(path: Path, text: str) -> None:

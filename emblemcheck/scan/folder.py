@@ -14,7 +14,10 @@ The shape, from the outside in:
 * an original goes to a scanner with its WordPress copies, each of which
   takes the original's verdict once checked to hold only its pixels
   (:mod:`emblemcheck.scan.derived`); a file whose bytes were met earlier in
-  the run takes that file's verdict.
+  the run takes that file's verdict;
+* what the run keeps for its report, every result and skip and the verdict
+  per distinct content, is kept on disk (:mod:`emblemcheck.scan.results`):
+  the client's memory does not grow with the tree either.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ..text import printable
 from . import history, wordpress
 from .limits import DEFAULT_TIMEOUT
 from .pool import Copies, InlinePool, Pool, Stat, WorkerPool
+from .results import Results, Skips, Verdicts
 from .scanned import Scanned
 from .walk import Entry, Excludes, ImageFile, Skip, walk
 
@@ -78,10 +82,14 @@ class BulkOptions:
 
 @dataclass(frozen=True)
 class BulkResult:
-    """Everything one folder scan found, reused, skipped or failed on."""
+    """Everything one folder scan found, reused, skipped or failed on.
 
-    results: tuple[FileResult, ...]
-    skipped: tuple[Skip, ...]
+    ``results`` and ``skipped`` are sequences kept on disk (:mod:`~emblemcheck.scan.results`), in the order
+    the files finished and the walk met the skips; a scan with a baseline keeps its results with it applied.
+    """
+
+    results: Results
+    skipped: Skips
     unchanged: int
     seconds: float
     catalogue_version: str
@@ -94,9 +102,8 @@ class BulkResult:
     @property
     def counts(self) -> dict[str, int]:
         """Files per status, plus ``skipped``, ``unchanged``, ``inherited`` and ``deduplicated``."""
-        counts = {"files": len(self.results), "flagged": 0, "clean": 0, "error": 0}
-        for result in self.results:
-            counts[result.status] += 1
+        kept = self.results.counts
+        counts = {"files": kept.files, "flagged": kept.flagged, "clean": kept.clean, "error": kept.errors}
         counts["skipped"] = len(self.skipped)
         counts["unchanged"] = self.unchanged
         counts["inherited"] = self.inherited
@@ -106,8 +113,8 @@ class BulkResult:
 
 @dataclass
 class _Tally:
-    results: list[FileResult] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
+    results: Results = field(default_factory=Results)
+    skipped: Skips = field(default_factory=Skips)
     unchanged: int = 0
     inherited: int = 0
     deduplicated: int = 0
@@ -130,12 +137,15 @@ def _pool(paths: list[str], home_root: str, options: BulkOptions) -> Pool:
 
 def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: BulkOptions = BulkOptions(),
               on_result: Callable[[FileResult, bool], None] | None = None,
-              on_skip: Callable[[Skip], None] | None = None) -> BulkResult:
+              on_skip: Callable[[Skip], None] | None = None,
+              accept: Callable[[FileResult], FileResult] | None = None) -> BulkResult:
     """Scan files and folders; record in ``scans.db`` under ``home_root``; return every outcome.
 
     ``on_result(result, reused)`` is called in this process as each file
     finishes (``reused``: taken from the record, not scanned again);
-    ``on_skip`` for each entry left out on purpose.
+    ``on_skip`` for each entry left out on purpose. ``accept`` (a baseline)
+    turns each result into the one kept and passed on; scans.db records the
+    result as scanned.
     """
     started = time.monotonic()
     roots = [os.path.abspath(p) for p in paths]
@@ -147,7 +157,8 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
     tally = _Tally()
 
     def finish(scanned: Scanned, reused: bool) -> None:
-        tally.results.append(scanned.result)
+        shown = accept(scanned.result) if accept else scanned.result
+        tally.results.append(shown)
         if not reused:
             recorder.add(scanned)
             if scanned.result.inherited_as == "derived":
@@ -155,22 +166,25 @@ def scan_tree(paths: Iterable[str | Path], *, home_root: str | Path, options: Bu
             elif scanned.result.inherited_as == "identical":
                 tally.deduplicated += 1
         if on_result:
-            on_result(scanned.result, reused)
+            on_result(shown, reused)
 
     interrupted = False
+    feeder = _Feeder(db, version, options, tally, finish, on_skip)
     try:
         entries = walk(roots, excludes=Excludes(options.excludes), gitignore=options.gitignore,
                        follow_symlinks=options.follow_symlinks)
-        _drive(pool, _Feeder(entries, db, version, options, tally, finish, on_skip))
+        _drive(pool, feeder.start(entries))
     except KeyboardInterrupt:
         interrupted = True
     finally:
         pool.close()
         recorder.flush()
-        history.finish_run(db, run_id, tally.results, seconds=time.monotonic() - started,
-                           skipped=len(tally.skipped))
+        counts = tally.results.counts
+        history.finish_run(db, run_id, {"flagged": counts.flagged, "clean": counts.clean, "error": counts.errors},
+                           seconds=time.monotonic() - started, skipped=len(tally.skipped))
         db.close()
-    return BulkResult(tuple(tally.results), tuple(tally.skipped), tally.unchanged,
+        feeder.verdicts.close()
+    return BulkResult(tally.results, tally.skipped, tally.unchanged,
                       time.monotonic() - started, version, run_id, interrupted,
                       inherited=tally.inherited, deduplicated=tally.deduplicated)
 
@@ -207,20 +221,25 @@ class _Feeder:
     whose bytes were already met in this run (same SHA-256) waits for that
     file's verdict instead of being scanned. Only the folders on the walk's
     current path are held, so the listings held grow with one folder, not the
-    tree; the verdict kept per distinct content grows with the run, as the
-    run's results already do.
+    tree; the verdict kept per distinct content is kept on disk.
     """
 
-    def __init__(self, entries: Iterator[Entry], db, version: str, options: BulkOptions, tally: _Tally,
+    def __init__(self, db, version: str, options: BulkOptions, tally: _Tally,
                  finish: Callable[[Scanned, bool], None], on_skip) -> None:
-        self.entries, self.db, self.version, self.options = entries, db, version, options
+        self.entries: Iterator[Entry] = iter(())
+        self.db, self.version, self.options = db, version, options
         self.tally, self.finish, self.on_skip = tally, finish, on_skip
         self.folders: dict[str, list[ImageFile]] = {}
         self.jobs: deque[_Job] = deque()
-        self.verdicts: dict[str, Scanned] = {}  # SHA-256 -> the first file's verdict in this run
+        self.verdicts = Verdicts()  # SHA-256 -> the first file's verdict in this run, on disk
         self.pending: dict[str, str] = {}  # path of a first file being scanned -> its SHA-256
         self.waiting: dict[str, list[ImageFile]] = {}  # SHA-256 -> files with the same bytes, waiting
         self.exhausted = False
+
+    def start(self, entries: Iterator[Entry]) -> _Feeder:
+        """Feed from ``entries`` (the walk)."""
+        self.entries = entries
+        return self
 
     def next_job(self) -> _Job | None:
         """The next job for the pool, advancing the walk as far as needed; ``None`` when there is none now."""
@@ -246,7 +265,7 @@ class _Feeder:
         recorded = None if self.options.rescan else recorded_result(self.db, entry, self.version)
         if recorded is not None:
             self.tally.unchanged += 1
-            self.verdicts.setdefault(recorded.sha256, Scanned(recorded))
+            self.verdicts.setdefault(recorded.sha256, recorded)
             self.finish(Scanned(recorded, entry.size, entry.mtime_ns), True)
             return
         folder = os.path.dirname(entry.path)
@@ -273,8 +292,8 @@ class _Feeder:
             digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
         except OSError:
             return True  # a worker reads it again and reports why it cannot
-        if digest in self.verdicts:
-            self.finish(_identical(entry, self.verdicts[digest]), False)
+        if (first := self.verdicts.get(digest)) is not None:
+            self.finish(_identical(entry, first), False)
         elif digest in self.waiting:
             self.waiting[digest].append(entry)
         else:
@@ -292,9 +311,9 @@ class _Feeder:
         if result.status == "error" or result.sha256 != digest:
             self.jobs.extend(_Job(e.path, _stat(e)) for e in waiting)  # each tries on its own
             return
-        self.verdicts[digest] = Scanned(result)
+        self.verdicts[digest] = result
         for entry in waiting:
-            self.finish(_identical(entry, self.verdicts[digest]), False)
+            self.finish(_identical(entry, result), False)
 
     def release_waiting(self) -> bool:
         """Send every file still waiting to the pool (their first file never came back); whether there were any."""
@@ -308,9 +327,9 @@ def _stat(entry: ImageFile) -> Stat:
     return entry.size, entry.mtime_ns
 
 
-def _identical(entry: ImageFile, first: Scanned) -> Scanned:
+def _identical(entry: ImageFile, first: FileResult) -> Scanned:
     """``first``'s verdict recorded for ``entry``, a file with the same bytes."""
-    result = replace(first.result, path=printable(entry.path), inherited_from=first.result.path,
+    result = replace(first, path=printable(entry.path), inherited_from=first.path,
                      inherited_as="identical")
     return Scanned(result, entry.size, entry.mtime_ns)
 
@@ -365,9 +384,9 @@ class _Recorder:
 
 @dataclass(frozen=True)
 class FolderScan:
-    """A folder scan ready to report: results with the baseline applied, and the context for reports."""
+    """A folder scan ready to report: results with the baseline applied (kept on disk), and the context."""
 
-    results: tuple[FileResult, ...]
+    results: Results
     catalogue_version: str
     context: ScanContext
     raw: BulkResult
@@ -386,7 +405,8 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
                 on_skip: Callable[[Skip], None] | None = None) -> FolderScan:
     """Scan ``paths`` with :func:`scan_tree`, apply the baseline, gather what reports need.
 
-    ``on_result`` sees each result with the baseline already applied.
+    ``on_result`` sees each result with the baseline already applied, as the
+    results kept are.
     ``pictures`` loads previews of flagged files and the catalogue's emblem
     thumbnails (for the HTML report).
     """
@@ -394,29 +414,22 @@ def scan_folder(home, paths: Iterable[str | Path], options: BulkOptions = BulkOp
     from .baseline import Acceptance, load_baseline
 
     acceptance = Acceptance(load_baseline(baseline) if baseline else ())
-
-    def accepted_first(result: FileResult, reused: bool) -> None:
-        shown = acceptance.apply(result)
-        if on_result:
-            on_result(shown, reused)
-
-    raw = scan_tree(paths, home_root=home.root, options=options, on_result=accepted_first, on_skip=on_skip)
-    # A Ctrl-C can land between a result and its callback: apply the baseline to any result it missed.
-    for result in raw.results[len(acceptance.results):]:
-        acceptance.apply(result)
-    applied = acceptance.applied()
+    raw = scan_tree(paths, home_root=home.root, options=options, on_result=on_result, on_skip=on_skip,
+                    accept=acceptance.apply)
+    accepted = acceptance.accepted
     with closing(history.open_scans(home.scans_db)) as db:
-        if applied.accepted:
-            history.record_accepted(db, applied.accepted, source=str(baseline))
-        previews = history.previews(db, [r.path for r in applied.results if r.findings]) if pictures else {}
-    thumbnails = store.thumbnails(home.catalogue_db, _emblems_found(applied.results)) if pictures else {}
-    context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=applied.accepted,
-                          unused_baseline=applied.unused if report_unused_baseline else None,
+        if accepted:
+            history.record_accepted(db, accepted, source=str(baseline))
+        previews = history.previews(db, (r.path for r in raw.results.where(findings=True))) if pictures else {}
+    thumbnails = store.thumbnails(home.catalogue_db, _emblems_found(raw.results.where(findings=True))) \
+        if pictures else {}
+    context = ScanContext(skipped=raw.skipped, unchanged=raw.unchanged, accepted=accepted,
+                          unused_baseline=acceptance.unused() if report_unused_baseline else None,
                           previews=previews, emblem_thumbnails=thumbnails, base=os.getcwd(),
                           interrupted=raw.interrupted, coverage=coverage(home.catalogue_db),
                           inherited=raw.inherited, deduplicated=raw.deduplicated,
                           names_fr=store.french_names(home.catalogue_db))
-    return FolderScan(applied.results, raw.catalogue_version, context, raw)
+    return FolderScan(raw.results, raw.catalogue_version, context, raw)
 
 
 def _emblems_found(results: Iterable[FileResult]) -> set[str]:

@@ -14,7 +14,8 @@ import re
 import sqlite3
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -207,20 +208,24 @@ def start_run(db: sqlite_utils.Database, *, catalogue_version: str, command: str
 
 
 @_guarded
-def finish_run(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult], *,
+def finish_run(db: sqlite_utils.Database, run_id: int, results: Iterable[FileResult] | Mapping[str, int], *,
                seconds: float, skipped: int = 0) -> None:
-    """Close a run with its counts."""
-    results = list(results)
+    """Close a run with its counts: of ``results``, or ``results`` is the count of files per status already
+    (a folder scan counts as files finish instead of holding them)."""
+    if isinstance(results, Mapping):
+        counts = Counter(results)
+    else:
+        counts = Counter(r.status for r in results)
     with writing(db):
         db.table("runs").update(
             run_id,
             {
                 "finished_at": _now(),
                 "duration_s": round(seconds, 3),
-                "files": len(results),
-                "flagged": sum(r.status == "flagged" for r in results),
-                "clean": sum(r.status == "clean" for r in results),
-                "errors": sum(r.status == "error" for r in results),
+                "files": counts["flagged"] + counts["clean"] + counts["error"],
+                "flagged": counts["flagged"],
+                "clean": counts["clean"],
+                "errors": counts["error"],
                 "skipped": skipped,
             },
         )
