@@ -165,6 +165,31 @@ def test_the_symbol_is_located_in_every_ink_and_read_beside_it(home):
         assert decided[0].emblem_id == "fip-signature-tc" and decided[0].seconds > 0
 
 
+@pytest.mark.parametrize(("treatment", "ink", "neighbour"), [
+    ("colour", "red", (230, 95, 60)),  # an orange sleeve, of the red ink's class
+    ("black", "black", (20, 20, 30)),  # a dark sky
+])
+def test_the_symbol_is_located_when_its_left_bar_touches_ink_of_its_class(home, treatment, ink, neighbour):
+    """A signature set without clear space: its left bar and top join the photo around it."""
+    mark = signed(home, "tc", height=18, treatment=treatment)
+    picture = Image.new("RGB", (mark.width + 60, mark.height + 40), neighbour)
+    picture.paste(mark, (30, 20))
+    symbols = locate_symbols(np.asarray(picture))
+    assert [s.ink for s in symbols] == [ink]
+    x, y, w, h = symbols[0].box
+    assert abs(x - 30) <= 2 and abs(y - 22) <= 2 and 16 <= h <= 20 and 2.0 <= w / h <= 2.2
+
+
+def test_a_letters_stem_beside_strokes_of_its_colour_is_no_symbol(home):
+    """The same search leftwards of a lone bar finds nothing in bold text on a dark band."""
+    page = Image.new("RGB", (900, 120), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([0, 0, 900, 30], fill=(20, 20, 20))
+    for n, text in enumerate(("Library and Archives Canada", "Illinois lol IOI Hill mill")):
+        draw.text((10, 28 + n * 42), text, font=face(fonts()[1], 34), fill="black")
+    assert locate_symbols(np.asarray(page)) == []
+
+
 def test_users_add_institutions_in_their_home(home, tmp_path):
     (home.root / "institutions.toml").write_text(
         '[[institutions]]\nid = "ottawa"\nabbr = "Ottawa"\nen = "City of Ottawa Office"\n'
