@@ -44,14 +44,11 @@ SYMBOL_EMBLEMS = frozenset({FLAG, GENERIC, *GC_SIGNATURES})
 #: The symbol is scaled to this height before OCR: titles' lines are then 14-35 px tall, where
 #: RapidOCR's recogniser (trained on 48 px lines) reads best (a guess, checked on the benchmark).
 OCR_SYMBOL_HEIGHT = 56
-#: A symbol under SMALL_SYMBOL px is scaled to SMALL_OCR_HEIGHT, up to MAX_UPSCALE times: the title of a
-#: symbol 8-20 px tall is 3-10 px type, which bicubic enlargement leaves blurred, and the recogniser
-#: reads it better larger. Measured on the signatures benchmark's small and alone classes (--per-class
-#: 10, seed 7, 22 located symbols; 2026-12-02): 56 px at most 4x named 13 right, 56 px at most 8x 13,
-#: 80 px at most 8x 14 (the one gained a 10 px symbol), 112 px at most 10x 14 at 1.4x the time.
-SMALL_SYMBOL = 20
-SMALL_OCR_HEIGHT = 80
-MAX_UPSCALE = 8.0
+#: A symbol is enlarged at most this many times for OCR. Tried and not kept (2026-12-02, signatures
+#: benchmark --per-class 10, seed 7): symbols under 20 px read at 80 px, up to 8 times, named one more
+#: small or alone signature right (14 of 22 against 13) but lost a core one, a French-first GC signature
+#: 12 px tall that reads right at 56 or 64 px (embedded-small-008); 112 px gained nothing more at 1.4x the time.
+MAX_UPSCALE = 4.0
 #: At most this many symbols a picture are read (largest first), to bound the cost of a poster of flags.
 MAX_SYMBOLS = 4
 #: The official symbol is 2.07 times as wide as it is tall.
@@ -132,8 +129,7 @@ def _read_zone(rgb: np.ndarray, zone: Box, symbol_height: int, reader: Reader) -
     """OCR of one zone at the scale where the symbol is :data:`OCR_SYMBOL_HEIGHT` tall; boxes in ``rgb``'s pixels."""
     x, y, w, h = zone
     crop = rgb[y:y + h, x:x + w]
-    target = SMALL_OCR_HEIGHT if symbol_height < SMALL_SYMBOL else OCR_SYMBOL_HEIGHT
-    factor = min(MAX_UPSCALE, max(0.25, target / max(1, symbol_height)))
+    factor = min(MAX_UPSCALE, max(0.25, OCR_SYMBOL_HEIGHT / max(1, symbol_height)))
     if abs(factor - 1) > 0.05:
         size = (max(1, round(w * factor)), max(1, round(h * factor)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA)
