@@ -103,7 +103,7 @@ def crest_home(tmp_path_factory) -> Home:
 def test_flat_artwork_of_a_worn_emblem_gets_material_renderings(crest_home):
     catalogue = Catalogue.open(crest_home.catalogue_db)
     made = {r.material for r in catalogue.renderings if r.emblem_id == "test-crest"}
-    assert made == {"flat", "embroidered", "metal"}, made
+    assert made == {"flat", "embroidered", "enamel", "metal"}, made
     assert all("@" in r.variant for r in catalogue.renderings if r.material != "flat")
 
 
