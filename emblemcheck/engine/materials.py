@@ -38,6 +38,9 @@ MATERIALS: tuple[Material, ...] = get_args(Material)
 #: (130-450 px), so a rendering at this size has the detail a photo keeps.
 SIDE = 512
 
+#: Cloth around the object on each side, as a share of SIDE: room for its rim and its blur. A guess.
+MARGIN = 0.04
+
 #: Threads in an embroidered rendering: flashes are stitched in 4-8 colours
 #: (a guess from the drawn emblems, which use 4-6); enamel has as many pots.
 THREADS = 6
@@ -120,8 +123,13 @@ def _working(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     size = (max(1, round(rgb.shape[1] * factor)), max(1, round(rgb.shape[0] * factor)))
     interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
     small = cv2.resize(np.ascontiguousarray(rgb), size, interpolation=interpolation)
-    small_mask = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
-    return small, small_mask
+    small_mask = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    # Cloth all round: an artwork drawn to its edges (a disc touching its box) would otherwise have
+    # its rim cut off, and the blurs mirror it at the border (tabs where a roundel touches its box).
+    pad = round(MARGIN * SIDE)
+    small = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    small_mask = cv2.copyMakeBorder(small_mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    return small, small_mask.astype(bool)
 
 
 def quantise(rgb: np.ndarray, mask: np.ndarray, colours: int = THREADS) -> tuple[np.ndarray, np.ndarray]:
