@@ -13,7 +13,6 @@ emblems found. Prints a table and rewrites its section of
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -24,9 +23,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ROOT, encode, flatten, machine, photos, setup_home  # noqa: E402
+from corpus import encode, machine, photos  # noqa: E402
 from results import replace_section  # noqa: E402
-from shapes import BIG_PHOTO_EMBLEMS, big_photo  # noqa: E402
+from shapes import BIG_PHOTO_EMBLEMS, arguments, big_photo, home_and_drawn  # noqa: E402
 
 from emblemcheck.catalogue.store import Catalogue  # noqa: E402
 from emblemcheck.home import Home  # noqa: E402
@@ -82,21 +81,8 @@ def table(rows: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
-    parser.add_argument("--home", type=Path, help="reuse the home detection.py built (DIR/home under its --out)")
-    parser.add_argument("--per-class", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--results-md", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    args = parser.parse_args(argv)
-    if args.home:
-        home = Home(args.home)
-        drawn = {p.stem: flatten(Image.open(p).convert("RGBA"), (255, 255, 255))
-                 for p in (args.home.parent / "user-artwork").glob("*.png")}
-    else:
-        args.out.mkdir(parents=True, exist_ok=True)
-        home, sources, _flag = setup_home(args.out)
-        drawn = {k: flatten(v.convert("RGBA"), (255, 255, 255)) for k, v in sources.items() if not k.startswith("svg:")}
+    args = arguments(__doc__, argv)
+    home, drawn = home_and_drawn(args)
     rows = run(home, drawn, args.per_class, args.seed)
     misses = {name: r["missed"] for name, r in rows.items() if r["missed"]}
     text = "\n".join([

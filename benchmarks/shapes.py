@@ -169,22 +169,33 @@ def table(rows: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options shapes.py and the benchmarks built on its pictures share."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--home", type=Path, help="reuse the home detection.py built (DIR/home under its --out)")
     parser.add_argument("--per-class", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--results-md", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def home_and_drawn(args: argparse.Namespace) -> tuple[Home, dict[str, Image.Image]]:
+    """The benchmark's home (``--home``, or built afresh under ``--out``) and its drawn emblems, flattened on white."""
     if args.home:
         home = Home(args.home)
         drawn = {p.stem: flatten(Image.open(p).convert("RGBA"), (255, 255, 255))
                  for p in (args.home.parent / "user-artwork").glob("*.png")}
-    else:
-        args.out.mkdir(parents=True, exist_ok=True)
-        home, sources, _flag = setup_home(args.out)
-        drawn = {k: flatten(v.convert("RGBA"), (255, 255, 255)) for k, v in sources.items() if not k.startswith("svg:")}
+        return home, drawn
+    args.out.mkdir(parents=True, exist_ok=True)
+    home, sources, _flag = setup_home(args.out)
+    drawn = {k: flatten(v.convert("RGBA"), (255, 255, 255)) for k, v in sources.items() if not k.startswith("svg:")}
+    return home, drawn
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__, argv)
+    home, drawn = home_and_drawn(args)
     rows = run(home, drawn, args.per_class, args.seed)
     text = "\n".join([
         "## Any shape (benchmarks/shapes.py)",
