@@ -1,10 +1,12 @@
 """Catalogue scale: the shipped catalogue against the same plus N made-up emblems (benchmarks/emblems.py).
 
-Run: python benchmarks/catalogue_scale.py [--count 10000] [--out DIR] [--reuse]
+Run: python benchmarks/catalogue_scale.py [--count 10000] [--worn N] [--out DIR] [--reuse]
 (--reuse keeps DIR's earlier build of the same count, ``build-N.json`` beside ``shipped/`` and ``scaled-N/``: adding
 10 000 emblems takes about 18 minutes; a folder whose ``scaled-N/catalogue.db`` links to another run's works too.)
 Builds the shipped catalogue (the npm cache, as `catalogue build`), copies it and adds N drawn emblems to the
-copy in one `editing()` session through `attach`, as `catalogue import` adds a folder; then, for each
+copy in one `editing()` session through `attach`, as `catalogue import` adds a folder (``--worn N`` of them,
+spread evenly, as badges, which get material renderings; the rest as kind ``other``, a program's logo, which
+does not; by default all are badges); then, for each
 catalogue in a fresh process: the memory the loaded scanner adds, and the time per picture and the verdicts
 on the same pictures (each shipped emblem's renderings pasted on generated photographs at two sizes, a few
 drawn emblems pasted the same way, and clean photographs). Rewrites the catalogue-scale section of RESULTS.md.
@@ -40,8 +42,14 @@ GENERATED_PICTURES = 8
 CLEAN_PICTURES = 30
 
 
-def build(out: Path, count: int) -> dict:
-    """The shipped home, and a copy with ``count`` drawn emblems; the time and size of each."""
+def worn(n: int, count: int, worn_count: int) -> bool:
+    """Whether drawn emblem ``n`` of ``count`` is one of the ``worn_count`` badges, spread evenly (0 among them)."""
+    return worn_count > 0 and n % max(1, count // worn_count) == 0 and n // max(1, count // worn_count) < worn_count
+
+
+def build(out: Path, count: int, worn_count: int) -> dict:
+    """The shipped home, and a copy with ``count`` drawn emblems (``worn_count`` of them badges); the time and
+    size of each."""
     from emblemcheck.catalogue import build_catalogue
     from emblemcheck.catalogue.edit import attach, editing
 
@@ -55,12 +63,12 @@ def build(out: Path, count: int) -> dict:
     with editing(scaled) as session:
         for n in range(count):
             fields = {"id": f"drawn-{n:05}", "name": f"Drawn emblem {n}", "agency": "Benchmark agency",
-                      "kind": "badge", "restriction": "restricted"}
+                      "kind": "badge" if worn(n, count, worn_count) else "other", "restriction": "restricted"}
             attach(session, png(n), name=f"drawn-{n:05}.png", original=f"drawn-{n:05}.png", fields=fields)
             if n % 500 == 499:
                 print(f"  {n + 1} emblems added, {time.perf_counter() - started:.0f} s", flush=True)
     added_s = time.perf_counter() - started
-    return {"count": count, "shipped_build_s": shipped_s, "add_s": added_s,
+    return {"count": count, "worn": worn_count, "shipped_build_s": shipped_s, "add_s": added_s,
             "shipped_bytes": shipped.catalogue_db.stat().st_size, "scaled_bytes": scaled.catalogue_db.stat().st_size,
             "artwork_bytes": sum(p.stat().st_size for p in scaled.artwork.rglob("*") if p.is_file())}
 
@@ -182,6 +190,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=HERE / "out" / "catalogue-scale")
+    parser.add_argument("--worn", type=int, default=None, metavar="N",
+                        help="how many of the drawn emblems are badges (material renderings); default: all")
     parser.add_argument("--reuse", action="store_true", help="keep an earlier build of the same count")
     parser.add_argument("--measure", nargs=2, metavar=("HOME", "PICTURES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -193,7 +203,8 @@ def main() -> None:
     if not (args.reuse and facts_file.exists()):
         shutil.rmtree(args.out, ignore_errors=True)
         args.out.mkdir(parents=True)
-        facts_file.write_text(json.dumps(build(args.out, args.count)))
+        worn_count = args.count if args.worn is None else args.worn
+        facts_file.write_text(json.dumps(build(args.out, args.count, worn_count)))
     facts = json.loads(facts_file.read_text())
     folder = pictures(Home(args.out / "shipped"), args.out, args.count)
     runs = {label: _measured(args.out / name, folder)
@@ -213,12 +224,15 @@ def write(count: int, facts: dict, runs: dict) -> None:
     replace_section("catalogue-scale", "\n".join([
         "## Catalogue scale (benchmarks/catalogue_scale.py)",
         "",
-        f"Run: `python benchmarks/catalogue_scale.py --count {count}` on {time.strftime('%Y-%m-%d')}; "
+        f"Run: `python benchmarks/catalogue_scale.py --count {count}"
+        + ("" if facts.get("worn", count) == count else f" --worn {facts['worn']}")
+        + f"` on {time.strftime('%Y-%m-%d')}; "
         f"{os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}; "
         "the machine was shared with other engineers' builds and tests (busy): compare the two columns, "
         "measured in one run, rather than the absolute times.",
         f"The shipped catalogue, and a copy with {count} drawn emblems added in one `editing()` session through "
-        "`attach` (shields, badges and roundels with varied charges and lettering, benchmarks/emblems.py). "
+        "`attach` (shields, badges and roundels with varied charges and lettering, benchmarks/emblems.py; "
+        f"{facts.get('worn', count)} of them as badges, with their material renderings, the rest as kind `other`). "
         f"Pictures: {a['shipped']} with a shipped emblem (3 emblems x 4 colour variants x 2 sizes pasted on "
         f"generated photographs), {a['drawn']} with a drawn emblem, {CLEAN_PICTURES} clean; one process, one "
         "OpenCV thread, as a pool worker.",

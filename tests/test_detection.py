@@ -155,10 +155,10 @@ def test_restricting_to_one_emblem(built_home, index):
     assert index.detect(rgb, emblem_ids=["gc-signature-en"]) == []
 
 
-def _det(emblem_id, outline, score):
+def _det(emblem_id, outline, score, method="sift-homography", inliers=20):
     xs, ys = [p[0] for p in outline], [p[1] for p in outline]
     box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    return Detection(emblem_id, emblem_id + "/r", box, tuple(outline), score, 20)
+    return Detection(emblem_id, emblem_id + "/r", box, tuple(outline), score, inliers, method)
 
 
 def test_merge_keeps_the_whole_not_its_part_even_with_a_lower_score():
@@ -171,6 +171,14 @@ def test_merge_keeps_the_better_of_two_on_one_region():
     en = _det("gc-signature-en", [(0, 0), (1000, 0), (1000, 100), (0, 100)], 0.9)
     fr = _det("gc-signature-fr", [(30, 0), (1030, 0), (1030, 100), (30, 100)], 0.6)
     assert merge([fr, en]) == [en]
+
+
+def test_merge_prefers_a_homography_to_a_similarity_with_a_higher_score():
+    # Their scores are on different scales (edge correlation against gradient-direction agreement).
+    right = _det("badge-a", [(0, 0), (250, 0), (250, 250), (0, 250)], 0.89, inliers=16)
+    other = _det("badge-b", [(2, 5), (252, 5), (252, 255), (2, 255)], 0.94, "sift-similarity", inliers=5)
+    assert merge([other, right]) == [right]
+    assert merge([right, other]) == [right]
 
 
 def test_merge_keeps_separate_regions():

@@ -19,6 +19,16 @@ CONTAINED = 0.6
 CONTAINER_AREA = 1.5
 SAME_REGION_IOU = 0.3
 
+#: Fits by a homography: verified by edge correlation over the whole outline
+#: with at least fitting.MIN_INLIERS inliers. The similarity fallback accepts
+#: 4 inliers and scores gradient-direction agreement instead, on another
+#: scale, so the two scores do not compare: on a drawn octagon badge
+#: (catalogue_scale.py at 30 emblems, 2026-12-02) the right emblem's
+#: homography (16 inliers, 0.89) lost to another octagon badge's embroidered
+#: rendering placed by a similarity (5 inliers, 0.94).
+HOMOGRAPHIES = frozenset({"sift-homography", "sift-colour-homography"})
+SIMILARITIES = frozenset({"sift-similarity", "sift-colour-similarity"})
+
 
 def merge(detections: Sequence[Detection]) -> list[Detection]:
     """One detection per region: parts give way to the verified whole, overlaps to the better score.
@@ -33,10 +43,20 @@ def merge(detections: Sequence[Detection]) -> list[Detection]:
         if any(_is_part(candidate, whole) for whole in kept):
             continue
         rivals = [k for k in kept if iou(candidate.outline, k.outline) >= SAME_REGION_IOU]
-        if rivals and all(r.score >= candidate.score for r in rivals):
+        if rivals and not any(explains_better(candidate, r) for r in rivals):
             continue
         kept = [k for k in kept if k not in rivals] + [candidate]
     return sorted(kept, key=lambda d: -d.score)
+
+
+def explains_better(a: Detection, b: Detection) -> bool:
+    """Whether ``a`` explains the region it shares with ``b`` better: a homography beats a similarity
+    (their scores are on different scales); otherwise the better score."""
+    if a.method in HOMOGRAPHIES and b.method in SIMILARITIES:
+        return True
+    if a.method in SIMILARITIES and b.method in HOMOGRAPHIES:
+        return False
+    return a.score > b.score
 
 
 def _is_part(small: Detection, whole: Detection) -> bool:
