@@ -13,6 +13,7 @@ from emblemcheck.engine.features import (
     detectability_warning,
     is_detectable,
     prepare_reference,
+    strongest_inside,
 )
 from emblemcheck.errors import UsageError
 
@@ -199,3 +200,12 @@ def test_an_older_catalogue_is_upgraded_to_the_current_blob_format_when_next_wri
     assert len(upgraded) == len(built)
     for rid, _eid, features in upgraded:
         assert np.array_equal(features.small.descriptors, built[rid].small.descriptors), rid
+
+
+def test_strongest_inside_keeps_a_tiles_strongest_keypoints_as_its_own_sift_run_would():
+    points = np.array([[10, 10, 2, 0], [50, 50, 2, 0], [60, 40, 2, 0], [70, 45, 2, 0], [150, 50, 2, 0]], np.float32)
+    strength = np.array([0.9, 0.1, 0.5, 0.3, 0.8], np.float32)
+    box = (40, 0, 100, 100)  # x 40-139: the 2nd, 3rd and 4th keypoints
+    assert strongest_inside(points, strength, box, 10).tolist() == [1, 2, 3]
+    assert strongest_inside(points, strength, box, 2).tolist() == [2, 3]
+    assert strongest_inside(points, strength, (300, 300, 10, 10), 5).tolist() == []

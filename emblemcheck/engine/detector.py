@@ -26,9 +26,18 @@ import cv2
 import numpy as np
 
 from . import regions, tiles
-from .channels import CHANNELS, Channel, Picture, Triple
+from .channels import CHANNELS, LUMINANCE, Channel, Picture, Triple
 from .detection import Detection, rescale
-from .features import FEATURE_SIDE, MAX_QUERY_KEYPOINTS, ReferenceFeatures, extract, grey, shrink
+from .features import (
+    FEATURE_SIDE,
+    MAX_QUERY_KEYPOINTS,
+    ReferenceFeatures,
+    extract,
+    extract_ranked,
+    grey,
+    shrink,
+    strongest_inside,
+)
 from .fitting import MIN_SIDE_PX, locate
 from .index import MIN_MATCHES, FeatureIndex, Reference, Templates, TreeStore
 from .merge import merge
@@ -51,12 +60,17 @@ class ChannelSearch:
         if view is None:
             return []
         points, descriptors = extract(view, MAX_QUERY_KEYPOINTS)
+        to_original = factor * picture.width / view.shape[1]
+        in_view = (offset[0] * view.shape[1] / picture.width, offset[1] * view.shape[1] / picture.width)
+        return [rescale(d, to_original, in_view) for d in self.fit(view, points, descriptors, wanted)]
+
+    def fit(self, view: np.ndarray, points: np.ndarray, descriptors: np.ndarray,
+            wanted: set[str] | None) -> list[Detection]:
+        """Detections from keypoints already extracted from ``view``, in its pixels."""
         if len(points) < MIN_MATCHES:
             return []
         found = (locate(candidate, points, view, self.channel) for candidate in self.index.query(descriptors, wanted))
-        to_original = factor * picture.width / view.shape[1]
-        in_view = (offset[0] * view.shape[1] / picture.width, offset[1] * view.shape[1] / picture.width)
-        return [rescale(d, to_original, in_view) for d in found if d is not None]
+        return [d for d in found if d is not None]
 
 
 def _reader(channel: Channel, templates: Callable[[str], ReferenceFeatures] | None) -> Templates | None:
@@ -142,12 +156,26 @@ class Detector:
             luminance = cv2.resize(luminance, size, interpolation=cv2.INTER_AREA)
             colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
         factor = scale / layout.scale
+        # Luminance is described once for the whole scaled picture, and each tile searches the strongest
+        # keypoints inside it, as its own SIFT run would keep them: the overlapping tiles of a 12-megapixel
+        # photo cover twice its area, and SIFT time grows with area (benchmarks/RESULTS.md, section shapes:
+        # 18 % less CPU per big photo, the same verdicts). The cap, twice every tile's share, leaves room for
+        # tiles busier than the rest (a guess; the benchmark's pictures stay under it).
+        points, descriptors, strength = extract_ranked(luminance, 2 * MAX_QUERY_KEYPOINTS * len(layout.tiles))
         found = []
         for tile in layout.tiles:
             rows, columns = slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width)
             part = Picture(np.ascontiguousarray(luminance[rows, columns]), np.ascontiguousarray(colour[rows, columns]))
-            if min(part.luminance.shape) >= MIN_SIDE_PX:
-                found += self.look(part, wanted, factor, (tile.x, tile.y))
+            if min(part.luminance.shape) < MIN_SIDE_PX:
+                continue
+            found += [rescale(d, factor, (tile.x, tile.y)) for d in self.blobs(part, wanted)]
+            inside = strongest_inside(points, strength, (tile.x, tile.y, tile.width, tile.height), MAX_QUERY_KEYPOINTS)
+            for search in self.searches:
+                if search.channel is LUMINANCE:
+                    found += [rescale(d, factor) for d in search.fit(luminance, points[inside], descriptors[inside],
+                                                                      wanted)]
+                else:
+                    found += search.run(part, wanted, factor, (tile.x, tile.y))
         return found
 
     def blobs(self, picture: Picture, wanted: set[str] | None) -> list[Detection]:

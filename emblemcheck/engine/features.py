@@ -127,16 +127,34 @@ def _checked_rgb(rgb: np.ndarray) -> np.ndarray:
 
 def extract(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
     """SIFT keypoints ``(n, 4)`` and ``uint8`` descriptors ``(n, 128)`` of a greyscale image."""
+    points, descriptors, _strength = extract_ranked(grey_image, max_keypoints)
+    return points, descriptors
+
+
+def extract_ranked(grey_image: np.ndarray, max_keypoints: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`extract`, with each keypoint's strength (its DoG response, float32 ``(n,)``) beside it."""
     if min(grey_image.shape[:2]) < 8:
-        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8)
+        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8), np.zeros(0, np.float32)
     sift = cv2.SIFT.create(nfeatures=max_keypoints)
     keypoints, descriptors = sift.detectAndCompute(grey_image, None)
     if descriptors is None or not keypoints:
-        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8)
+        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.uint8), np.zeros(0, np.float32)
     points = np.array([(k.pt[0], k.pt[1], k.size, k.angle) for k in keypoints], np.float32)
+    strength = np.array([k.response for k in keypoints], np.float32)
     # SIFT descriptors are already integers clipped to 255 (OpenCV scales by 512
     # and saturates); rounding guards against any future float output.
-    return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
+    return points, np.clip(np.rint(descriptors), 0, 255).astype(np.uint8), strength
+
+
+def strongest_inside(points: np.ndarray, strength: np.ndarray, box: tuple[int, int, int, int],
+                     max_keypoints: int) -> np.ndarray:
+    """Indices of the at most ``max_keypoints`` strongest keypoints whose centre lies in ``box`` (x, y, w, h),
+    as SIFT's own ``nfeatures`` keeps the strongest of one picture."""
+    x, y, w, h = box
+    inside = np.flatnonzero((points[:, 0] >= x) & (points[:, 0] < x + w) & (points[:, 1] >= y) & (points[:, 1] < y + h))
+    if len(inside) > max_keypoints:
+        inside = inside[np.argsort(-strength[inside], kind="stable")[:max_keypoints]]
+    return np.sort(inside)
 
 
 def extract_at(image: np.ndarray, side: int, max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
