@@ -181,6 +181,12 @@ def test_merge_prefers_a_homography_to_a_similarity_with_a_higher_score():
     assert merge([right, other]) == [right]
 
 
+def test_merge_prefers_a_homography_to_a_region_match_with_a_higher_score():
+    right = _det("badge-a", [(0, 0), (250, 0), (250, 250), (0, 250)], 0.73, inliers=20)
+    blob = _det("badge-b", [(0, 0), (248, 0), (248, 248), (0, 248)], 0.75, "region-shape-colour", inliers=0)
+    assert merge([blob, right]) == [right]
+
+
 def test_merge_keeps_separate_regions():
     a = _det("gc-signature-en", [(0, 0), (500, 0), (500, 50), (0, 50)], 0.9)
     b = _det("canada-wordmark", [(0, 400), (400, 400), (400, 500), (0, 500)], 0.8)

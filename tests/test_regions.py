@@ -100,3 +100,29 @@ def test_national_flag_in_a_header_is_never_a_signature_or_wordmark(built_home, 
     index = Detector.build(load_features(built_home.catalogue_db))
     found = {d.emblem_id for d in index.detect(header_page(np.asarray(national_flag(600)), height))}
     assert not found & SIBLINGS
+
+
+def _recoloured(rgb: np.ndarray, shift: int) -> np.ndarray:
+    """The same outlines with every colour moved by ``shift`` grey levels (another emblem, same shape)."""
+    return np.clip(rgb.astype(np.int16) + shift, 0, 255).astype(np.uint8)
+
+
+def test_a_blob_goes_to_the_emblem_whose_edges_and_colours_agree_best():
+    # Same outlines, so the edges tie; the colours tell the badge from its recoloured twin.
+    twin = _recoloured(badge(), 45)
+    refs = [RegionReference.prepare(f"{e}/original", e, prepare_reference(art))
+            for e, art in (("twin", twin), ("badge", badge()))]
+    page = header_page(badge(), 48)
+    found = find(np.asarray(Image.fromarray(page).convert("L")), page, refs)
+    assert [m.emblem_id for m in found] == ["badge"]
+
+
+def test_a_blob_two_emblems_explain_alike_is_not_reported():
+    # A twin only 3 grey levels away: neither edges nor colours tell them apart, so the blob is ambiguous.
+    twin = _recoloured(badge(), 3)
+    refs = [RegionReference.prepare(f"{e}/original", e, prepare_reference(art))
+            for e, art in (("twin", twin), ("badge", badge()))]
+    page = header_page(badge(), 48)
+    grey_page = np.asarray(Image.fromarray(page).convert("L"))
+    assert find(grey_page, page, refs) == []
+    assert [m.emblem_id for m in find(grey_page, page, refs[1:])] == ["badge"]

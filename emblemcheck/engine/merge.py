@@ -21,13 +21,13 @@ SAME_REGION_IOU = 0.3
 
 #: Fits by a homography: verified by edge correlation over the whole outline
 #: with at least fitting.MIN_INLIERS inliers. The similarity fallback accepts
-#: 4 inliers and scores gradient-direction agreement instead, on another
-#: scale, so the two scores do not compare: on a drawn octagon badge
-#: (catalogue_scale.py at 30 emblems, 2026-12-02) the right emblem's
-#: homography (16 inliers, 0.89) lost to another octagon badge's embroidered
-#: rendering placed by a similarity (5 inliers, 0.94).
+#: 4 inliers and scores gradient-direction agreement, and the region path
+#: (regions.py) compares a blob at 48 px: other scales, so their scores do not
+#: compare with a homography's. catalogue_scale.py, 2026-12-02: at 30 drawn
+#: emblems the right emblem's homography (16 inliers, 0.89) lost to another
+#: octagon badge's embroidered rendering placed by a similarity (5 inliers,
+#: 0.94); at 10 000, a homography (20 inliers, 0.73) to another badge's blob (0.75).
 HOMOGRAPHIES = frozenset({"sift-homography", "sift-colour-homography"})
-SIMILARITIES = frozenset({"sift-similarity", "sift-colour-similarity"})
 
 
 def merge(detections: Sequence[Detection]) -> list[Detection]:
@@ -51,11 +51,9 @@ def merge(detections: Sequence[Detection]) -> list[Detection]:
 
 def explains_better(a: Detection, b: Detection) -> bool:
     """Whether ``a`` explains the region it shares with ``b`` better: a homography beats a similarity
-    (their scores are on different scales); otherwise the better score."""
-    if a.method in HOMOGRAPHIES and b.method in SIMILARITIES:
-        return True
-    if a.method in SIMILARITIES and b.method in HOMOGRAPHIES:
-        return False
+    or a region match (their scores are on other scales); otherwise the better score."""
+    if (a.method in HOMOGRAPHIES) != (b.method in HOMOGRAPHIES):
+        return a.method in HOMOGRAPHIES
     return a.score > b.score
 
 
