@@ -234,10 +234,27 @@ def hough_cluster(reference: np.ndarray, query: np.ndarray, reference_size: tupl
             for x_bin in _two_bins(px / side):
                 for y_bin in _two_bins(py / side):
                     votes.append(np.stack([s_bin, a_bin % 12, x_bin, y_bin], axis=1))
-    keys = np.concatenate(votes)
-    _unique, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    _unique, inverse, counts = np.unique(_packed(np.concatenate(votes)), return_inverse=True, return_counts=True)
     best = int(counts.argmax())
     return np.unique(np.flatnonzero(inverse.ravel() == best) % len(query))
+
+
+def _packed(rows: np.ndarray) -> np.ndarray:
+    """Each row of small integers as one integer, in the rows' lexicographic order.
+
+    ``np.unique`` over rows sorts them as structured records: it was two
+    thirds of hough_cluster's time, and hough_cluster a tenth of a scan of a
+    picture without an emblem (profile of 60 such pictures, 2026-12-02). The
+    packed integers sort as the rows do, so the same bin wins a tie.
+    """
+    low = rows.min(axis=0)
+    spans = rows.max(axis=0) - low + 1
+    if float(np.prod(spans.astype(np.float64))) >= 2.0 ** 62:  # too wide to pack: compare the rows themselves
+        return np.unique(rows, axis=0, return_inverse=True)[1].ravel()
+    packed = np.zeros(len(rows), np.int64)
+    for column, span in zip((rows - low).T, spans, strict=True):
+        packed = packed * span + column
+    return packed
 
 
 def _two_bins(values: np.ndarray) -> list[np.ndarray]:
