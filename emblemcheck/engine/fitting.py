@@ -20,6 +20,7 @@ import numpy as np
 
 from .detection import Detection, clip_box
 from .index import Candidate, Reference
+from .materials import artwork_box
 from .verification import orientation_agreement, verify
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def fit_homography(candidate: Candidate, points: np.ndarray, view: np.ndarray, c
     if not channel.accepts(view, homography, ref):
         return None
     keep = mask.ravel().astype(bool)
-    return _detection(ref, outline, score, src[keep, 0], dst[keep, 0], view.shape, channel.methods[0])
+    return _detection(ref, homography, score, src[keep, 0], dst[keep, 0], view.shape, channel.methods[0])
 
 
 def fit_similarity(candidate: Candidate, points: np.ndarray, view: np.ndarray, channel: Channel) -> Detection | None:
@@ -190,12 +191,13 @@ def fit_similarity(candidate: Candidate, points: np.ndarray, view: np.ndarray, c
     if score < MIN_SIMILARITY_ORIENTATION or not channel.accepts(view, homography, ref):
         return None
     keep = mask.ravel().astype(bool)
-    return _detection(ref, outline, score, src[keep], dst[keep], view.shape, channel.methods[1])
+    return _detection(ref, homography, score, src[keep], dst[keep], view.shape, channel.methods[1])
 
 
-def _detection(ref: Reference, outline: np.ndarray, score: float, src: np.ndarray, dst: np.ndarray,
+def _detection(ref: Reference, homography: np.ndarray, score: float, src: np.ndarray, dst: np.ndarray,
                shape: tuple[int, ...], method) -> Detection:
     """A verified fit as a Detection; ``src``/``dst`` are its inlier matches (reference, picture)."""
+    outline = object_outline(homography, ref)
     matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src, dst, strict=True))
     x0, y0 = np.floor(outline.min(axis=0)).astype(int)
     x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
@@ -208,6 +210,17 @@ def project_outline(homography: np.ndarray, reference_size: tuple[int, int]) -> 
     """The reference's four corners projected into the picture."""
     width, height = reference_size
     corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+    return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
+
+
+def object_outline(homography: np.ndarray, ref: Reference) -> np.ndarray:
+    """The outline a finding reports: the reference's corners projected, or for a synthesised material
+    rendering (a ``look``) the corners of the artwork inside its cloth margin (materials.artwork_box)."""
+    width, height = ref.features.width, ref.features.height
+    if not ref.look:
+        return project_outline(homography, (width, height))
+    x0, y0, x1, y1 = artwork_box(width, height)
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
     return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
 
 

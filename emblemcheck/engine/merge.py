@@ -21,7 +21,7 @@ SAME_REGION_IOU = 0.3
 
 
 def merge(detections: Sequence[Detection]) -> list[Detection]:
-    """One detection per region: parts give way to the verified whole, overlaps to the better score.
+    """One detection per region: parts give way to the verified whole, overlaps to the better explanation.
 
     The flag symbol inside a signature is part of the signature; the English-
     and French-first signatures located on one region are one region, and the
@@ -33,10 +33,28 @@ def merge(detections: Sequence[Detection]) -> list[Detection]:
         if any(_is_part(candidate, whole) for whole in kept):
             continue
         rivals = [k for k in kept if iou(candidate.outline, k.outline) >= SAME_REGION_IOU]
-        if rivals and all(r.score >= candidate.score for r in rivals):
+        if rivals and not any(explains_better(candidate, r) for r in rivals):
             continue
         kept = [k for k in kept if k not in rivals] + [candidate]
     return sorted(kept, key=lambda d: -d.score)
+
+
+def explains_better(a: Detection, b: Detection) -> bool:
+    """Whether ``a`` explains the region it shares with ``b`` better: the better score between emblems,
+    the more consistent matches between two renderings of one emblem.
+
+    Between emblems the score decides (which emblem the region looks like).
+    Between renderings of one emblem the verdict is the same, and what is
+    named is which rendering, and so which material, the picture shows. Scores
+    of different channels and renderings do not rank that: an embroidered flash
+    photographed on a sleeve verified at 0.87 against the flat artwork in the
+    colour channel (24 inliers) and at 0.81-0.83 against its embroidered
+    rendering in luminance (33-52 inliers; tests/test_materials.py, 2026-12-02).
+    The rendering most keypoints agree with is the one the picture resembles.
+    """
+    if a.emblem_id != b.emblem_id:
+        return a.score > b.score
+    return (a.inliers, a.score) > (b.inliers, b.score)
 
 
 def _is_part(small: Detection, whole: Detection) -> bool:
