@@ -289,18 +289,20 @@ def test_a_material_rendering_outlines_the_artwork_inside_its_cloth():
 
 
 @pytest.mark.parametrize(("a", "b", "better"), [
-    # one emblem: the rendering more keypoints agree with names the material, whatever the channel's score
-    (("crest", 52, 0.81), ("crest", 24, 0.87), True),
-    (("crest", 24, 0.87), ("crest", 52, 0.81), False),
+    # one emblem, a material rendering among the two: the one more keypoints agree with names the material
+    (("crest", "original@embroidered", 52, 0.81), ("crest", "original-on-black", 24, 0.87), True),
+    (("crest", "original-on-black", 24, 0.87), ("crest", "original@embroidered", 52, 0.81), False),
+    # one emblem, two flat renderings: the better score, as between emblems
+    (("crest", "original-on-white", 52, 0.81), ("crest", "original-on-black", 24, 0.87), False),
     # two emblems: the better score says which emblem the region is
-    (("crest", 52, 0.81), ("other", 24, 0.87), False),
-    (("other", 24, 0.87), ("crest", 52, 0.81), True),
+    (("crest", "original@embroidered", 52, 0.81), ("other", "original-on-black", 24, 0.87), False),
+    (("other", "original-on-black", 24, 0.87), ("crest", "original@embroidered", 52, 0.81), True),
 ])
 def test_which_detection_explains_a_shared_region(a, b, better):
     from emblemcheck.engine.detection import Detection
     from emblemcheck.engine.merge import explains_better, merge
 
     square = ((0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0))
-    first, second = (Detection(e, f"{e}/r{n}", (0, 0, 100, 100), square, s, n) for e, n, s in (a, b))
+    first, second = (Detection(e, f"{e}/a/{v}", (0, 0, 100, 100), square, s, n) for e, v, n, s in (a, b))
     assert explains_better(first, second) is better
     assert merge([first, second]) == [first if better else second]

@@ -40,19 +40,22 @@ def merge(detections: Sequence[Detection]) -> list[Detection]:
 
 
 def explains_better(a: Detection, b: Detection) -> bool:
-    """Whether ``a`` explains the region it shares with ``b`` better: the better score between emblems,
-    the more consistent matches between two renderings of one emblem.
+    """Whether ``a`` explains the region it shares with ``b`` better: the better score, except between a
+    material rendering of an emblem and another of its renderings, where the more consistent matches decide.
 
-    Between emblems the score decides (which emblem the region looks like).
-    Between renderings of one emblem the verdict is the same, and what is
-    named is which rendering, and so which material, the picture shows. Scores
-    of different channels and renderings do not rank that: an embroidered flash
-    photographed on a sleeve verified at 0.87 against the flat artwork in the
-    colour channel (24 inliers) and at 0.81-0.83 against its embroidered
-    rendering in luminance (33-52 inliers; tests/test_materials.py, 2026-12-02).
-    The rendering most keypoints agree with is the one the picture resembles.
+    Between emblems the score decides (which emblem the region looks like),
+    and between flat renderings of one emblem too: a tile seen closer has more
+    inliers on part of a wordmark than the whole picture has on all of it
+    (tests/test_detection.py). Where a material rendering (``<variant>@<material>``,
+    catalogue/materials.py) is one of the two, what is at stake is which
+    material the picture shows, and scores of different channels and renderings
+    do not rank that: an embroidered flash photographed on a sleeve verified at
+    0.87 against the flat artwork in the colour channel (24 inliers) and at
+    0.81-0.83 against its embroidered rendering in luminance (33-52 inliers;
+    tests/test_materials.py, 2026-12-02). The rendering most keypoints agree
+    with is the one the picture resembles.
     """
-    if a.emblem_id != b.emblem_id:
+    if a.emblem_id != b.emblem_id or "@" not in a.rendering_id + b.rendering_id:
         return a.score > b.score
     return (a.inliers, a.score) > (b.inliers, b.score)
 
