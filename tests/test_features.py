@@ -122,6 +122,29 @@ def test_catalogue_add_warns_about_flat_artwork_and_stores_features(home, tmp_pa
                       "where id not in (select rendering_id from features)").fetchone()[0] == 0
 
 
+def test_black_lettering_on_transparency_is_not_said_to_lack_detail(home, tmp_path):
+    """Its on-black variant is blank by construction; the other variants locate it, so no warning says otherwise."""
+    import sqlite_utils
+    from PIL import ImageFont
+    from typer.testing import CliRunner
+
+    from emblemcheck.cli import app
+
+    art = Image.new("RGBA", (600, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(art).text((20, 80), "AGENCY NAME", font=ImageFont.load_default(80), fill=(0, 0, 0, 255))
+    art.save(tmp_path / "lettering.png")
+    result = CliRunner().invoke(app, ["catalogue", "add", str(tmp_path / "lettering.png"), "--id", "lettering",
+                                      "--name", "Lettering", "--agency", "Test", "--kind", "wordmark",
+                                      "--restriction", "restricted", "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    rows = {r["variant"]: r for r in sqlite_utils.Database(home.catalogue_db).query(
+        "select variant, detectable, warning from renderings where emblem_id = 'lettering'")}
+    assert rows["original-on-black"]["detectable"] == 0  # what coverage counts stays per rendering
+    assert rows["original-on-white"]["detectable"] == 1
+    assert not any(r["warning"] for r in rows.values())
+
+
 def test_blob_keeps_the_colour_thumbnail():
     features = prepare_reference(badge())
     again = blobs.decode(blobs.encode(features))

@@ -107,15 +107,17 @@ def test_flat_artwork_of_a_worn_emblem_gets_material_renderings(crest_home):
     assert all("@" in r.variant for r in catalogue.renderings if r.material != "flat")
 
 
-# Known regression (2026-12-02, after the cloth margin of engine/materials.py): the embroidered patch is
-# flagged, but through the flat artwork's colour match (score 0.870) rather than the embroidered rendering
-# (0.847, 52 inliers against 24), whose outline also takes in the 4 % of cloth around the object, so the
-# finding does not say it matched as an embroidered flash. Strict: it fails loudly once fixed.
-EMBROIDERED_NAMED = pytest.mark.xfail(strict=True, reason="flat colour match outscores the embroidered rendering")
+def object_box(patch: tuple[np.ndarray, np.ndarray], at=(420, 260)) -> tuple[int, int, int, int]:
+    """Where on_uniform sews ``patch``: the box (x, y, w, h) of its tilted alpha in the photo."""
+    _image, alpha = patch
+    h, w = alpha.shape
+    tilt = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
+                                       np.float32([[w * 0.05, 0], [w * 0.97, h * 0.04], [w, h], [0, h * 0.95]]))
+    x, y, bw, bh = cv2.boundingRect((cv2.warpPerspective(alpha, tilt, (w, h)) > 0.5).astype(np.uint8))
+    return x + at[0], y + at[1], bw, bh
 
 
-@pytest.mark.parametrize(("make", "seen_as"), [pytest.param(embroidered_patch, "an embroidered flash",
-                                                            marks=EMBROIDERED_NAMED),
+@pytest.mark.parametrize(("make", "seen_as"), [(embroidered_patch, "an embroidered flash"),
                                                (cast_badge, "a metal badge")])
 def test_photo_of_the_object_is_flagged_with_its_material(crest_home, tmp_path, make, seen_as):
     photo = tmp_path / "sleeve.jpg"
@@ -127,6 +129,13 @@ def test_photo_of_the_object_is_flagged_with_its_material(crest_home, tmp_path, 
     as_json = runner.invoke(app, ["scan", str(photo), "--format", "json", "--home", str(crest_home.root)])
     finding = json.loads(as_json.output)["files"][0]["findings"][0]
     assert finding["material"] == ("embroidered" if make is embroidered_patch else "metal")
+    # The outline is the artwork's, as a flat finding's is (with the artwork's own 3 % crop margin,
+    # catalogue/artwork.MARGIN: 1.12x the object's box), not the cloth around its synthesised rendering
+    # (1.31x the object's box before, 2026-12-02).
+    x, y, w, h = object_box(make(crest(), 260))
+    fx, fy, fw, fh = finding["box"]
+    assert 0.9 < (fw * fh) / (w * h) < 1.2, (finding["box"], (x, y, w, h))
+    assert abs(fx + fw / 2 - (x + w / 2)) < 0.05 * w and abs(fy + fh / 2 - (y + h / 2)) < 0.05 * h
 
 
 def enamel_pin(art: Image.Image, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -269,3 +278,31 @@ def test_synthesis_is_reproducible_and_keeps_the_shape():
     assert np.allclose(corner, materials.UNIFORM, atol=3)  # outside the object: the cloth
     metal = first[-1].rgb[mask[::2, ::2][:512, :512]] if mask.shape[0] >= 1024 else first[-1].rgb
     assert np.ptp(metal.reshape(-1, 3).mean(axis=0)) < 20  # silver: no colour of its own
+
+
+def test_a_material_rendering_outlines_the_artwork_inside_its_cloth():
+    side = materials.SIDE + 2 * round(materials.MARGIN * materials.SIDE)
+    x0, y0, x1, y1 = materials.artwork_box(side, side)
+    assert x0 == y0 == round(materials.MARGIN * materials.SIDE) and x1 == y1 == side - x0
+    x0, y0, x1, y1 = materials.artwork_box(side // 2, side // 4)  # seen smaller, and of a wide artwork
+    assert x0 == y0 == pytest.approx(round(materials.MARGIN * materials.SIDE) / 2)
+
+
+@pytest.mark.parametrize(("a", "b", "better"), [
+    # one emblem, a material rendering among the two: the one more keypoints agree with names the material
+    (("crest", "original@embroidered", 52, 0.81), ("crest", "original-on-black", 24, 0.87), True),
+    (("crest", "original-on-black", 24, 0.87), ("crest", "original@embroidered", 52, 0.81), False),
+    # one emblem, two flat renderings: the better score, as between emblems
+    (("crest", "original-on-white", 52, 0.81), ("crest", "original-on-black", 24, 0.87), False),
+    # two emblems: the better score says which emblem the region is
+    (("crest", "original@embroidered", 52, 0.81), ("other", "original-on-black", 24, 0.87), False),
+    (("other", "original-on-black", 24, 0.87), ("crest", "original@embroidered", 52, 0.81), True),
+])
+def test_which_detection_explains_a_shared_region(a, b, better):
+    from emblemcheck.engine.detection import Detection
+    from emblemcheck.engine.merge import explains_better, merge
+
+    square = ((0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0))
+    first, second = (Detection(e, f"{e}/a/{v}", (0, 0, 100, 100), square, s, n) for e, v, n, s in (a, b))
+    assert explains_better(first, second) is better
+    assert merge([first, second]) == [first if better else second]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..engine.features import detectability_warning, is_detectable, prepare_reference
+from ..engine.features import ReferenceFeatures, detectability_warning, is_detectable, prepare_reference
 from ..engine.fingerprints import fingerprint
 from ..engine.ocr import missing_engine
 from ..errors import ArtworkSourceError, CatalogueMissing, EmblemcheckError
@@ -128,9 +128,12 @@ def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Mani
     name = name or f"{emblem_id}: {artwork.file}"
     flats = flatten_artwork(data, artwork, manifest.variants, name)
     rows: list[dict] = []
-    for variant, material, rgb, problem in materials.renderings(flats, artwork.material, artwork.box, kind, name):
-        prints = fingerprint(rgb)
-        features = prepare_reference(rgb)
+    made = [(variant, material, rgb, problem, fingerprint(rgb), prepare_reference(rgb))
+            for variant, material, rgb, problem in materials.renderings(flats, artwork.material, artwork.box, kind,
+                                                                        name)]
+    warning = artwork_warning([(features, prints.pdq_quality) for variant, _m, _r, _p, prints, features in made
+                               if "@" not in variant])
+    for variant, material, rgb, problem, prints, features in made:
         height, width = rgb.shape[:2]
         checks = detectability(features, prints.pdq_quality)
         # A synthesised rendering ("<variant>@<material>") warns about nothing and counts as detectable only
@@ -138,7 +141,7 @@ def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Mani
         if "@" in variant:
             checks.update(warning="", detectable=min(checks["detectable"], rows[0]["detectable"]))
         else:
-            checks["warning"] = "; ".join(w for w in (checks["warning"], problem) if w)
+            checks["warning"] = "; ".join(w for w in (warning if not rows else "", problem) if w)
         rows.append({
             "id": rendering_id(emblem_id, artwork, variant),
             "emblem_id": emblem_id,
@@ -159,6 +162,19 @@ def rendering_rows(emblem_id: str, artwork: Artwork, data: bytes, manifest: Mani
             "features": features,
         })
     return rows
+
+
+def artwork_warning(variants: list[tuple[ReferenceFeatures, int]]) -> str:
+    """What makes one artwork file hard to find, said once for its flat variants: by the best of them.
+
+    A variant blank on its own ground (black ink flattened on black) says
+    nothing of the artwork: the others locate it. Warning per variant told a
+    user adding black lettering that only whole-image copies would be found.
+    """
+    if not variants:
+        return ""
+    features = max((f for f, _q in variants), key=lambda f: f.keypoint_count)
+    return detectability_warning(features, max(q for _f, q in variants))
 
 
 def detectability(features, pdq_quality: int) -> dict:

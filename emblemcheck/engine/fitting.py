@@ -20,6 +20,7 @@ import numpy as np
 
 from .detection import Detection, clip_box
 from .index import Candidate, Reference
+from .materials import artwork_box
 from .verification import orientation_agreement, verify
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def fit_homography(candidate: Candidate, points: np.ndarray, view: np.ndarray, c
     if not channel.accepts(view, homography, ref):
         return None
     keep = mask.ravel().astype(bool)
-    return _detection(ref, outline, score, src[keep, 0], dst[keep, 0], view.shape, channel.methods[0])
+    return _detection(ref, homography, score, src[keep, 0], dst[keep, 0], view.shape, channel.methods[0])
 
 
 def fit_similarity(candidate: Candidate, points: np.ndarray, view: np.ndarray, channel: Channel) -> Detection | None:
@@ -190,12 +191,13 @@ def fit_similarity(candidate: Candidate, points: np.ndarray, view: np.ndarray, c
     if score < MIN_SIMILARITY_ORIENTATION or not channel.accepts(view, homography, ref):
         return None
     keep = mask.ravel().astype(bool)
-    return _detection(ref, outline, score, src[keep], dst[keep], view.shape, channel.methods[1])
+    return _detection(ref, homography, score, src[keep], dst[keep], view.shape, channel.methods[1])
 
 
-def _detection(ref: Reference, outline: np.ndarray, score: float, src: np.ndarray, dst: np.ndarray,
+def _detection(ref: Reference, homography: np.ndarray, score: float, src: np.ndarray, dst: np.ndarray,
                shape: tuple[int, ...], method) -> Detection:
     """A verified fit as a Detection; ``src``/``dst`` are its inlier matches (reference, picture)."""
+    outline = object_outline(homography, ref)
     matches = tuple(tuple(float(v) for v in (*s, *d)) for s, d in zip(src, dst, strict=True))
     x0, y0 = np.floor(outline.min(axis=0)).astype(int)
     x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
@@ -208,6 +210,17 @@ def project_outline(homography: np.ndarray, reference_size: tuple[int, int]) -> 
     """The reference's four corners projected into the picture."""
     width, height = reference_size
     corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+    return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
+
+
+def object_outline(homography: np.ndarray, ref: Reference) -> np.ndarray:
+    """The outline a finding reports: the reference's corners projected, or for a synthesised material
+    rendering (a ``look``) the corners of the artwork inside its cloth margin (materials.artwork_box)."""
+    width, height = ref.features.width, ref.features.height
+    if not ref.look:
+        return project_outline(homography, (width, height))
+    x0, y0, x1, y1 = artwork_box(width, height)
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
     return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography).reshape(4, 2)
 
 
@@ -234,10 +247,27 @@ def hough_cluster(reference: np.ndarray, query: np.ndarray, reference_size: tupl
             for x_bin in _two_bins(px / side):
                 for y_bin in _two_bins(py / side):
                     votes.append(np.stack([s_bin, a_bin % 12, x_bin, y_bin], axis=1))
-    keys = np.concatenate(votes)
-    _unique, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    _unique, inverse, counts = np.unique(_packed(np.concatenate(votes)), return_inverse=True, return_counts=True)
     best = int(counts.argmax())
     return np.unique(np.flatnonzero(inverse.ravel() == best) % len(query))
+
+
+def _packed(rows: np.ndarray) -> np.ndarray:
+    """Each row of small integers as one integer, in the rows' lexicographic order.
+
+    ``np.unique`` over rows sorts them as structured records: it was two
+    thirds of hough_cluster's time, and hough_cluster a tenth of a scan of a
+    picture without an emblem (profile of 60 such pictures, 2026-12-02). The
+    packed integers sort as the rows do, so the same bin wins a tie.
+    """
+    low = rows.min(axis=0)
+    spans = rows.max(axis=0) - low + 1
+    if float(np.prod(spans.astype(np.float64))) >= 2.0 ** 62:  # too wide to pack: compare the rows themselves
+        return np.unique(rows, axis=0, return_inverse=True)[1].ravel()
+    packed = np.zeros(len(rows), np.int64)
+    for column, span in zip((rows - low).T, spans, strict=True):
+        packed = packed * span + column
+    return packed
 
 
 def _two_bins(values: np.ndarray) -> list[np.ndarray]:

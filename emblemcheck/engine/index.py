@@ -25,6 +25,7 @@ from .features import ReferenceFeatures, edge_map, parts
 #: descriptors of one rendering are often not the two nearest overall; 16
 #: covers the 8 renderings of a GC symbol twice.
 NEIGHBOURS = 16
+RENDERINGS_PER_NEIGHBOURS = 8
 
 #: Seed of the randomised KD-trees: fixed before any measurement, not chosen
 #: on the benchmark. Other seeds move a borderline embedded-small or
@@ -53,6 +54,15 @@ CANDIDATES = 24
 #: benchmarks/catalogue_scale.py, 2026-12-01); half as many bounds the work
 #: at 1.5 times a one-tier search. The number is a guess, measured after.
 LATER_CANDIDATES = CANDIDATES // 2
+
+#: Material renderings (catalogue/materials.py) given a fit in each tier, beside the flat renderings'
+#: CANDIDATES or LATER_CANDIDATES: a worn emblem has ten, eight of them lights of one relief, and a photo
+#: of a metal badge votes for every emblem's reliefs (they share a tone and a rim), which took the
+#: second tier's 12 places before the right light's turn. On 30 simulated badges (suite_materials.py,
+#: seed 3, 2026-12-02, with 32 neighbours): sharing the 12 places, 18 found; 12 places of their own, 18;
+#: 24 places, 21. Cost on the 60 materials negatives, with neighbour_count: 1.07x the time per picture
+#: (interleaved in one run, load 12 on 2 cores; coin and medal pictures draw about 30 candidates, plain cloth 2).
+MATERIAL_CANDIDATES = CANDIDATES
 
 #: A tree of more emblems than this places its candidates by a homography
 #: only, not by the similarity fallback (7-9 inliers). With 10 000 drawn
@@ -218,7 +228,7 @@ class FeatureIndex:
         return sum(len(pool.descriptors) for pool in self._pools)
 
     def neighbours(self, descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The first tier's NEIGHBOURS nearest indexed descriptors of each query descriptor, and their distances."""
+        """The first tier's ``k`` nearest indexed descriptors of each query descriptor, and their distances."""
         return self._pools[0].neighbours(descriptors)
 
     def query(self, descriptors: np.ndarray, wanted: set[str] | None = None) -> list[Candidate]:
@@ -234,6 +244,7 @@ class _Pool:
         self.references = list(references)
         self.candidates = candidates
         self.homography_only = len({r.emblem_id for r in self.references}) > SIMILARITY_MAX_EMBLEMS
+        self.k = neighbour_count(self.references)
         self._owner = np.concatenate([np.full(r.features.keypoint_count, i, np.int32)
                                       for i, r in enumerate(self.references)] or [np.zeros(0, np.int32)])
         self._keypoints = np.concatenate([r.features.keypoints for r in self.references] or
@@ -269,9 +280,9 @@ class _Pool:
         return self._flann is not None
 
     def neighbours(self, descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The NEIGHBOURS nearest indexed descriptors of each query descriptor, and their distances."""
+        """The ``k`` nearest indexed descriptors of each query descriptor (see neighbour_count), and their distances."""
         assert self._flann is not None, "search only a searchable index"
-        k = min(NEIGHBOURS, len(self.descriptors))
+        k = min(self.k, len(self.descriptors))
         train, squared = self._flann.knnSearch(descriptors.astype(np.float32), k, params={"checks": FLANN_CHECKS})
         return train, np.sqrt(np.maximum(squared, 0))
 
@@ -292,24 +303,48 @@ class _Pool:
                   if len(o)}
         chosen: list[Candidate] = []
         tried = set()
+        budget = {False: self.candidates, True: MATERIAL_CANDIDATES}  # by whether the rendering is a material's
         for index, pairs in sorted(groups.items(), key=lambda item: -len(item[1])):
             ref = self.references[index]
             if len(pairs) < MIN_MATCHES or (wanted is not None and ref.emblem_id not in wanted):
                 continue
             key = (ref.emblem_id, ref.polarity, ref.small, ref.look)
-            if key in tried:
+            if key in tried or not budget[bool(ref.look)]:
                 continue
             tried.add(key)
+            budget[bool(ref.look)] -= 1
             pairs = pairs.astype(np.int64)
             if self._templates is not None:
                 ref = self._templates.restored(ref)
             chosen.append(Candidate(ref, pairs[:, 0], self._keypoints[pairs[:, 1]], self.homography_only))
-            if len(chosen) >= self.candidates:
+            if not any(budget.values()):
                 break
         return chosen
 
 
 _NO_DESCRIPTORS = np.zeros((0, 128), np.uint8)
+
+
+def neighbour_count(references: Sequence[Reference]) -> int:
+    """Neighbours to fetch per query descriptor: NEIGHBOURS for every RENDERINGS_PER_NEIGHBOURS renderings
+    (begun) that one emblem has in this pool, at its most.
+
+    The ratio test is taken within each rendering, so a rendering's two nearest
+    descriptors must both be among those fetched, and each near-duplicate
+    rendering of the emblem takes places among them. NEIGHBOURS was sized to
+    cover the 8 flat renderings of a GC symbol twice; a worn emblem has 13 with
+    its material renderings (catalogue/materials.SYNTHESISED), so 32. On 30
+    simulated pins and 30 badges (benchmarks/suite_materials.py, seed 3, not the
+    benchmark's seed 7; 2026-12-02): 16 neighbours found 23 pins and 14 badges,
+    26 found 27 and 18, 32 found 29 and 21 (with MATERIAL_CANDIDATES), 52 no
+    more badges. A pool without worn emblems keeps NEIGHBOURS, and its time.
+    """
+    per_emblem: dict[str, int] = {}
+    for ref in references:
+        if not ref.small:
+            per_emblem[ref.emblem_id] = per_emblem.get(ref.emblem_id, 0) + 1
+    most = max(per_emblem.values(), default=0)
+    return NEIGHBOURS * max(1, -(-most // RENDERINGS_PER_NEIGHBOURS))
 
 
 class TreeStore(Protocol):

@@ -122,6 +122,15 @@ def synthesise(rgb: np.ndarray, mask: np.ndarray, materials: tuple[str, ...]) ->
     return out
 
 
+def artwork_box(width: int, height: int) -> tuple[float, float, float, float]:
+    """Where the artwork lies (x0, y0, x1, y1) in a rendering :func:`synthesise` made, seen at ``width`` x
+    ``height`` px: inside the cloth margin (MARGIN of SIDE on each side), so that a finding outlines the
+    object, as large as the flat artwork's own finding, not the cloth around it."""
+    pad = round(MARGIN * SIDE)
+    inset = pad / (SIDE + 2 * pad) * max(width, height)
+    return inset, inset, width - inset, height - inset
+
+
 def _working(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     factor = SIDE / max(rgb.shape[:2])
     size = (max(1, round(rgb.shape[1] * factor)), max(1, round(rgb.shape[0] * factor)))

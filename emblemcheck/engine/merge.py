@@ -31,7 +31,7 @@ HOMOGRAPHIES = frozenset({"sift-homography", "sift-colour-homography"})
 
 
 def merge(detections: Sequence[Detection]) -> list[Detection]:
-    """One detection per region: parts give way to the verified whole, overlaps to the better score.
+    """One detection per region: parts give way to the verified whole, overlaps to the better explanation.
 
     The flag symbol inside a signature is part of the signature; the English-
     and French-first signatures located on one region are one region, and the
@@ -50,8 +50,23 @@ def merge(detections: Sequence[Detection]) -> list[Detection]:
 
 
 def explains_better(a: Detection, b: Detection) -> bool:
-    """Whether ``a`` explains the region it shares with ``b`` better: a homography beats a similarity
-    or a region match (their scores are on other scales); otherwise the better score."""
+    """Whether ``a`` explains the region it shares with ``b`` better.
+
+    Between a material rendering of an emblem and another of its renderings,
+    the more consistent matches decide: what is at stake is which material the
+    picture shows, and scores of different channels and renderings do not rank
+    that: an embroidered flash photographed on a sleeve verified at 0.87
+    against the flat artwork in the colour channel (24 inliers) and at
+    0.81-0.83 against its embroidered rendering in luminance (33-52 inliers;
+    tests/test_materials.py, 2026-12-02). Otherwise a homography beats a
+    similarity or a region match (their scores are on other scales, see
+    HOMOGRAPHIES), and between fits of one kind the better score decides:
+    between flat renderings of one emblem too, for a tile seen closer has more
+    inliers on part of a wordmark than the whole picture has on all of it
+    (tests/test_detection.py).
+    """
+    if a.emblem_id == b.emblem_id and "@" in a.rendering_id + b.rendering_id:
+        return (a.inliers, a.score) > (b.inliers, b.score)
     if (a.method in HOMOGRAPHIES) != (b.method in HOMOGRAPHIES):
         return a.method in HOMOGRAPHIES
     return a.score > b.score
