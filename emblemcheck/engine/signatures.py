@@ -14,8 +14,18 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 3. No text, or a caption that is not a title ("Happy Canada Day!", "Proud to be
    Canadian"): the National Flag, ``canada-flag``, information only; a GC
    signature the detector matched by its artwork stays as it was.
-4. OCR failed on the zone: ``fip-signature`` with the reason (the symbol
-   stands where a title would be read, so it is not waved through).
+4. OCR failed on the zone, or took longer than its limit (ocr.TIMEOUT):
+   ``fip-signature`` with the reason (the symbol stands where a title would
+   be read, so it is not waved through).
+5. A title that cannot be read: lines laid out as a title's, read without
+   confidence (titles.readable), or, beside a symbol under 20 px, type-like ink
+   that OCR does not find at all (titles.text_block): ``fip-signature``,
+   restricted, "title not readable". A caption is the National Flag's only
+   when it is read; a tiny flag beside unreadable type is reported as a
+   signature (that is the trade: 4-8 px type is a title far more often than a
+   caption in the pictures this is for, and nothing can tell them apart).
+6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
+   symbol is two letters' strokes of that text, and nothing is reported.
 
 A title typed without the symbol is not a signature: only a located symbol
 opens a title zone. Each rule's measurements are in benchmarks/RESULTS.md

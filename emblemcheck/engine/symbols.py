@@ -16,6 +16,12 @@ sky) the left bar is no component of its own, and the symbol is looked for
 leftwards of its right bar (which stands beside the title's clear space) by
 its column profile and the leaf's shape.
 
+Where both bars join the ink around them (a red photo above and left of a
+red symbol), the leaf is still a component of its own, and the bars are looked
+for as full columns beside it. Symbols 4-8 px tall (a signature 120-250 px
+wide in a larger picture) are found with looser bar proportions, and kept only
+with type-like ink beside them: shapes that small are common in a photo.
+
 It is cheap (one threshold and one connected-component pass per ink, a few
 milliseconds at the working size), so every picture gets it; only a located
 symbol costs an OCR of its title zone (titles.py, signatures.py). The National
@@ -95,10 +101,9 @@ def locate_symbols(rgb: np.ndarray) -> list[Symbol]:
 
 def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarray | None = None) -> list[Box]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    bars = [i for i in range(1, count) if _is_bar(stats[i])]
+    bars = sorted(_bars(stats, count), key=lambda i: stats[i][0])
     out: list[Box] = []
     paired: set[int] = set()
-    bars.sort(key=lambda i: stats[i][0])
     for n, left in enumerate(bars):
         for right in bars[n + 1:]:
             if stats[right][0] > stats[left][0] + stats[left][2] * (1 + GAP_RATIO[1]) + 2:
@@ -123,7 +128,7 @@ def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarra
                 out.append(box)
     # Both bars may join the ink around them (a red photo above a red symbol set without clear space):
     # the leaf between them is then still a component of its own, and the bars are looked for beside it.
-    for leaf in _leaf_candidates(stats, count):
+    for leaf in _leaf_candidates(stats, count, mask):
         if any(_inside(_box(stats[leaf]), b) for b in out):
             continue
         box = _around_leaf(mask, stats[leaf])
@@ -182,14 +187,13 @@ def _inside(inner: Box, outer: Box) -> bool:
 
 def _anchored_right(mask: np.ndarray, stat: np.ndarray) -> Box | None:
     """The symbol whose left bar is ``stat`` and whose right bar joins other ink (mirrored :func:`_anchored`)."""
-    width = mask.shape[1]
     x, y, w, h = _box(stat)
-    flipped = np.ascontiguousarray(mask[y:y + h, ::-1])
-    mirrored = np.array([width - x - w, 0, w, h, 0])
-    box = _anchored(flipped, mirrored)
+    span = min(mask.shape[1] - x, w * (2 + int(np.ceil(GAP_RATIO[1]))) + 2)  # the widest symbol on that bar
+    flipped = np.ascontiguousarray(mask[y:y + h, x:x + span][:, ::-1])
+    box = _anchored(flipped, np.array([span - w, 0, w, h, 0]))
     if box is None:
         return None
-    return (width - box[0] - box[2], y, box[2], h)
+    return (x + span - box[0] - box[2], y, box[2], h)
 
 
 def _box(stat: np.ndarray) -> Box:
@@ -252,24 +256,45 @@ LEAF_FILL = (0.25, 0.85)
 LEAF_ASPECT = (0.6, 1.5)
 
 
-def _leaf_candidates(stats: np.ndarray, count: int) -> list[int]:
-    """Components shaped as the leaf is (vectorised: a photo's mask has thousands of components)."""
+def _leaf_candidates(stats: np.ndarray, count: int, mask: np.ndarray) -> list[int]:
+    """Components shaped as the leaf is, with ink where a bar would stand on each side of them
+    (vectorised: a photo's mask has thousands of components)."""
     if count <= 1:
         return []
+    x, y = stats[1:, 0], stats[1:, 1]
     w, h, area = stats[1:, 2].astype(np.float64), stats[1:, 3].astype(np.float64), stats[1:, 4]
     fill = area / np.maximum(1.0, w * h)
     keep = ((h >= LEAF_MIN_HEIGHT) & (w >= 3) & (fill >= LEAF_FILL[0]) & (fill <= LEAF_FILL[1])
             & (w >= LEAF_ASPECT[0] * h) & (w <= LEAF_ASPECT[1] * h))
-    return [int(i) + 1 for i in np.flatnonzero(keep)]
+    # A bar stands 0.15-0.65 symbol heights beside the leaf (the clear strip, then the bar): some ink
+    # at one of three points across that span, on the leaf's middle row, on each side.
+    row = np.clip(y + h.astype(np.int64) // 2, 0, mask.shape[0] - 1)
+    sides = []
+    for sign, edge in ((1, x + w.astype(np.int64)), (-1, x - 1)):
+        hits = np.zeros(len(x), bool)
+        for share in (0.25, 0.4, 0.55):
+            column = np.clip(edge + sign * np.round(share * h / LEAF_SHARE).astype(np.int64), 0, mask.shape[1] - 1)
+            hits |= mask[row, column] > 0
+        sides.append(hits)
+    return [int(i) + 1 for i in np.flatnonzero(keep & sides[0] & sides[1])]
 
 
 def _around_leaf(mask: np.ndarray, stat: np.ndarray) -> Box | None:
     """The symbol whose leaf is ``stat``: full columns as wide as a bar on each side of it, past a clear strip.
 
     The left bar may run on into the ink it joins; the right bar is measured (it ends at the title's
-    clear space) and gives the symbol's width.
+    clear space) and gives the symbol's width. Only the columns a symbol around that leaf could take
+    are looked at (a photo has thousands of leaf-shaped components).
     """
     lx, ly, lw, lh = _box(stat)
+    reach = int(np.ceil(0.45 * lh / LEAF_SHARE + 1.5 * BAR_SHARE * lh / LEAF_SHARE)) + 4
+    x0, x1 = max(0, lx - reach), min(mask.shape[1], lx + lw + reach)
+    box = _around_leaf_in(mask[:, x0:x1], (lx - x0, ly, lw, lh))
+    return None if box is None else (box[0] + x0, box[1], box[2], box[3])
+
+
+def _around_leaf_in(mask: np.ndarray, leaf: Box) -> Box | None:
+    lx, ly, lw, lh = leaf
     height = lh / LEAF_SHARE
     bar = BAR_SHARE * height
     rows = mask[ly:ly + lh]
@@ -344,10 +369,12 @@ def _leaf_shaped(gap: np.ndarray) -> bool:
             and cells[1][1] > max(cells[1][0], cells[1][2]))
 
 
-def _is_bar(stat: np.ndarray) -> bool:
-    x, y, w, h, area = (int(v) for v in stat)
-    return (h >= MIN_BAR_HEIGHT and w >= 3 and BAR_ASPECT[0] <= h / w <= BAR_ASPECT[1]
-            and area / (w * h) >= MIN_BAR_FILL)
+def _bars(stats: np.ndarray, count: int) -> list[int]:
+    """The components that are bars (vectorised over a photo's thousands)."""
+    w, h, area = (stats[1:count, i].astype(np.float64) for i in (2, 3, 4))
+    keep = ((h >= MIN_BAR_HEIGHT) & (w >= 3) & (h >= BAR_ASPECT[0] * w) & (h <= BAR_ASPECT[1] * w)
+            & (area >= MIN_BAR_FILL * w * h))
+    return [int(i) + 1 for i in np.flatnonzero(keep)]
 
 
 def _pair(a: np.ndarray, b: np.ndarray, slack: int = 0) -> Box | None:
