@@ -209,3 +209,112 @@ def test_a_user_institution_may_not_reuse_a_shipped_id(home):
         '[[institutions]]\nid = "cbsa"\nabbr = "X"\nen = "X"\nfr = "X"\n', "utf-8")
     with pytest.raises(ManifestError, match="already listed"):
         build_catalogue(home)
+
+
+def test_an_ocr_timeout_still_reports_the_signature_with_the_reason(home, monkeypatch):
+    """A read that hangs is cut off: the symbol is still a signature, with the reason."""
+    import threading
+
+    release = threading.Event()
+
+    class Hanging:
+        def __call__(self, *args, **kwargs):
+            release.wait(5)
+            return [], 0.0
+
+    monkeypatch.setattr(ocr, "_engine", Hanging())
+    rgb = np.asarray(signed(home, "cbsa", height=40))
+    reader = lambda array: ocr.read_lines(array, timeout=0.2)  # noqa: E731
+    try:
+        decided = read_signatures(rgb, [s.box for s in locate_symbols(rgb)], tuple(BY_ID.values()), reader)
+    finally:
+        release.set()
+    assert [d.emblem_id for d in decided] == ["fip-signature"]
+    assert "OCR took longer than 0.2 s" in decided[0].note
+
+
+@pytest.mark.parametrize(("treatment", "ink", "neighbour"), [
+    ("colour", "red", (230, 95, 60)),
+    ("black", "black", (20, 20, 30)),
+])
+def test_the_symbol_is_located_from_its_leaf_when_both_bars_join_the_ink_around_it(home, treatment, ink,
+                                                                                     neighbour):
+    """Set on a band of its ink's class above and to the left, only the leaf is a component of its own."""
+    mark = signed(home, "tc", height=14, treatment=treatment)
+    picture = Image.new("RGB", (mark.width + 60, mark.height + 40), "white")
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle([0, 0, mark.width + 60, 20], fill=neighbour)  # touches both bars' tops
+    draw.rectangle([0, 0, 30, mark.height + 40], fill=neighbour)  # and the left bar
+    picture.paste(mark, (31, 19))
+    symbols = locate_symbols(np.asarray(picture))
+    assert [s.ink for s in symbols] == [ink]
+    x, y, w, h = symbols[0].box
+    assert abs(x - 31) <= 2 and abs(y - 21) <= 2 and 12 <= h <= 16
+
+
+def test_the_symbol_is_located_when_its_right_bar_touches_ink_of_its_class(home):
+    mark = signed(home, "tc", height=18, treatment="black")
+    picture = Image.new("RGB", (mark.width + 60, mark.height + 40), "white")
+    picture.paste(mark, (30, 20))
+    ImageDraw.Draw(picture).rectangle([50, 0, 60, 21], fill=(20, 20, 30))  # joins the right bar's top
+    symbols = locate_symbols(np.asarray(picture))
+    assert [s.ink for s in symbols] == ["black"]
+    assert abs(symbols[0].box[0] - 30) <= 2 and 16 <= symbols[0].box[3] <= 20
+
+
+def test_a_signature_too_small_to_read_is_a_signature_whose_title_is_not_readable(home):
+    """Type 2-4 px tall cannot be read: a symbol with type-like ink beside it is still a signature."""
+    for width, treatment in ((150, "colour"), (170, "black"), (200, "reversed")):
+        mark = signed(home, "pspc", height=90, lines=1, treatment=treatment)
+        small = mark.resize((width, round(mark.height * width / mark.width)), Image.Resampling.LANCZOS)
+        picture = Image.new("RGB", (width + 80, small.height + 80), "white")
+        picture.paste(small, (40, 40))
+        rgb = np.asarray(picture)
+        symbols = locate_symbols(rgb)
+        assert symbols and symbols[0].height < 12, (width, treatment)
+        decided = read_signatures(rgb, [s.box for s in symbols], tuple(BY_ID.values()), ocr.read_lines)
+        assert [(d.emblem_id, d.note) for d in decided] == [("fip-signature", "title not readable")], treatment
+
+
+def test_a_tiny_red_pair_without_type_beside_it_is_no_symbol(home):
+    """The small symbol's search is gated by type-like ink beside it: a photo's red bits are not found."""
+    mark = signed(home, "pspc", height=90, lines=1)
+    symbol_only = mark.crop((0, 0, round(mark.height * 2.1), mark.height)).resize((12, 6), Image.Resampling.LANCZOS)
+    picture = photo_like(400, 200, seed=5)
+    picture.paste(symbol_only, (100, 100))
+    assert all(s.height >= 8 for s in locate_symbols(np.asarray(picture)))
+
+
+def test_a_symbol_cut_from_the_letters_beside_it_is_not_reported():
+    """A 'symbol' whose text lines are taller than it is two letters' strokes: nothing is reported."""
+    from emblemcheck.engine.titles import TextLine, cut_from_text
+
+    symbol = (100, 20, 20, 10)
+    assert cut_from_text([TextLine("Proud to be Canadian", (125, 12, 200, 16), 0.99)], symbol)
+    assert not cut_from_text([TextLine("Canada Border", (125, 20, 80, 6), 0.6)], symbol)
+    assert not cut_from_text([], symbol)
+
+
+def test_a_title_read_without_confidence_is_title_shaped_beside_the_symbol():
+    from emblemcheck.engine.titles import TextLine, readable, title_shaped
+
+    symbol = (0, 10, 30, 15)
+    garbled = [TextLine("Cece cldveAudncr", (36, 9, 120, 6), 0.72), TextLine("SureaudowerEcaor", (36, 17, 90, 6), 0.59)]
+    assert title_shaped(garbled, symbol) and not readable(garbled)
+    caption = [TextLine("Happy Canada Day!", (36, 12, 150, 9), 0.99)]
+    assert readable(caption) and title_shaped(caption, symbol)
+    far = [TextLine("Menu", (300, 12, 40, 8), 0.6)]  # further than a title starts
+    assert not title_shaped(far, symbol) and not readable([])
+
+
+def test_type_beside_a_small_symbol_is_told_from_a_flat_or_busy_ground():
+    from emblemcheck.engine.titles import text_block
+
+    page = Image.new("RGB", (400, 40), "white")
+    ImageDraw.Draw(page).text((26, 10), "Public Services and Procurement Canada", font=face(fonts()[0], 9),
+                              fill="black")
+    symbol = (2, 10, 20, 10)
+    assert text_block(np.asarray(page), symbol)
+    assert not text_block(np.asarray(Image.new("RGB", (400, 40), "white")), symbol)
+    assert not text_block(np.asarray(photo_like(400, 40, seed=2)), symbol)
+    assert not text_block(np.asarray(page), (2, 10, 40, 20))  # a symbol this size has its title read instead

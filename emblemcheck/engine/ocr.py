@@ -63,11 +63,22 @@ def _load() -> Any:
         return _engine
 
 
-def read_lines(rgb) -> list[TextLine]:
-    """The text lines in an RGB ``uint8`` array, boxes in its pixels; raises :class:`OcrUnavailable`."""
+class OcrTimeout(EmblemcheckError):
+    """OCR of one region took longer than its time limit."""
+
+
+#: Longest a read of one title zone may take, in seconds. A guess with a wide margin: the slowest
+#: zone of the signatures benchmark took 1.2 s (a 1600 px signature on the 2-core machine at load 3);
+#: a read that hangs is abandoned after this and the symbol reported with the reason.
+TIMEOUT = 20.0
+
+
+def read_lines(rgb, timeout: float = TIMEOUT) -> list[TextLine]:
+    """The text lines in an RGB ``uint8`` array, boxes in its pixels; raises :class:`OcrUnavailable`,
+    or :class:`OcrTimeout` after ``timeout`` seconds (the read goes on in a daemon thread, unused)."""
     engine = _load()
     # OpenCV's order is what RapidOCR expects of an array: BGR.
-    found, _elapsed = engine(rgb[..., ::-1].copy(), use_cls=False)
+    found = _within(lambda: engine(rgb[..., ::-1].copy(), use_cls=False)[0], timeout)
     lines = []
     for corners, text, confidence in found or []:
         if float(confidence) < MIN_CONFIDENCE:
@@ -77,3 +88,25 @@ def read_lines(rgb) -> list[TextLine]:
         box: Box = (int(min(xs)), int(min(ys)), int(max(xs) - min(xs)), int(max(ys) - min(ys)))
         lines.append(TextLine(str(text), box, float(confidence)))
     return lines
+
+
+def _within(call: Any, timeout: float) -> Any:
+    """``call()``'s value, or :class:`OcrTimeout` when it takes longer than ``timeout`` seconds; its own
+    exception if it raises. A thread per call: one that hangs must not hold up the next region."""
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(call())
+        except BaseException as exc:  # handed to the caller's thread as it is
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="emblemcheck-ocr", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise OcrTimeout(f"OCR took longer than {timeout:g} s")
+    if failure:
+        raise failure[0]
+    return result[0]

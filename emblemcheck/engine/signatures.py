@@ -14,8 +14,18 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 3. No text, or a caption that is not a title ("Happy Canada Day!", "Proud to be
    Canadian"): the National Flag, ``canada-flag``, information only; a GC
    signature the detector matched by its artwork stays as it was.
-4. OCR failed on the zone: ``fip-signature`` with the reason (the symbol
-   stands where a title would be read, so it is not waved through).
+4. OCR failed on the zone, or took longer than its limit (ocr.TIMEOUT):
+   ``fip-signature`` with the reason (the symbol stands where a title would
+   be read, so it is not waved through).
+5. A title that cannot be read: lines laid out as a title's, read without
+   confidence (titles.readable), or, beside a symbol under 20 px, type-like ink
+   that OCR does not find at all (titles.text_block): ``fip-signature``,
+   restricted, "title not readable". A caption is the National Flag's only
+   when it is read; a tiny flag beside unreadable type is reported as a
+   signature (that is the trade: 4-8 px type is a title far more often than a
+   caption in the pictures this is for, and nothing can tell them apart).
+6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
+   symbol is two letters' strokes of that text, and nothing is reported.
 
 A title typed without the symbol is not a signature: only a located symbol
 opens a title zone. Each rule's measurements are in benchmarks/RESULTS.md
@@ -34,7 +44,18 @@ import numpy as np
 from ..models import Box
 from .detection import Detection
 from .symbols import locate_symbols, overlap
-from .titles import Institution, TextLine, TitleMatch, match_title, title_columns, title_zones
+from .titles import (
+    Institution,
+    TextLine,
+    TitleMatch,
+    cut_from_text,
+    match_title,
+    readable,
+    text_block,
+    title_columns,
+    title_shaped,
+    title_zones,
+)
 
 FLAG = "canada-flag"
 GENERIC = "fip-signature"
@@ -96,19 +117,23 @@ def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection], scale: f
 def read_signatures(rgb: np.ndarray, symbols: Sequence[Box], institutions: Sequence[Institution],
                     reader: Reader) -> list[Signature]:
     """Each symbol decided by the rules above, boxes in ``rgb``'s pixels."""
-    return [_decide(rgb, symbol, institutions, reader) for symbol in symbols]
+    decided = (_decide(rgb, symbol, institutions, reader) for symbol in symbols)
+    return [signature for signature in decided if signature is not None]
 
 
-def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], reader: Reader) -> Signature:
+def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], reader: Reader) -> Signature | None:
     start = time.perf_counter()
     read = TitleMatch("")
     zone_box = symbol
+    beside: list[TextLine] = []
     for zone in title_zones(symbol, rgb.shape):
         try:
             lines = _read_zone(rgb, zone.box, symbol[3], reader)
         except Exception as exc:  # an OCR engine's failure on one region must not end the scan
             return Signature(GENERIC, symbol, symbol, note=f"the title could not be read ({exc})",
                              seconds=time.perf_counter() - start)
+        if zone.form == "beside":
+            beside = lines
         columns = title_columns(lines, symbol, zone.form)
         read = match_title(columns, institutions)
         if columns:
@@ -121,6 +146,10 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
                          seconds=seconds)
     if read.title_like:
         return Signature(GENERIC, zone_box, symbol, read.text, note="title not recognised", seconds=seconds)
+    if cut_from_text(beside, symbol):
+        return None
+    if not readable(beside) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
+        return Signature(GENERIC, zone_box, symbol, read.text, note="title not readable", seconds=seconds)
     note = f"caption that is not a title: {read.text}" if read.text else "no title beside the symbol"
     return Signature(FLAG, symbol, symbol, read.text, note=note, seconds=seconds)
 
@@ -142,14 +171,26 @@ def _read_zone(rgb: np.ndarray, zone: Box, symbol_height: int, reader: Reader) -
 def superseded(detection: Detection, signatures: Sequence[Signature], scale: float) -> bool:
     """Whether a detector region is explained by a decided symbol (and so replaced by its verdict).
 
-    A GC signature matched by its artwork is kept when the symbol's title was not read.
+    A GC signature matched by its artwork is kept when the symbol's title named no institution (not
+    read, unreadable or not recognised): its artwork names it better than nothing.
     """
     if detection.emblem_id not in SYMBOL_EMBLEMS:
         return False
     box = tuple(round(v / scale) for v in detection.box)
     for signature in signatures:
         if overlap(box, signature.symbol) > 0.3 or overlap(box, signature.box) > 0.5:  # type: ignore[arg-type]
-            return not (signature.emblem_id == FLAG and detection.emblem_id in GC_SIGNATURES)
+            return not (signature.institution is None and detection.emblem_id in GC_SIGNATURES)
+    return False
+
+
+def _explained(signature: Signature, detections: Sequence[Detection], scale: float) -> bool:
+    """Whether an unnamed symbol is the symbol of a GC signature the detector matched by its artwork."""
+    if signature.institution is not None:
+        return False
+    for d in detections:
+        box = tuple(round(v / scale) for v in d.box)
+        if d.emblem_id in GC_SIGNATURES and overlap(box, signature.symbol) > 0.3:  # type: ignore[arg-type]
+            return True
     return False
 
 
@@ -181,7 +222,8 @@ class SignatureReader:
         if not symbols:
             return list(detections), []
         signatures = [_sibling(s, detections, scale) for s in read_signatures(rgb, symbols, self.institutions,
-                                                                               self.reader)]
+                                                                               self.reader)
+                      if not _explained(s, detections, scale)]
         return [d for d in detections if not superseded(d, signatures, scale)], signatures
 
 

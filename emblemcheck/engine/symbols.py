@@ -16,6 +16,12 @@ sky) the left bar is no component of its own, and the symbol is looked for
 leftwards of its right bar (which stands beside the title's clear space) by
 its column profile and the leaf's shape.
 
+Where both bars join the ink around them (a red photo above and left of a
+red symbol), the leaf is still a component of its own, and the bars are looked
+for as full columns beside it. Symbols 4-8 px tall (a signature 120-250 px
+wide in a larger picture) are found with looser bar proportions, and kept only
+with type-like ink beside them: shapes that small are common in a photo.
+
 It is cheap (one threshold and one connected-component pass per ink, a few
 milliseconds at the working size), so every picture gets it; only a located
 symbol costs an OCR of its title zone (titles.py, signatures.py). The National
@@ -86,21 +92,22 @@ def locate_symbols(rgb: np.ndarray) -> list[Symbol]:
     for ink, mask in masks.items():
         # White ink is the reversed symbol: it stands on a dark ground (the white between a black
         # text's strokes has the same shapes, on a white page).
-        for box in _symbols_in(mask, masks["black"] if ink == "white" else None):
+        for box in _symbols_in(mask, masks["black"] if ink == "white" else None, rgb):
             if not any(overlap(box, s.box) > 0.5 for s in found):
                 found.append(Symbol(box, ink))
     scaled = [Symbol(tuple(round(v / factor) for v in s.box), s.ink) for s in found]  # type: ignore[arg-type]
     return sorted(scaled, key=lambda s: -s.box[2] * s.box[3])
 
 
-def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None) -> list[Box]:
+def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarray | None = None) -> list[Box]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    bars = [i for i in range(1, count) if _is_bar(stats[i])]
+    bars = sorted(_bars(stats, count), key=lambda i: stats[i][0])
     out: list[Box] = []
     paired: set[int] = set()
-    bars.sort(key=lambda i: stats[i][0])
     for n, left in enumerate(bars):
         for right in bars[n + 1:]:
+            if stats[right][0] > stats[left][0] + stats[left][2] * (1 + GAP_RATIO[1]) + 2:
+                break  # sorted by x: every later bar is further than the widest gap
             box = _pair(stats[left], stats[right])
             if box is None or not _on_ground(mask, box):
                 continue
@@ -116,12 +123,77 @@ def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None) -> list[Box]:
     for bar in bars:
         if bar in paired:
             continue
-        box = _anchored(mask, stats[bar])
-        if box is None or any(overlap(box, b) > 0.5 for b in out):
+        for box in (_anchored(mask, stats[bar]), _anchored_right(mask, stats[bar])):
+            if box is not None and _clear_right(mask, dark, box) and not any(overlap(box, b) > 0.5 for b in out):
+                out.append(box)
+    # Both bars may join the ink around them (a red photo above a red symbol set without clear space):
+    # the leaf between them is then still a component of its own, and the bars are looked for beside it.
+    for leaf in _leaf_candidates(stats, count, mask):
+        if any(_inside(_box(stats[leaf]), b) for b in out):
             continue
-        if _right_share(mask, box) <= MAX_RING_INK and (dark is None or _right_share(dark, box) >= MIN_DARK_RING):
+        box = _around_leaf(mask, stats[leaf])
+        if box is not None and _clear_right(mask, dark, box) and not any(overlap(box, b) > 0.5 for b in out):
             out.append(box)
+    if rgb is not None:
+        out += [box for box in _tiny(mask, dark, rgb, stats, count) if not any(overlap(box, b) > 0.5 for b in out)]
     return out
+
+
+#: Symbols 4-8 px tall (signatures 120-250 px wide in a larger picture): bars of 4-7 rows and 2-4
+#: columns, whose proportions JPEG and a pixel grid bend (1.2-3.2 tall for wide, a pixel either way in
+#: width). Too small for their title to be read (type 1-4 px), and shapes that small are common in a
+#: photo, so such a symbol is kept only with type-like ink beside it (titles.text_block): then it is
+#: reported as a signature whose title cannot be read. Signatures benchmark (--per-class 30, seed 7):
+#: the bars of its 4-7 px symbols measured 4-7 x 2-4 px.
+TINY_BAR_HEIGHT = 4
+TINY_ASPECT = (1.2, 3.2)
+TINY_FILL = 0.6
+
+
+def _tiny(mask: np.ndarray, dark: np.ndarray | None, rgb: np.ndarray, stats: np.ndarray, count: int) -> list[Box]:
+    """Symbols under :data:`MIN_BAR_HEIGHT` px with type-like ink beside them."""
+    from .titles import text_block
+
+    if count <= 1:
+        return []
+    w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    keep = ((h >= TINY_BAR_HEIGHT) & (h < MIN_BAR_HEIGHT) & (w >= 2) & (h >= TINY_ASPECT[0] * w)
+            & (h <= TINY_ASPECT[1] * w) & (area >= TINY_FILL * w * h))
+    bars = sorted((int(i) + 1 for i in np.flatnonzero(keep)), key=lambda i: stats[i][0])
+    out: list[Box] = []
+    for n, left in enumerate(bars):
+        for right in bars[n + 1:]:
+            if stats[right][0] > stats[left][0] + stats[left][2] * (1 + GAP_RATIO[1]) + 2:
+                break
+            box = _pair(stats[left], stats[right], slack=1)
+            if box is None or not _on_ground(mask, box) or not _leaf_ink(mask, box, int(stats[left][2])):
+                continue
+            if dark is not None and _ring_share(dark, box) < MIN_DARK_RING:
+                continue
+            if text_block(rgb, box):
+                out.append(box)
+                break
+    return out
+
+
+def _clear_right(mask: np.ndarray, dark: np.ndarray | None, box: Box) -> bool:
+    """Whether the title's clear space is right of ``box``: no ink of its class (and, for white, dark)."""
+    return _right_share(mask, box) <= MAX_RING_INK and (dark is None or _right_share(dark, box) >= MIN_DARK_RING)
+
+
+def _inside(inner: Box, outer: Box) -> bool:
+    return overlap(inner, outer) > 0.5
+
+
+def _anchored_right(mask: np.ndarray, stat: np.ndarray) -> Box | None:
+    """The symbol whose left bar is ``stat`` and whose right bar joins other ink (mirrored :func:`_anchored`)."""
+    x, y, w, h = _box(stat)
+    span = min(mask.shape[1] - x, w * (2 + int(np.ceil(GAP_RATIO[1]))) + 2)  # the widest symbol on that bar
+    flipped = np.ascontiguousarray(mask[y:y + h, x:x + span][:, ::-1])
+    box = _anchored(flipped, np.array([span - w, 0, w, h, 0]))
+    if box is None:
+        return None
+    return (x + span - box[0] - box[2], y, box[2], h)
 
 
 def _box(stat: np.ndarray) -> Box:
@@ -143,6 +215,9 @@ FULL_COLUMN = 0.75
 #: each bar has less than CLEAR_COLUMN ink in every column (a guess with room for antialiasing).
 CLEAR_STRIP = 0.1
 CLEAR_COLUMN = 0.25
+#: The columns of a bar's edge left out of that strip, as a share of the gap (a tilt of 10-25 degrees
+#: ramps a bar's edge over 1-3 columns of a 50 px gap; a guess from the sig-angle class).
+RAMP = 0.05
 
 
 def _anchored(mask: np.ndarray, stat: np.ndarray) -> Box | None:
@@ -160,11 +235,114 @@ def _anchored(mask: np.ndarray, stat: np.ndarray) -> Box | None:
         if not full[gap] or full[gap - 1] or np.count_nonzero(full[gap:gap + w]) < 0.8 * w:
             continue
         strip = max(1, round(CLEAR_STRIP * gap))
-        if ahead[1:1 + strip].max() >= CLEAR_COLUMN or ahead[gap - 1 - strip:gap - 1].max() >= CLEAR_COLUMN:
+        # A tilted bar's edge is a ramp of part-full columns (sig-angle: 0.38, 0.62 beside a 48 px bar).
+        ramp = round(RAMP * gap)
+        if (ahead[1:1 + strip].max() >= CLEAR_COLUMN
+                or ahead[gap - 1 - strip - ramp:gap - 1 - ramp].max() >= CLEAR_COLUMN):
             continue
         if _leaf_shaped(mask[y:y + h, x - gap:x]):
             return (x - gap - w, y, 2 * w + gap, h)
     return None
+
+
+#: The leaf in the official file (fetched fip_flag path): from 4.9 to 70 units of the symbol's 75 in
+#: height (its top at 0.065 of the height, its height 0.87), 58.8 units wide (0.9 of its height); the
+#: bar is 0.49 symbol heights wide. A leaf component is looked for with room for JPEG and a tilt: at
+#: least LEAF_MIN_HEIGHT px tall (an 6 px symbol's, a guess), filling 0.25-0.85 of its box (the shapes
+#: test below), 0.6-1.5 times as wide as tall.
+LEAF_TOP, LEAF_SHARE, BAR_SHARE = 0.065, 0.87, 0.49
+LEAF_MIN_HEIGHT = 5
+LEAF_FILL = (0.25, 0.85)
+LEAF_ASPECT = (0.6, 1.5)
+
+
+def _leaf_candidates(stats: np.ndarray, count: int, mask: np.ndarray) -> list[int]:
+    """Components shaped as the leaf is, with ink where a bar would stand on each side of them
+    (vectorised: a photo's mask has thousands of components)."""
+    if count <= 1:
+        return []
+    x, y = stats[1:, 0], stats[1:, 1]
+    w, h, area = stats[1:, 2].astype(np.float64), stats[1:, 3].astype(np.float64), stats[1:, 4]
+    fill = area / np.maximum(1.0, w * h)
+    keep = ((h >= LEAF_MIN_HEIGHT) & (w >= 3) & (fill >= LEAF_FILL[0]) & (fill <= LEAF_FILL[1])
+            & (w >= LEAF_ASPECT[0] * h) & (w <= LEAF_ASPECT[1] * h))
+    # A bar stands 0.15-0.65 symbol heights beside the leaf (the clear strip, then the bar): some ink
+    # at one of three points across that span, on the leaf's middle row, on each side.
+    row = np.clip(y + h.astype(np.int64) // 2, 0, mask.shape[0] - 1)
+    sides = []
+    for sign, edge in ((1, x + w.astype(np.int64)), (-1, x - 1)):
+        hits = np.zeros(len(x), bool)
+        for share in (0.25, 0.4, 0.55):
+            column = np.clip(edge + sign * np.round(share * h / LEAF_SHARE).astype(np.int64), 0, mask.shape[1] - 1)
+            hits |= mask[row, column] > 0
+        sides.append(hits)
+    return [int(i) + 1 for i in np.flatnonzero(keep & sides[0] & sides[1])]
+
+
+def _around_leaf(mask: np.ndarray, stat: np.ndarray) -> Box | None:
+    """The symbol whose leaf is ``stat``: full columns as wide as a bar on each side of it, past a clear strip.
+
+    The left bar may run on into the ink it joins; the right bar is measured (it ends at the title's
+    clear space) and gives the symbol's width. Only the columns a symbol around that leaf could take
+    are looked at (a photo has thousands of leaf-shaped components).
+    """
+    lx, ly, lw, lh = _box(stat)
+    reach = int(np.ceil(0.45 * lh / LEAF_SHARE + 1.5 * BAR_SHARE * lh / LEAF_SHARE)) + 4
+    x0, x1 = max(0, lx - reach), min(mask.shape[1], lx + lw + reach)
+    box = _around_leaf_in(mask[:, x0:x1], (lx - x0, ly, lw, lh))
+    return None if box is None else (box[0] + x0, box[1], box[2], box[3])
+
+
+def _around_leaf_in(mask: np.ndarray, leaf: Box) -> Box | None:
+    lx, ly, lw, lh = leaf
+    height = lh / LEAF_SHARE
+    bar = BAR_SHARE * height
+    rows = mask[ly:ly + lh]
+    profile = np.count_nonzero(rows, axis=0) / max(1, lh)
+    full = profile >= FULL_COLUMN
+    reach = int(np.ceil(0.45 * height)) + 2
+    right = next((i for i in range(lx + lw, min(len(full), lx + lw + reach)) if full[i]), None)
+    left = next((i for i in range(lx - 1, max(-1, lx - 1 - reach), -1) if full[i]), None)
+    if right is None or left is None:
+        return None
+    run = right
+    while run < len(full) and full[run]:
+        run += 1
+    bar_width = run - right
+    left_bar = np.count_nonzero(full[max(0, left - bar_width + 1):left + 1])
+    if not 0.6 * bar <= bar_width <= 1.5 * bar or left_bar < 0.8 * bar_width:
+        return None
+    gap = right - left - 1
+    if not GAP_RATIO[0] * bar_width <= gap <= GAP_RATIO[1] * bar_width:
+        return None
+    if abs(left + 1 + gap / 2 - (lx + lw / 2)) > 0.15 * gap:  # the leaf stands in the gap's middle
+        return None
+    strip = max(1, round(CLEAR_STRIP * gap))
+    if profile[left + 1:left + 1 + strip].max() >= CLEAR_COLUMN or profile[right - strip:right].max() >= CLEAR_COLUMN:
+        return None
+    # A JPEG leaf thresholded at 8-15 px loses a pixel or two: the right bar's rows tell the height,
+    # up to what its width and the leaf allow (it may run on into ink above or below it).
+    height = max(height, bar_width / BAR_SHARE)
+    grown = _bar_rows(mask[:, right:run], ly, ly + lh, round(1.15 * height))
+    placed = max(0, ly - round(LEAF_TOP * height))
+    for top, bottom in (grown, (placed, placed + round(height))):
+        box = (left + 1 - bar_width, top, 2 * bar_width + gap, bottom - top)
+        if bottom - top >= 0.8 * height and box[0] >= 0 and _leaf_shaped(mask[top:bottom, left + 1:right]):
+            return box
+    return None
+
+
+def _bar_rows(columns: np.ndarray, top: int, bottom: int, longest: int) -> tuple[int, int]:
+    """The rows of a bar's ``columns`` that are full, grown from ``top:bottom`` to at most ``longest``."""
+    full = np.count_nonzero(columns, axis=1) >= FULL_COLUMN * max(1, columns.shape[1])
+    if not full[top:bottom].all():
+        return top, top
+    while bottom - top < longest and (top > 0 and full[top - 1] or bottom < len(full) and full[bottom]):
+        if top > 0 and full[top - 1]:
+            top -= 1
+        if bottom - top < longest and bottom < len(full) and full[bottom]:
+            bottom += 1
+    return top, bottom
 
 
 #: The leaf in a 3 x 3 grid over the gap between the bars (ink share per cell; the fetched fip_flag
@@ -191,24 +369,27 @@ def _leaf_shaped(gap: np.ndarray) -> bool:
             and cells[1][1] > max(cells[1][0], cells[1][2]))
 
 
-def _is_bar(stat: np.ndarray) -> bool:
-    x, y, w, h, area = (int(v) for v in stat)
-    return (h >= MIN_BAR_HEIGHT and w >= 3 and BAR_ASPECT[0] <= h / w <= BAR_ASPECT[1]
-            and area / (w * h) >= MIN_BAR_FILL)
+def _bars(stats: np.ndarray, count: int) -> list[int]:
+    """The components that are bars (vectorised over a photo's thousands)."""
+    w, h, area = (stats[1:count, i].astype(np.float64) for i in (2, 3, 4))
+    keep = ((h >= MIN_BAR_HEIGHT) & (w >= 3) & (h >= BAR_ASPECT[0] * w) & (h <= BAR_ASPECT[1] * w)
+            & (area >= MIN_BAR_FILL * w * h))
+    return [int(i) + 1 for i in np.flatnonzero(keep)]
 
 
-def _pair(a: np.ndarray, b: np.ndarray) -> Box | None:
-    """The symbol's box if bars ``a`` (left) and ``b`` stand as the symbol's two bars do."""
+def _pair(a: np.ndarray, b: np.ndarray, slack: int = 0) -> Box | None:
+    """The symbol's box if bars ``a`` (left) and ``b`` stand as the symbol's two bars do, give or take
+    ``slack`` pixels (a pixel is a quarter of a tiny symbol's bar)."""
     ax, ay, aw, ah = (int(v) for v in a[:4])
     bx, by, bw, bh = (int(v) for v in b[:4])
     height = max(ah, bh)
-    if min(ah, bh) < 0.8 * height or min(aw, bw) < 0.7 * max(aw, bw):
+    if min(ah, bh) < 0.8 * height - slack or min(aw, bw) < 0.7 * max(aw, bw) - slack:
         return None
-    if abs(ay - by) > 0.2 * height:
+    if abs(ay - by) > 0.2 * height + slack:
         return None
     gap = bx - (ax + aw)
     width = (aw + bw) / 2
-    if not GAP_RATIO[0] * width <= gap <= GAP_RATIO[1] * width:
+    if not GAP_RATIO[0] * width - slack <= gap <= GAP_RATIO[1] * width + slack:
         return None
     top = min(ay, by)
     return (ax, top, bx + bw - ax, max(ay + ah, by + bh) - top)

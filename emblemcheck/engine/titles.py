@@ -225,6 +225,83 @@ def _first(en: float, en_at: float, fr: float, fr_at: float) -> Language | None:
     return "en" if en >= fr else "fr"
 
 
+#: A caption is read, not guessed: OCR's mean confidence on its lines is at least this. The
+#: signatures benchmark's captions beside the flag (flag-with-caption, --per-class 30, seed 7) read at
+#: 0.95-1.00; titles whose type is 4-8 px tall (symbols 8-17 px) read garbled at 0.53-0.89.
+READABLE_CONFIDENCE = 0.9
+#: A title's lines are smaller than the symbol (FIP layouts: type 0.33-0.55 of its height, line boxes
+#: with ascenders and descenders under 0.8); a line as tall as the "symbol" beside it means the
+#: "symbol" is a letter's strokes (two such in the benchmark's captions: lines 1.5-1.7 times its height).
+TITLE_LINE_HEIGHT = 0.8
+
+
+def readable(lines: Sequence[TextLine]) -> bool:
+    """Whether OCR read ``lines`` with confidence: what they say can be taken at its word."""
+    return bool(lines) and sum(line.confidence for line in lines) / len(lines) >= READABLE_CONFIDENCE
+
+
+def title_shaped(lines: Sequence[TextLine], symbol: Box) -> bool:
+    """Whether text lines beside a symbol are laid out as a title is, whatever they say: lines smaller
+    than the symbol, the first starting within :data:`FIRST_GAP` of it, level with it."""
+    x, y, w, h = symbol
+    near = [line for line in lines if line.box[3] <= TITLE_LINE_HEIGHT * h
+            and y - ZONE_MARGIN * h <= line.box[1] <= y + h]
+    return bool(near) and min(line.box[0] for line in near) - (x + w) <= FIRST_GAP * h
+
+
+#: Text lines beside a "symbol" whose median height is this many times the symbol's are the text the
+#: symbol was found in (two letters' strokes and the counter between them): a title's lines are
+#: never taller than the symbol they align to. Measured: the two such "symbols" in the benchmark's
+#: captions had lines 1.5 and 1.65 times their height.
+LETTER_LINES = 1.3
+
+
+def cut_from_text(lines: Sequence[TextLine], symbol: Box) -> bool:
+    """Whether a located "symbol" is part of the text beside it (its lines are much taller than it)."""
+    heights = sorted(line.box[3] for line in lines)
+    return bool(heights) and heights[len(heights) // 2] > LETTER_LINES * symbol[3]
+
+
+#: The ink-block test of a title too small for OCR to find (type 2-4 px): beside the symbol, over its
+#: rows and for TEXT_LENGTH of its heights, at least GROUND_SHARE of the pixels are within GROUND_DELTA
+#: of the ground and INK_SHARE of them differ from it by INK_DELTA, in at least INK_COLUMNS of the
+#: columns. The ground is the band's median colour, or the clear space's right of the symbol (JPEG
+#: bleeds the symbol's red into that 1-3 px strip; a title of few strokes leaves the band's median on
+#: the ground). A guess checked on the signatures benchmark (--per-class 30, seed 7): the titles beside
+#: its 4-17 px symbols had ground 0.46-0.75 and ink 0.07-0.28 by one ground or the other.
+#: Only symbols under TEXT_BLOCK_SYMBOL px get it: their titles' type is under 8 px, which the OCR's
+#: detector does not find (benchmark above: none of seven such titles beside 8-12 px symbols found); a
+#: larger symbol's title is read, and the test would only add a photo's flat patches (one National Flag
+#: 150 px tall in a photo passed it).
+TEXT_BLOCK_SYMBOL = 20
+TEXT_LENGTH = 5.0
+GROUND_DELTA, INK_DELTA = 40, 80
+GROUND_SHARE, INK_SHARE, INK_COLUMNS = 0.45, (0.05, 0.55), 0.5
+
+
+def text_block(rgb, symbol: Box) -> bool:
+    """Whether ink laid out as type on a flat ground stands beside ``symbol`` in an RGB ``uint8`` array."""
+    import numpy as np
+
+    x, y, w, h = symbol
+    gap = max(1, round(0.2 * h))
+    x0, x1 = x + w + gap, min(rgb.shape[1], x + w + round(TEXT_LENGTH * h))
+    if not 3 <= h < TEXT_BLOCK_SYMBOL or x1 - x0 < 2 * h:
+        return False
+    clear = rgb[y:y + h, x + w:x0].reshape(-1, 3).astype(np.int16)
+    band = rgb[y:y + h, x0:x1].astype(np.int16)
+    if clear.size == 0 or band.size == 0:
+        return False
+    for ground in (np.median(band.reshape(-1, 3), axis=0), np.median(clear, axis=0)):
+        delta = np.abs(band - ground).max(axis=2)
+        ink = delta > INK_DELTA
+        share = float(ink.mean())
+        if (float((delta < GROUND_DELTA).mean()) >= GROUND_SHARE and INK_SHARE[0] <= share <= INK_SHARE[1]
+                and float(ink.any(axis=0).mean()) >= INK_COLUMNS):
+            return True
+    return False
+
+
 def is_title_like(texts: Sequence[str]) -> bool:
     """Whether text beside a symbol reads as an institution's title rather than a caption.
 
