@@ -159,7 +159,8 @@ def quantise(rgb: np.ndarray, mask: np.ndarray, colours: int = THREADS) -> Palet
     k = max(1, min(colours, len(np.unique(packed))))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     cv2.setRNGSeed(17)
-    _compactness, _labels, centres = cv2.kmeans(pixels, k, None, criteria, 2,  # type: ignore[call-overload]
+    # OpenCV's stubs before 5.1 refuse None for bestLabels, 5.1's accept it: the ignore covers both.
+    _compactness, _labels, centres = cv2.kmeans(pixels, k, None, criteria, 2,  # type: ignore[call-overload,unused-ignore]
                                                 cv2.KMEANS_PP_CENTERS)
     distances = ((rgb.astype(np.float32)[:, :, None, :] - centres[None, None]) ** 2).sum(axis=3)
     labels = distances.argmin(axis=2)

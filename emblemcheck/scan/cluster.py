@@ -18,8 +18,12 @@ exactly as with the local pool; the workers only scan. What crosses the wire:
 Faults. The scheduler runs a dead worker's batch again elsewhere; the client
 records a batch when its result arrives, once, with writes that are safe to
 repeat (upserts by path). A batch that killed ``allowed-failures + 1``
-workers is split into one task per job, and a job that kills workers on its
-own is recorded as an error with that reason. A lost scheduler cancels every
+workers is split into its jobs, the suspects, and each suspect runs alone:
+one at a time with nothing else in flight (the scheduler counts every task
+queued on a dying worker as suspicious, not only the one running, so an
+innocent file queued beside the killer would otherwise be blamed with it);
+a suspect that kills workers on its own is recorded as an error with that
+reason. A lost scheduler cancels every
 batch in flight: :class:`ClusterLost` ends the run after what was collected is
 committed, so the next run resumes. There is no per-file time limit on a
 cluster (a worker thread cannot be stopped from outside); the detector bounds
@@ -28,6 +32,7 @@ its own work, as in :class:`~.pool.InlinePool`.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
 import os
@@ -202,7 +207,7 @@ def builds() -> dict[str, int]:
 @dataclass
 class _InFlight:
     batch: Batch
-    #: Set on a job's own task after its batch killed workers: it too killing them is the job's fault.
+    #: Set on a suspect's own task, run with nothing else in flight: it killing workers is its own fault.
     alone: bool = False
 
 
@@ -249,6 +254,8 @@ class ClusterPool:
         self.ship, self.max_pixels, self.batch_files = ship, max_pixels, batch_files
         self._keys = itertools.count()
         self._open: list[Job] = []
+        #: Jobs of batches that killed workers, each to run alone (the module's docstring says why).
+        self._suspects: collections.deque[Job] = collections.deque()
         self._threads, self._counted = 1, -CAPACITY_SECONDS
         self._wire = connect(address, local_workers)
         try:
@@ -296,11 +303,13 @@ class ClusterPool:
             raise _lost()
 
     def idle(self) -> int:
+        if self._suspects:
+            return 0  # the suspects run alone first
         free = self._capacity() - len(self._wire.futures)
         return max(0, free * self.batch_files - len(self._open))
 
     def busy(self) -> bool:
-        return bool(self._open or self._wire.futures)
+        return bool(self._open or self._suspects or self._wire.futures)
 
     def submit(self, path: str, stat: Stat | None = None, copies: Copies = ()) -> None:
         self._open.append((path, stat, copies))
@@ -319,8 +328,11 @@ class ClusterPool:
         self._wire.futures[future] = _InFlight(batch, alone)
 
     def collect(self) -> Iterator[Scanned]:
-        """Send the open batch, wait for at least one batch to finish, yield its files' results."""
+        """Send the open batch (or the next suspect, once nothing else is in flight), wait for at least
+        one batch to finish, yield its files' results."""
         self._send()
+        if self._suspects and not self._wire.futures:
+            self._send([self._suspects.popleft()], alone=True)
         try:
             done, _ = wait(list(self._wire.futures), return_when="FIRST_COMPLETED")
         except FuturesCancelledError:
@@ -341,14 +353,16 @@ class ClusterPool:
         if exc is None:
             # Finished, then lost: the worker holding the result died (killed by the next batch it ran)
             # before the client fetched it. Nothing went wrong with these files: send them again.
-            self._send(list(flight.batch.jobs), alone=flight.alone)
+            if flight.alone:
+                self._suspects.appendleft(flight.batch.jobs[0])
+            else:
+                self._send(list(flight.batch.jobs))
             return []
         if isinstance(exc, KilledWorker):
-            if flight.alone or len(flight.batch.jobs) == 1:
+            if flight.alone:
                 return _errors(flight.batch.paths(), f"killed {exc.allowed_failures + 1} Dask workers in a row "
                                "while being scanned (out of memory, or a crash in a decoder)")
-            for job in flight.batch.jobs:  # find which job kills them: each on its own
-                self._send([job], alone=True)
+            self._suspects.extend(flight.batch.jobs)  # find which job kills them: each alone
             return []
         if isinstance(exc, CatalogueChanged):
             raise CatalogueChanged(str(exc))
