@@ -14,7 +14,9 @@ from emblemcheck.engine.detector import Detector
 from emblemcheck.media.decode import WORK_PIXELS, decode
 from emblemcheck.scan.scanner import Scanner
 
-#: Generous bound on one picture (about 0.5 s on the 2-core benchmark machine).
+#: Generous bound on one picture's CPU seconds (this process, every thread): the noisy 20000 x 200 strip,
+#: the slowest case, takes about 4 s (2026-12-02). CPU time rather than wall time: on a machine shared
+#: with other jobs (load 12 on 2 cores) the strip took 11.7 s of wall time for the same 4 s of CPU.
 SECONDS = 10
 
 
@@ -43,9 +45,9 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_detector_gives_a_verdict_quickly(index, name):
     rgb = CASES[name]()
-    started = time.perf_counter()
+    started = time.process_time()
     assert index.detect(rgb) == []
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
