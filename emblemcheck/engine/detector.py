@@ -35,6 +35,7 @@ from .features import (
     extract,
     extract_ranked,
     grey,
+    seen_smaller,
     shrink,
     strongest_inside,
 )
@@ -87,6 +88,46 @@ def _reader(channel: Channel, templates: Callable[[str], ReferenceFeatures] | No
     return read
 
 
+@dataclass(frozen=True)
+class Detail:
+    """A big or long picture as the tiles see it: scaled by its tile plan, its luminance described once.
+
+    Luminance is described once for the whole scaled picture, and each tile
+    searches the strongest keypoints inside it, as its own SIFT run would keep
+    them: the overlapping tiles of a 12-megapixel photo cover twice its area,
+    and SIFT time grows with area (benchmarks/RESULTS.md, section shapes: 18 %
+    less CPU per big photo, the same verdicts).
+    """
+
+    layout: tiles.TilePlan
+    luminance: np.ndarray
+    colour: np.ndarray
+    points: np.ndarray
+    descriptors: np.ndarray
+    strength: np.ndarray
+
+    @classmethod
+    def of(cls, luminance: np.ndarray, colour: np.ndarray) -> Detail | None:
+        """The detail of a picture its tile plan (tiles.py) tiles; ``None`` for one a whole look covers."""
+        layout = tiles.plan(*luminance.shape)
+        if not layout.tiles:
+            return None
+        if layout.scale < 1:
+            size = (round(luminance.shape[1] * layout.scale), round(luminance.shape[0] * layout.scale))
+            luminance = cv2.resize(luminance, size, interpolation=cv2.INTER_AREA)
+            colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
+        # The cap, twice every tile's share, leaves room for tiles busier than the rest (a guess; the
+        # benchmark's pictures stay under it).
+        points, descriptors, strength = extract_ranked(luminance, 2 * MAX_QUERY_KEYPOINTS * len(layout.tiles))
+        return cls(layout, luminance, colour, points, descriptors, strength)
+
+    def seen_at(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """The luminance keypoints (in the pixels of the picture seen ``width`` px wide) and descriptors a
+        whole look of at most MAX_QUERY_KEYPOINTS takes."""
+        return seen_smaller(self.points, self.descriptors, self.strength, width / self.luminance.shape[1],
+                            MAX_QUERY_KEYPOINTS)
+
+
 class Detector:
     """Every channel's pooled index and the region references: build once, detect in as many pictures as you like."""
 
@@ -133,35 +174,33 @@ class Detector:
         colour = np.ascontiguousarray(rgb)
         wanted = None if emblem_ids is None else set(emblem_ids)
         picture = Picture(shrink(luminance, FEATURE_SIDE), shrink(colour, FEATURE_SIDE))
-        found = self.look(picture, wanted, scale * luminance.shape[1] / picture.width)
-        found += self.look_closely(luminance, colour, wanted, scale)
+        detail = Detail.of(luminance, colour)
+        # A tiled picture's whole look takes its luminance keypoints from the detail's SIFT run rather
+        # than from a run of its own over the same picture at half the size (features.seen_smaller):
+        # that run was 12 % of a phone photo's scan (cProfile, 2026-12-02).
+        features = None if detail is None else detail.seen_at(picture.width)
+        found = self.look(picture, wanted, scale * luminance.shape[1] / picture.width, features)
+        if detail is not None:
+            found += self.look_closely(detail, wanted, scale)
         return merge(found)
 
     def look(self, picture: Picture, wanted: set[str] | None, factor: float,
-             offset: tuple[float, float] = (0.0, 0.0)) -> list[Detection]:
-        """Every path's detections in ``picture``, geometry moved by ``offset`` then multiplied by ``factor``."""
-        found = [rescale(d, factor, offset) for d in self.blobs(picture, wanted)]
+             luminance_features: tuple[np.ndarray, np.ndarray] | None = None) -> list[Detection]:
+        """Every path's detections in ``picture``, geometry multiplied by ``factor``; with
+        ``luminance_features`` (keypoints in ``picture``'s pixels, descriptors) luminance is not described again."""
+        found = [rescale(d, factor) for d in self.blobs(picture, wanted)]
         for search in self.searches:
-            found += search.run(picture, wanted, factor, offset)
+            if search.channel is LUMINANCE and luminance_features is not None:
+                found += [rescale(d, factor) for d in search.fit(picture.luminance, *luminance_features, wanted)]
+            else:
+                found += search.run(picture, wanted, factor)
         return found
 
-    def look_closely(self, luminance: np.ndarray, colour: np.ndarray, wanted: set[str] | None,
-                     scale: float) -> list[Detection]:
-        """Detections in the overlapping tiles of a big or long picture (tiles.py); none for an ordinary one."""
-        layout = tiles.plan(*luminance.shape)
-        if not layout.tiles:
-            return []
-        if layout.scale < 1:
-            size = (round(luminance.shape[1] * layout.scale), round(luminance.shape[0] * layout.scale))
-            luminance = cv2.resize(luminance, size, interpolation=cv2.INTER_AREA)
-            colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
+    def look_closely(self, detail: Detail, wanted: set[str] | None, scale: float) -> list[Detection]:
+        """Detections in the overlapping tiles of a big or long picture (tiles.py)."""
+        luminance, colour, layout = detail.luminance, detail.colour, detail.layout
+        points, descriptors, strength = detail.points, detail.descriptors, detail.strength
         factor = scale / layout.scale
-        # Luminance is described once for the whole scaled picture, and each tile searches the strongest
-        # keypoints inside it, as its own SIFT run would keep them: the overlapping tiles of a 12-megapixel
-        # photo cover twice its area, and SIFT time grows with area (benchmarks/RESULTS.md, section shapes:
-        # 18 % less CPU per big photo, the same verdicts). The cap, twice every tile's share, leaves room for
-        # tiles busier than the rest (a guess; the benchmark's pictures stay under it).
-        points, descriptors, strength = extract_ranked(luminance, 2 * MAX_QUERY_KEYPOINTS * len(layout.tiles))
         found = []
         for tile in layout.tiles:
             rows, columns = slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width)

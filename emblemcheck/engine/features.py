@@ -157,6 +157,31 @@ def strongest_inside(points: np.ndarray, strength: np.ndarray, box: tuple[int, i
     return np.sort(inside)
 
 
+#: The smallest keypoint SIFT reports, in its picture's pixels: OpenCV's first octave doubles the
+#: picture, and its first layer's size is 2 x 1.6 x 2^(1/6) / 2 (Lowe's sigma 1.6, three layers per
+#: octave, the half-layer offset the extremum may have). The keypoints of a picture ``f`` times
+#: larger that a search at the smaller size could not have are those below this size times 1/f.
+SMALLEST_KEYPOINT = 1.6 * 2 ** (1 / 6)
+
+
+def seen_smaller(points: np.ndarray, descriptors: np.ndarray, strength: np.ndarray, factor: float,
+                 max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
+    """The keypoints of a picture described at full size as a SIFT run on it shrunk by ``factor`` (< 1)
+    would keep them: those large enough to be seen there, the ``max_keypoints`` strongest, in its pixels.
+
+    SIFT's octaves are a picture shrunk by halves, so a keypoint of the larger
+    picture above the smaller one's smallest size is one the smaller run
+    would find (described from sharper pixels). This spares a second run
+    over the same picture (benchmarks/RESULTS.md, section reuse).
+    """
+    kept = np.flatnonzero(points[:, 2] * factor >= SMALLEST_KEYPOINT)
+    if len(kept) > max_keypoints:
+        kept = np.sort(kept[np.argsort(-strength[kept], kind="stable")[:max_keypoints]])
+    scaled = points[kept].copy()
+    scaled[:, :3] *= factor
+    return scaled, descriptors[kept]
+
+
 def extract_at(image: np.ndarray, side: int, max_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
     """SIFT features of ``image`` seen at most ``side`` px long, with keypoints (x, y, size) in ``image``'s pixels."""
     small = shrink(image, side)
