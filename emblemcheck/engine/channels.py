@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import cv2
 import numpy as np
 
 from .detection import Method
@@ -94,6 +95,17 @@ class Channel:
     agrees: Callable[[np.ndarray, np.ndarray, Reference], bool] | None = None
     #: Which of a rendering's stored features this channel's references are made of (for templates read back).
     part: Callable[[ReferenceFeatures], ReferenceFeatures | None] = lambda features: features
+    #: The view of a whole big picture at the scale each of its tiles (``tile_side`` px long) is viewed at,
+    #: and that scale (view pixels per picture pixel); ``None`` keeps the picture's own size.
+    detail_view: Callable[[Picture, int], tuple[np.ndarray, float]] | None = None
+    #: Whether a part of the detail view (one tile's) has anything to search, as :attr:`view` decides.
+    searchable: Callable[[np.ndarray], bool] = lambda part: True
+
+    def view_of_detail(self, picture: Picture, tile_side: int) -> tuple[np.ndarray, float]:
+        """:attr:`detail_view`, or the picture's own view at its size."""
+        if self.detail_view is None:
+            return picture.luminance, 1.0
+        return self.detail_view(picture, tile_side)
 
     def accepts(self, view: np.ndarray, homography: np.ndarray, ref: Reference) -> bool:
         """Whether a fit passes this channel's extra check (always, without one)."""
@@ -125,8 +137,20 @@ def _luminance_references(renderings: Iterable[Triple]) -> list[Reference]:
 
 def _tint_view(picture: Picture) -> np.ndarray | None:
     view = tint_channel(shrink(picture.colour, TINT_SIDE))
+    return view if _tinted(view) else None
+
+
+def _tint_detail_view(picture: Picture, tile_side: int) -> tuple[np.ndarray, float]:
+    """The whole picture's tint at the scale a tile ``tile_side`` px long is shrunk to TINT_SIDE."""
+    scale = min(1.0, TINT_SIDE / tile_side)
+    size = (max(1, round(picture.colour.shape[1] * scale)), max(1, round(picture.colour.shape[0] * scale)))
+    return tint_channel(cv2.resize(picture.colour, size, interpolation=cv2.INTER_AREA)), scale
+
+
+def _tinted(view: np.ndarray) -> bool:
+    """Whether enough of a tint view is coloured to search it (MIN_TINTED_SHARE)."""
     coloured = np.count_nonzero(np.abs(view.astype(np.int16) - 128) >= COLOURED_TINT)
-    return view if coloured >= MIN_TINTED_SHARE * view.size else None
+    return bool(coloured >= MIN_TINTED_SHARE * view.size)
 
 
 def _tint_references(renderings: Iterable[Triple]) -> list[Reference]:
@@ -155,7 +179,7 @@ def _tints_agree(view: np.ndarray, homography: np.ndarray, ref: Reference) -> bo
 
 LUMINANCE = Channel("luminance", ("sift-homography", "sift-similarity"), _luminance_view, _luminance_references)
 TINT = Channel("tint", ("sift-colour-homography", "sift-colour-similarity"), _tint_view, _tint_references,
-               _tints_agree, lambda features: features.tint)
+               _tints_agree, lambda features: features.tint, _tint_detail_view, _tinted)
 
 #: The channels a detector searches, in this order.
 CHANNELS: tuple[Channel, ...] = (LUMINANCE, TINT)

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from . import regions, tiles
-from .channels import CHANNELS, LUMINANCE, Channel, Picture, Triple
+from .channels import CHANNELS, LUMINANCE, Channel, ChannelName, Picture, Triple
 from .detection import Detection, rescale
 from .features import (
     FEATURE_SIDE,
@@ -52,9 +52,8 @@ class ChannelSearch:
     channel: Channel
     index: FeatureIndex
 
-    def run(self, picture: Picture, wanted: set[str] | None, factor: float,
-            offset: tuple[float, float] = (0.0, 0.0)) -> list[Detection]:
-        """Detections in this channel, geometry in the picture's pixels moved by ``offset``, times ``factor``."""
+    def run(self, picture: Picture, wanted: set[str] | None, factor: float) -> list[Detection]:
+        """Detections in this channel, geometry in the picture's pixels times ``factor``."""
         if not self.index.searchable:
             return []
         view = self.channel.view(picture)
@@ -62,8 +61,7 @@ class ChannelSearch:
             return []
         points, descriptors = extract(view, MAX_QUERY_KEYPOINTS)
         to_original = factor * picture.width / view.shape[1]
-        in_view = (offset[0] * view.shape[1] / picture.width, offset[1] * view.shape[1] / picture.width)
-        return [rescale(d, to_original, in_view) for d in self.fit(view, points, descriptors, wanted)]
+        return [rescale(d, to_original) for d in self.fit(view, points, descriptors, wanted)]
 
     def fit(self, view: np.ndarray, points: np.ndarray, descriptors: np.ndarray,
             wanted: set[str] | None) -> list[Detection]:
@@ -89,26 +87,38 @@ def _reader(channel: Channel, templates: Callable[[str], ReferenceFeatures] | No
 
 
 @dataclass(frozen=True)
-class Detail:
-    """A big or long picture as the tiles see it: scaled by its tile plan, its luminance described once.
+class Described:
+    """One channel's view of a whole big picture, described by one SIFT run, and its scale."""
 
-    Luminance is described once for the whole scaled picture, and each tile
-    searches the strongest keypoints inside it, as its own SIFT run would keep
-    them: the overlapping tiles of a 12-megapixel photo cover twice its area,
-    and SIFT time grows with area (benchmarks/RESULTS.md, section shapes: 18 %
-    less CPU per big photo, the same verdicts).
+    view: np.ndarray
+    #: View pixels per pixel of the scaled picture.
+    scale: float
+    points: np.ndarray
+    descriptors: np.ndarray
+    strength: np.ndarray
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A big or long picture as the tiles see it: scaled by its tile plan, each channel described once.
+
+    Each channel's view of the whole scaled picture, at the scale a tile's own
+    view has, is described by one SIFT run, and each tile searches the
+    strongest keypoints inside it, as its own SIFT run would keep them: the
+    overlapping tiles of a 12-megapixel photo cover twice its area, and SIFT
+    time grows with area (benchmarks/RESULTS.md, section shapes: 18 % less
+    CPU per big photo for luminance, the same verdicts).
     """
 
     layout: tiles.TilePlan
     luminance: np.ndarray
     colour: np.ndarray
-    points: np.ndarray
-    descriptors: np.ndarray
-    strength: np.ndarray
+    described: dict[ChannelName, Described]
 
     @classmethod
-    def of(cls, luminance: np.ndarray, colour: np.ndarray) -> Detail | None:
-        """The detail of a picture its tile plan (tiles.py) tiles; ``None`` for one a whole look covers."""
+    def of(cls, luminance: np.ndarray, colour: np.ndarray, channels: Sequence[Channel]) -> Detail | None:
+        """The detail of a picture its tile plan (tiles.py) tiles, in ``channels``; ``None`` for one a whole
+        look covers."""
         layout = tiles.plan(*luminance.shape)
         if not layout.tiles:
             return None
@@ -116,16 +126,36 @@ class Detail:
             size = (round(luminance.shape[1] * layout.scale), round(luminance.shape[0] * layout.scale))
             luminance = cv2.resize(luminance, size, interpolation=cv2.INTER_AREA)
             colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
-        # The cap, twice every tile's share, leaves room for tiles busier than the rest (a guess; the
-        # benchmark's pictures stay under it).
-        points, descriptors, strength = extract_ranked(luminance, 2 * MAX_QUERY_KEYPOINTS * len(layout.tiles))
-        return cls(layout, luminance, colour, points, descriptors, strength)
+        picture, described = Picture(luminance, colour), {}
+        for channel in channels:
+            view, scale = channel.view_of_detail(picture, tiles.TILE_SIDE)
+            if not any(channel.searchable(view[_rows_columns(_scaled(tile, scale))]) for tile in layout.tiles):
+                continue
+            # The cap, twice every tile's share, leaves room for tiles busier than the rest (a guess; the
+            # benchmark's pictures stay under it).
+            ranked = extract_ranked(view, 2 * MAX_QUERY_KEYPOINTS * len(layout.tiles))
+            described[channel.name] = Described(view, scale, *ranked)
+        return cls(layout, luminance, colour, described)
 
-    def seen_at(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+    def seen_at(self, width: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The luminance keypoints (in the pixels of the picture seen ``width`` px wide) and descriptors a
-        whole look of at most MAX_QUERY_KEYPOINTS takes."""
-        return seen_smaller(self.points, self.descriptors, self.strength, width / self.luminance.shape[1],
+        whole look of at most MAX_QUERY_KEYPOINTS takes; ``None`` if luminance was not described."""
+        grey = self.described.get(LUMINANCE.name)
+        if grey is None:
+            return None
+        return seen_smaller(grey.points, grey.descriptors, grey.strength, width / grey.view.shape[1],
                             MAX_QUERY_KEYPOINTS)
+
+
+def _scaled(tile: tiles.Tile, scale: float) -> tuple[int, int, int, int]:
+    """A tile's box (x, y, w, h) in a view ``scale`` times the scaled picture's size."""
+    return (round(tile.x * scale), round(tile.y * scale), max(1, round(tile.width * scale)),
+            max(1, round(tile.height * scale)))
+
+
+def _rows_columns(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
+    x, y, w, h = box
+    return slice(y, y + h), slice(x, x + w)
 
 
 class Detector:
@@ -174,7 +204,7 @@ class Detector:
         colour = np.ascontiguousarray(rgb)
         wanted = None if emblem_ids is None else set(emblem_ids)
         picture = Picture(shrink(luminance, FEATURE_SIDE), shrink(colour, FEATURE_SIDE))
-        detail = Detail.of(luminance, colour)
+        detail = Detail.of(luminance, colour, [s.channel for s in self.searches if s.index.searchable])
         # A tiled picture's whole look takes its luminance keypoints from the detail's SIFT run rather
         # than from a run of its own over the same picture at half the size (features.seen_smaller):
         # that run was 12 % of a phone photo's scan (cProfile, 2026-12-02).
@@ -198,23 +228,26 @@ class Detector:
 
     def look_closely(self, detail: Detail, wanted: set[str] | None, scale: float) -> list[Detection]:
         """Detections in the overlapping tiles of a big or long picture (tiles.py)."""
-        luminance, colour, layout = detail.luminance, detail.colour, detail.layout
-        points, descriptors, strength = detail.points, detail.descriptors, detail.strength
-        factor = scale / layout.scale
+        factor = scale / detail.layout.scale
         found = []
-        for tile in layout.tiles:
-            rows, columns = slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width)
-            part = Picture(np.ascontiguousarray(luminance[rows, columns]), np.ascontiguousarray(colour[rows, columns]))
+        for tile in detail.layout.tiles:
+            box = (tile.x, tile.y, tile.width, tile.height)
+            rows, columns = _rows_columns(box)
+            part = Picture(np.ascontiguousarray(detail.luminance[rows, columns]),
+                           np.ascontiguousarray(detail.colour[rows, columns]))
             if min(part.luminance.shape) < MIN_SIDE_PX:
                 continue
             found += [rescale(d, factor, (tile.x, tile.y)) for d in self.blobs(part, wanted)]
-            inside = strongest_inside(points, strength, (tile.x, tile.y, tile.width, tile.height), MAX_QUERY_KEYPOINTS)
             for search in self.searches:
-                if search.channel is LUMINANCE:
-                    found += [rescale(d, factor) for d in search.fit(luminance, points[inside], descriptors[inside],
-                                                                      wanted)]
-                else:
-                    found += search.run(part, wanted, factor, (tile.x, tile.y))
+                described = detail.described.get(search.channel.name)
+                if described is None:
+                    continue
+                box = _scaled(tile, described.scale)
+                if not search.channel.searchable(described.view[_rows_columns(box)]):
+                    continue
+                inside = strongest_inside(described.points, described.strength, box, MAX_QUERY_KEYPOINTS)
+                fits = search.fit(described.view, described.points[inside], described.descriptors[inside], wanted)
+                found += [rescale(d, factor / described.scale) for d in fits]
         return found
 
     def blobs(self, picture: Picture, wanted: set[str] | None) -> list[Detection]:
