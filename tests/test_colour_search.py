@@ -84,3 +84,17 @@ def test_signatures_and_wordmark_are_not_searched_in_colour(built_home):
     tint = Detector.build(load_features(built_home.catalogue_db)).search("tint")
     coloured = {r.emblem_id for r in tint.index.references} if tint else set()
     assert not coloured & SIBLINGS
+
+
+@pytest.mark.parametrize("width", [500, 700])
+def test_translucent_shield_in_a_12_megapixel_photo_is_found_in_colour_where_it_is(shield_index, width):
+    # 4032 x 3024 is tiled (tiles.py): its tint is described once at the tiles' scale, each tile searching
+    # the keypoints inside it. At 500 px the shield is 50 px in the whole look's tint: only the tiles see it.
+    rgb = place(stones(seed=0).resize((4032, 3024)), Image.fromarray(shield()), width, xy=(2100, 1300),
+                opacity=0.55)
+    found = shield_index.detect(rgb)
+    assert [d.emblem_id for d in found] == ["shield"]
+    assert found[0].method in TINT.methods and found[0].inliers >= 20
+    x, y, w, h = found[0].box
+    height = round(width * 437 / 380)
+    assert abs(x - 2100) <= 20 and abs(y - 1300) <= 20 and abs(w - width) <= 25 and abs(h - height) <= 25
