@@ -62,6 +62,11 @@ LATER_CANDIDATES = CANDIDATES // 2
 #: seed 3, 2026-12-02, with 32 neighbours): sharing the 12 places, 18 found; 12 places of their own, 18;
 #: 24 places, 21. Cost on the 60 materials negatives, with neighbour_count: 1.07x the time per picture
 #: (interleaved in one run, load 12 on 2 cores; coin and medal pictures draw about 30 candidates, plain cloth 2).
+#: Three worn emblems have 30 material renderings between them, more than 24 places; with the metal
+#: renderings shrunk to 256 px (see engine.materials.RELIEF_BLUR), 36 places found 20 badges and 28
+#: pins of 30 against 18 and 28 (seed 3, 2026-12-02), but cost 1.21x the flat-only detector's time
+#: on pictures without an emblem against 1.13x (76 pictures, interleaved; the issue's bound is
+#: 1.15x), and found 17 of 30 badges at seed 7: not kept (benchmarks/RESULTS.md, branch metal3).
 MATERIAL_CANDIDATES = CANDIDATES
 
 #: A tree of more emblems than this places its candidates by a homography

@@ -76,7 +76,15 @@ LIGHTS = (315.0, 45.0, 135.0, 225.0, 0.0, 90.0, 180.0, 270.0)
 #: seed 3, not the benchmark's seed 7), direct matching of the eight lights' renderings against
 #: each photo, badges with 10 inliers or more: sigma 1.5 and scale 12 (as first written) 9 of 20;
 #: sigma 3 with scale 6, 12, 24: 7, 12, 15. A cast badge's steps are rounded and
-#: deep: thin sharp lines describe a die's drawing, not its casting.
+#: deep: thin sharp lines describe a die's drawing, not its casting. Measured again on 30 badges
+#: (seed 3, 2026-12-02) in the direction the index matches (each picture keypoint against a
+#: rendering's two nearest): sigma 3 keeps 22 of 30 at >= 10 inliers, sigma 1.5 17, scale 36 at
+#: sigma 3 19, and the scanner agreed (sigma 1: 17 -> 12 badges found). Matched the other way (the
+#: rendering's keypoints against the picture's) sharper reliefs look better (sigma 1-1.5: 26-30 of
+#: 30 against 22): measure in the index's direction. Domed fields (height from a distance transform
+#: of each colour area) gave 16, with raised rims 18, rims alone 16 (in that other direction).
+#: Kept at SIDE: shrunk to 256 px the reliefs found 18 badges and 28 pins of 30 at seed 3 (17 and 25
+#: at 512 px), but 17 and 27 at seed 7 against 20 and 27 (benchmarks/RESULTS.md, branch metal3).
 RELIEF_BLUR = 3.0
 RELIEF_STRENGTH = 24.0
 
