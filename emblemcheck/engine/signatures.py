@@ -167,7 +167,7 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
         return Signature(GENERIC, zone_box, symbol, read.text, note="title not recognised", seconds=seconds)
     if cut_from_text(beside, symbol):
         return None
-    if not readable(beside) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
+    if not readable(beside, symbol) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
         return Signature(GENERIC, zone_box, symbol, read.text, note="title not readable", seconds=seconds)
     note = f"caption that is not a title: {read.text}" if read.text else "no title beside the symbol"
     return Signature(FLAG, symbol, symbol, read.text, note=note, seconds=seconds)
