@@ -8,9 +8,10 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 1. A title of a listed institution: that institution's signature,
    ``fip-signature-<id>`` (the GC's own is ``gc-signature-en`` or
    ``gc-signature-fr`` by the language read on the left), restricted.
-2. A title-like text that names no listed institution: ``fip-signature``,
-   restricted, with "title not recognised" in the evidence: a flag symbol
-   with an institution's title is a signature whatever the title says.
+2. A title-like text that names no listed institution (or two alike, within
+   titles.RUNNER_UP_MARGIN): ``fip-signature``, restricted, with "title not
+   recognised" in the evidence: a flag symbol with an institution's title is
+   a signature whatever the title says.
 3. No text, or a caption that is not a title ("Happy Canada Day!", "Proud to be
    Canadian"): the National Flag, ``canada-flag``, information only; a GC
    signature the detector matched by its artwork stays as it was.
@@ -27,7 +28,9 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
    symbol is two letters' strokes of that text, and nothing is reported.
 
-A title typed without the symbol is not a signature: only a located symbol
+A small symbol's title that named no institution is read a second time, closer
+(RETRY_SYMBOL_HEIGHT); that read decides only if it names one. A title typed
+without the symbol is not a signature: only a located symbol
 opens a title zone. Each rule's measurements are in benchmarks/RESULTS.md
 (section detection-core-signatures).
 """
@@ -49,6 +52,7 @@ from .titles import (
     Institution,
     TextLine,
     TitleMatch,
+    Zone,
     cut_from_text,
     match_title,
     readable,
@@ -78,7 +82,9 @@ MAX_UPSCALE = 4.0
 #: RETRY_MAX_UPSCALE times; that read counts only if it names an institution, so what the first read
 #: got right stays right (the first read at 80 px lost a French-first GC signature that 56 px reads:
 #: see MAX_UPSCALE). Only symbols under RETRY_SYMBOL px: above it the type is 12 px or more at the
-#: first read's scale already. Guesses checked on the signatures benchmark (--per-class 10, seed 3).
+#: first read's scale already. Guesses, checked on the signatures benchmark (--per-class 10): they named
+#: right seed 7's sig-alone-5 (IRCC, 17 px symbol) and sig-small-3 (CTA, 10 px), which the first read
+#: left "not readable" and garbled; no caption of seed 3 or 7 was named by the second read.
 RETRY_SYMBOL_HEIGHT = 112
 RETRY_MAX_UPSCALE = 8.0
 RETRY_PADDING = 0.5
@@ -141,9 +147,7 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
     beside: list[TextLine] = []
     for zone in title_zones(symbol, rgb.shape):
         try:
-            lines = _read_zone(rgb, zone.box, symbol[3], reader)
-            if zone.form == "beside" and runs_off(lines, zone.box, symbol, rgb.shape[1]):
-                lines = _read_zone(rgb, title_zones(symbol, rgb.shape, LONG_ZONE_WIDTH)[0].box, symbol[3], reader)
+            lines = _read_title(rgb, zone, symbol, reader)
         except Exception as exc:  # an OCR engine's failure on one region must not end the scan
             return Signature(GENERIC, symbol, symbol, note=f"the title could not be read ({exc})",
                              seconds=time.perf_counter() - start)
@@ -178,10 +182,7 @@ def _read_closer(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institutio
     """The second read of a small symbol's beside zone (see RETRY_SYMBOL_HEIGHT), if it names an institution."""
     zone = title_zones(symbol, rgb.shape)[0]
     try:
-        lines = _read_zone(rgb, zone.box, symbol[3], reader, RETRY_SYMBOL_HEIGHT, RETRY_MAX_UPSCALE, RETRY_PADDING)
-        if runs_off(lines, zone.box, symbol, rgb.shape[1]):
-            lines = _read_zone(rgb, title_zones(symbol, rgb.shape, LONG_ZONE_WIDTH)[0].box, symbol[3], reader,
-                               RETRY_SYMBOL_HEIGHT, RETRY_MAX_UPSCALE, RETRY_PADDING)
+        lines = _read_title(rgb, zone, symbol, reader, RETRY_SYMBOL_HEIGHT, RETRY_MAX_UPSCALE, RETRY_PADDING)
     except Exception:  # an engine failing on the second read: the first read's verdict stands
         return None
     columns = title_columns(lines, symbol)
@@ -189,6 +190,16 @@ def _read_closer(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institutio
     if read.institution is None:
         return None
     return read, _union(symbol, [line.box for column in columns for line in column])
+
+
+def _read_title(rgb: np.ndarray, zone: Zone, symbol: Box, reader: Reader, *scaling: float) -> list[TextLine]:
+    """The lines of a title zone (:func:`_read_zone`, ``scaling`` its target, most and padding), read again
+    reaching :data:`titles.LONG_ZONE_WIDTH` symbol heights right when a line runs to the beside zone's edge."""
+    lines = _read_zone(rgb, zone.box, symbol[3], reader, *scaling)
+    if zone.form == "beside" and runs_off(lines, zone.box, symbol, rgb.shape[1]):
+        wider = title_zones(symbol, rgb.shape, LONG_ZONE_WIDTH)[0]
+        lines = _read_zone(rgb, wider.box, symbol[3], reader, *scaling)
+    return lines
 
 
 def _read_zone(rgb: np.ndarray, zone: Box, symbol_height: int, reader: Reader,
