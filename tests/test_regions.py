@@ -126,3 +126,29 @@ def test_a_blob_two_emblems_explain_alike_is_not_reported():
     grey_page = np.asarray(Image.fromarray(page).convert("L"))
     assert find(grey_page, page, refs) == []
     assert [m.emblem_id for m in find(grey_page, page, refs[1:])] == ["badge"]
+
+
+@pytest.mark.parametrize("size", [36, 52])
+def test_the_word_canada_typed_without_the_flag_is_not_the_wordmark(built_home, size):
+    # A title typed without the symbol (the signatures benchmark's title-without-symbol negatives):
+    # its word "Canada" is the wordmark's shape, and its colours agree but where the flag stands.
+    from signature_pictures import face, fonts
+
+    page = Image.new("RGB", (1400, 260), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 40), "Government of Canada", font=face(fonts()[0], size), fill="black")
+    draw.text((40, 140), "Gouvernement du Canada", font=face(fonts()[0], size), fill="black")
+    index = Detector.build(load_features(built_home.catalogue_db))
+    assert "canada-wordmark" not in {d.emblem_id for d in index.detect(np.asarray(page))}
+
+
+def test_the_wordmark_in_a_header_is_found_by_region_with_its_flag(built_home):
+    from emblemcheck.catalogue.store import Catalogue
+
+    catalogue = Catalogue.open(built_home.catalogue_db)
+    rendering = next(r for r in catalogue.renderings if r.id.endswith("wmms-spl-en/colour-on-white"))
+    refs = [ref for ref in (RegionReference.prepare(*t) for t in load_features(built_home.catalogue_db))
+            if ref is not None and ref.emblem_id == "canada-wordmark"]
+    page = header_page(catalogue.rendering_image(rendering.id), 30)
+    found = find(np.asarray(Image.fromarray(page).convert("L")), page, refs)
+    assert [m.emblem_id for m in found] == ["canada-wordmark"]

@@ -305,6 +305,10 @@ def test_a_title_read_without_confidence_is_title_shaped_beside_the_symbol():
     assert readable(caption) and title_shaped(caption, symbol)
     far = [TextLine("Menu", (300, 12, 40, 8), 0.6)]  # further than a title starts
     assert not title_shaped(far, symbol) and not readable([])
+    # A photo's texture read as a word below the symbol's rows is not the caption's.
+    texture = [TextLine("Made in Canada", (36, 12, 150, 9), 0.99), TextLine("YAWAHN", (190, 22, 40, 9), 0.61)]
+    assert readable(texture, symbol) and not readable(texture)
+    assert not readable(garbled, symbol)
 
 
 def test_type_beside_a_small_symbol_is_told_from_a_flat_or_busy_ground():

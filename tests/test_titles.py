@@ -10,6 +10,7 @@ from emblemcheck.engine.titles import (
     is_title_like,
     match_title,
     normalise,
+    runs_off,
     title_columns,
     title_zones,
 )
@@ -85,3 +86,22 @@ def test_two_columns_naming_canada_read_as_a_bilingual_title():
 def test_nothing_read_is_nothing_matched():
     found = match_title([], INSTITUTIONS)
     assert found.text == "" and not found.is_signature
+
+
+def test_a_title_read_too_short_to_tell_two_institutions_apart_names_neither():
+    # FedNor's and FedDev Ontario's French titles differ only after "pour le" ("Nord" / "Sud").
+    cut = match_title([column(84, "Agence federale de developpementeconomique pour le")], INSTITUTIONS)
+    assert cut.institution is None and cut.title_like and cut.is_signature
+    whole = match_title([column(84, "Agence federale de developpement economique pour le Nord de l'Ontario")],
+                        INSTITUTIONS)
+    assert whole.institution is not None and whole.institution.entry(whole.first) == "fip-signature-fednor"
+
+
+def test_a_line_running_to_the_zones_edge_may_go_on_beyond_it():
+    beside = title_zones(SYMBOL, (200, 2000, 3))[0]
+    right = beside.box[0] + beside.box[2]
+    assert runs_off([TextLine("Agence federale", (84, 22, right - 90, 12))], beside.box, SYMBOL, 2000)
+    assert not runs_off([TextLine("Sante Canada", (84, 22, 120, 12))], beside.box, SYMBOL, 2000)
+    # A zone that ends at the picture's edge has nothing beyond it to read.
+    assert not runs_off([TextLine("Agence federale", (84, 22, right - 90, 12))], beside.box, SYMBOL, right)
+    assert title_zones(SYMBOL, (200, 2000, 3), 32.0)[0].box[2] > beside.box[2]

@@ -8,9 +8,10 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 1. A title of a listed institution: that institution's signature,
    ``fip-signature-<id>`` (the GC's own is ``gc-signature-en`` or
    ``gc-signature-fr`` by the language read on the left), restricted.
-2. A title-like text that names no listed institution: ``fip-signature``,
-   restricted, with "title not recognised" in the evidence: a flag symbol
-   with an institution's title is a signature whatever the title says.
+2. A title-like text that names no listed institution (or two alike, within
+   titles.RUNNER_UP_MARGIN): ``fip-signature``, restricted, with "title not
+   recognised" in the evidence: a flag symbol with an institution's title is
+   a signature whatever the title says.
 3. No text, or a caption that is not a title ("Happy Canada Day!", "Proud to be
    Canadian"): the National Flag, ``canada-flag``, information only; a GC
    signature the detector matched by its artwork stays as it was.
@@ -27,7 +28,9 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
    symbol is two letters' strokes of that text, and nothing is reported.
 
-A title typed without the symbol is not a signature: only a located symbol
+A small symbol's title that named no institution is read a second time, closer
+(RETRY_SYMBOL_HEIGHT); that read decides only if it names one. A title typed
+without the symbol is not a signature: only a located symbol
 opens a title zone. Each rule's measurements are in benchmarks/RESULTS.md
 (section detection-core-signatures).
 """
@@ -45,12 +48,15 @@ from ..models import Box
 from .detection import Detection
 from .symbols import locate_symbols, overlap
 from .titles import (
+    LONG_ZONE_WIDTH,
     Institution,
     TextLine,
     TitleMatch,
+    Zone,
     cut_from_text,
     match_title,
     readable,
+    runs_off,
     text_block,
     title_columns,
     title_shaped,
@@ -70,6 +76,19 @@ OCR_SYMBOL_HEIGHT = 56
 #: small or alone signature right (14 of 22 against 13) but lost a core one, a French-first GC signature
 #: 12 px tall that reads right at 56 or 64 px (embedded-small-008); 112 px gained nothing more at 1.4x the time.
 MAX_UPSCALE = 4.0
+#: A small symbol's title that named no institution is read once more, from the beside zone padded
+#: by RETRY_PADDING symbol heights of replicated edge (RapidOCR's detector misses lines that touch a
+#: crop's edge) at the scale where the symbol is RETRY_SYMBOL_HEIGHT tall, enlarged at most
+#: RETRY_MAX_UPSCALE times; that read counts only if it names an institution, so what the first read
+#: got right stays right (the first read at 80 px lost a French-first GC signature that 56 px reads:
+#: see MAX_UPSCALE). Only symbols under RETRY_SYMBOL px: above it the type is 12 px or more at the
+#: first read's scale already. Guesses, checked on the signatures benchmark (--per-class 10): they named
+#: right seed 7's sig-alone-5 (IRCC, 17 px symbol) and sig-small-3 (CTA, 10 px), which the first read
+#: left "not readable" and garbled; no caption of seed 3 or 7 was named by the second read.
+RETRY_SYMBOL_HEIGHT = 112
+RETRY_MAX_UPSCALE = 8.0
+RETRY_PADDING = 0.5
+RETRY_SYMBOL = 40
 #: At most this many symbols a picture are read (largest first), to bound the cost of a poster of flags.
 MAX_SYMBOLS = 4
 #: The official symbol is 2.07 times as wide as it is tall.
@@ -128,7 +147,7 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
     beside: list[TextLine] = []
     for zone in title_zones(symbol, rgb.shape):
         try:
-            lines = _read_zone(rgb, zone.box, symbol[3], reader)
+            lines = _read_title(rgb, zone, symbol, reader)
         except Exception as exc:  # an OCR engine's failure on one region must not end the scan
             return Signature(GENERIC, symbol, symbol, note=f"the title could not be read ({exc})",
                              seconds=time.perf_counter() - start)
@@ -140,6 +159,10 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
             zone_box = _union(symbol, [line.box for column in columns for line in column])
         if read.text:
             break
+    if read.institution is None and symbol[3] < RETRY_SYMBOL:
+        retried = _read_closer(rgb, symbol, institutions, reader)
+        if retried is not None:
+            read, zone_box = retried
     seconds = time.perf_counter() - start
     if read.institution is not None:
         return Signature(read.institution.entry(read.first), zone_box, symbol, read.text, read.institution,
@@ -148,22 +171,52 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
         return Signature(GENERIC, zone_box, symbol, read.text, note="title not recognised", seconds=seconds)
     if cut_from_text(beside, symbol):
         return None
-    if not readable(beside) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
+    if not readable(beside, symbol) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
         return Signature(GENERIC, zone_box, symbol, read.text, note="title not readable", seconds=seconds)
     note = f"caption that is not a title: {read.text}" if read.text else "no title beside the symbol"
     return Signature(FLAG, symbol, symbol, read.text, note=note, seconds=seconds)
 
 
-def _read_zone(rgb: np.ndarray, zone: Box, symbol_height: int, reader: Reader) -> list[TextLine]:
-    """OCR of one zone at the scale where the symbol is :data:`OCR_SYMBOL_HEIGHT` tall; boxes in ``rgb``'s pixels."""
+def _read_closer(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution],
+                 reader: Reader) -> tuple[TitleMatch, Box] | None:
+    """The second read of a small symbol's beside zone (see RETRY_SYMBOL_HEIGHT), if it names an institution."""
+    zone = title_zones(symbol, rgb.shape)[0]
+    try:
+        lines = _read_title(rgb, zone, symbol, reader, RETRY_SYMBOL_HEIGHT, RETRY_MAX_UPSCALE, RETRY_PADDING)
+    except Exception:  # an engine failing on the second read: the first read's verdict stands
+        return None
+    columns = title_columns(lines, symbol)
+    read = match_title(columns, institutions)
+    if read.institution is None:
+        return None
+    return read, _union(symbol, [line.box for column in columns for line in column])
+
+
+def _read_title(rgb: np.ndarray, zone: Zone, symbol: Box, reader: Reader, *scaling: float) -> list[TextLine]:
+    """The lines of a title zone (:func:`_read_zone`, ``scaling`` its target, most and padding), read again
+    reaching :data:`titles.LONG_ZONE_WIDTH` symbol heights right when a line runs to the beside zone's edge."""
+    lines = _read_zone(rgb, zone.box, symbol[3], reader, *scaling)
+    if zone.form == "beside" and runs_off(lines, zone.box, symbol, rgb.shape[1]):
+        wider = title_zones(symbol, rgb.shape, LONG_ZONE_WIDTH)[0]
+        lines = _read_zone(rgb, wider.box, symbol[3], reader, *scaling)
+    return lines
+
+
+def _read_zone(rgb: np.ndarray, zone: Box, symbol_height: int, reader: Reader,
+               target: float = OCR_SYMBOL_HEIGHT, most: float = MAX_UPSCALE, padding: float = 0.0) -> list[TextLine]:
+    """OCR of one zone at the scale where the symbol is ``target`` px tall (enlarged at most ``most``
+    times), padded by ``padding`` symbol heights of replicated edge; boxes in ``rgb``'s pixels."""
     x, y, w, h = zone
     crop = rgb[y:y + h, x:x + w]
-    factor = min(MAX_UPSCALE, max(0.25, OCR_SYMBOL_HEIGHT / max(1, symbol_height)))
+    factor = min(most, max(0.25, target / max(1, symbol_height)))
     if abs(factor - 1) > 0.05:
         size = (max(1, round(w * factor)), max(1, round(h * factor)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA)
+    pad = round(padding * symbol_height * factor)
+    if pad:
+        crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     lines = reader(np.ascontiguousarray(crop))
-    return [TextLine(line.text, (x + round(line.box[0] / factor), y + round(line.box[1] / factor),
+    return [TextLine(line.text, (x + round((line.box[0] - pad) / factor), y + round((line.box[1] - pad) / factor),
                                  round(line.box[2] / factor), round(line.box[3] / factor)), line.confidence)
             for line in lines]
 

@@ -254,6 +254,13 @@ LEAF_TOP, LEAF_SHARE, BAR_SHARE = 0.065, 0.87, 0.49
 LEAF_MIN_HEIGHT = 5
 LEAF_FILL = (0.25, 0.85)
 LEAF_ASPECT = (0.6, 1.5)
+#: The bar beside a leaf is at most this many times as wide as the leaf's height makes it (BAR_SHARE
+#: of the symbol's height). A JPEG leaf of a 10-18 px symbol, tilted, thresholds to 0.55-0.7 of its
+#: height, its bars then 1.5-1.6 times as wide as it makes them. Measured (2026-12-02, every picture of
+#: detection.py --per-class 10, seeds 3 and 7, core + signatures, located symbols compared): 1.5 -> 2.0
+#: added the symbols of a tilted signature (seed 3, sig-angle-8) and of a GC signature in a photo
+#: (seed 3, embedded-small-002), and none in any other picture.
+LEAF_BAR_MOST = 2.0
 
 
 def _leaf_candidates(stats: np.ndarray, count: int, mask: np.ndarray) -> list[int]:
@@ -310,7 +317,7 @@ def _around_leaf_in(mask: np.ndarray, leaf: Box) -> Box | None:
         run += 1
     bar_width = run - right
     left_bar = np.count_nonzero(full[max(0, left - bar_width + 1):left + 1])
-    if not 0.6 * bar <= bar_width <= 1.5 * bar or left_bar < 0.8 * bar_width:
+    if not 0.6 * bar <= bar_width <= LEAF_BAR_MOST * bar or left_bar < 0.8 * bar_width:
         return None
     gap = right - left - 1
     if not GAP_RATIO[0] * bar_width <= gap <= GAP_RATIO[1] * bar_width:
