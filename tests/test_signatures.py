@@ -3,6 +3,7 @@ structure, titles read by OCR and named, the National Flag left as information, 
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -322,3 +323,20 @@ def test_type_beside_a_small_symbol_is_told_from_a_flat_or_busy_ground():
     assert not text_block(np.asarray(Image.new("RGB", (400, 40), "white")), symbol)
     assert not text_block(np.asarray(photo_like(400, 40, seed=2)), symbol)
     assert not text_block(np.asarray(page), (2, 10, 40, 20))  # a symbol this size has its title read instead
+
+
+@pytest.mark.parametrize("height", [26, 28])
+def test_a_reversed_signature_tilted_on_a_red_photo_is_located_through_jpeg(home, height):
+    """As seed 7's sig-angle-7: the dark band ends at the bars, which join the red around it; tilted 8
+    degrees and JPEG-compressed, the bars' edges ramp and the leaf loses its top point (both kept the
+    symbol from being located before branch sigs4)."""
+    mark = signed(home, "psc", height=height, treatment="reversed")
+    ground = (214, 76, 58)
+    picture = Image.new("RGB", (mark.width + 80, mark.height + 60), ground)
+    picture.paste(mark, (40, 30))
+    buffer = io.BytesIO()
+    picture.rotate(8, Image.BICUBIC, fillcolor=ground).save(buffer, "JPEG", quality=88)
+    symbols = locate_symbols(np.asarray(Image.open(buffer).convert("RGB")))
+    assert [s.ink for s in symbols][:1] == ["red"]
+    x, _, w, h = symbols[0].box
+    assert 36 <= x <= 46 and height - 5 <= h <= height + 3 and 1.8 <= w / h <= 2.3
