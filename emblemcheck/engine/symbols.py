@@ -8,9 +8,10 @@ between them reaches from 4.9 to about 70 units down (0.87 of the height).
 Those proportions, with tolerances for print, screens, JPEG and the signatures
 benchmark's perspective, are what :func:`locate_symbols` looks for in three inks:
 FIP red, black (the all-black signature) and white on a dark ground (reversed).
-Bars are taken as upright boxes: a signature rotated in its plane is located up to
-about 6 degrees, not at 8 (branch sigs4, a CBSA signature 30 and 60 px tall on
-white rotated 4-30 degrees: located at 4 and 6, at none of 8, 10, 15, 20, 25, 30).
+Bars are taken as upright boxes: a signature rotated in its plane is located
+reliably only up to about 6 degrees (branch sigs4, a CBSA signature 30 and 60 px
+tall on white rotated 4-30 degrees: located at 4 and 6, at none of 8, 10, 15, 20,
+25, 30; a reversed one on red is still located at 8, tests/test_signatures.py).
 
 A signature set without clear space of its own (a logo file cropped to its
 ink, pasted over a photo) has its left bar and top touching whatever is
