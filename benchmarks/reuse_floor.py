@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import re
 import sys
 import time
 from pathlib import Path
@@ -27,15 +26,14 @@ from PIL import Image  # noqa: E402
 
 from emblemcheck.media.content import MAX_PIXELS  # noqa: E402
 from emblemcheck.scan.scanner import open_scanner  # noqa: E402
-
-_COPY = re.compile(r"-(\d+x\d+|scaled)$")
+from emblemcheck.scan.wordpress import split_name  # noqa: E402
 
 
 def kind_of(path: Path, edited: set[str]) -> str:
     """``original``, ``edited`` (a copy the scan with reuse scans in full) or ``copy``."""
     if str(path) in edited:
         return "edited"
-    return "copy" if _COPY.search(path.stem) else "original"
+    return "copy" if split_name(str(path))[3] else "original"
 
 
 def main() -> None:
