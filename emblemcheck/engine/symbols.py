@@ -284,18 +284,17 @@ def _confirmed(rgb: np.ndarray, centre: tuple[float, float], tilt: float, length
     low, high = corners.min(axis=0), corners.max(axis=0)
     matrix[:, 2] -= low  # enlarged so the whole picture stays in the frame
     size = (int(np.ceil(high[0] - low[0])), int(np.ceil(high[1] - low[1])))
-    tilted = Tilted(Symbol((0, 0, 0, 0), ink), -tilt, tuple(float(v) for v in matrix.ravel()), size)  # type: ignore[arg-type]
     # Confirm on a window about the symbol: the whole turned picture is only needed to read its title.
     cx, cy = matrix[:, :2] @ np.array(centre) + matrix[:, 2]
     half = int(np.ceil(2.5 * length))
     x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
-    window = cv2.warpAffine(rgb, np.vstack([matrix, [0, 0, 1]])[:2] - np.array([[0, 0, x0], [0, 0, y0]]),
-                            (2 * half, 2 * half), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    window = cv2.warpAffine(rgb, matrix - np.array([[0, 0, x0], [0, 0, y0]]), (2 * half, 2 * half),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     masks = ink_masks(window)
     for box in _symbols_in(masks[ink], masks["black"] if ink == "white" else None, window):
         if _contains(box, (cx - x0, cy - y0)):
             symbol = Symbol((box[0] + x0, box[1] + y0, box[2], box[3]), ink)
-            return Tilted(symbol, tilted.angle, tilted.turn, tilted.size)
+            return Tilted(symbol, -tilt, tuple(float(v) for v in matrix.ravel()), size)  # type: ignore[arg-type]
     return None
 
 
