@@ -39,6 +39,9 @@ from emblemcheck.catalogue.manifest import load_manifest  # noqa: E402
 from emblemcheck.catalogue.sources import cache_path  # noqa: E402
 
 POSITIVE = ("sig-alone", "sig-letterhead", "sig-slide", "sig-web-header", "sig-small", "sig-angle")
+#: A letterhead photographed on a desk, turned 8-30 degrees in its own plane (sig-angle tilts the plane
+#: about an axis in it, which keeps the symbol's bars upright); made last, from a stream of its own.
+TURNED = "sig-turned"
 NEGATIVE = ("flag-with-caption", "title-without-symbol", "flag-in-photo", "foreign-flag-with-text")
 CAPTIONS = ("Happy Canada Day!", "Proud to be Canadian", "Bonne fête du Canada !", "Canada Day 2025",
             "Our trip to Ottawa", "Go Canada Go!", "Made in Canada")
@@ -78,6 +81,27 @@ def make(ctx: Context) -> Iterator[tuple[Case, bytes]]:
             fmt = "JPEG" if klass in ("sig-slide", "sig-angle", "sig-small") else "PNG"
             yield Case(f"{klass}-{i}", klass, expected), encode(image, fmt, 88)
     yield from _negatives(ctx, svg, institutions, faces, photos)
+    # Its own stream (spawning draws nothing from ``rng``): every other class's pictures stay as they were.
+    yield from _turned(ctx, svg, institutions, faces, photos, rng.spawn(1)[0])
+
+
+def _turned(ctx: Context, svg: bytes, institutions, faces, photos, rng) -> Iterator[tuple[Case, bytes]]:
+    for i in range(ctx.per_class):
+        institution = institutions[(i * 5 + 3) % len(institutions)]
+        first = "en" if rng.random() < 0.5 else "fr"
+        treatment = str(rng.choice(["colour", "black"]))
+        lines = int(rng.choice([1, 2, 2, 3])) if len(institution.en) > 30 else int(rng.choice([1, 2]))
+        picture = signature(svg, institution.en, institution.fr, height=int(rng.integers(60, 110)), lines=lines,
+                            first=first, treatment=treatment, font=faces[i % len(faces)])
+        page = _place("sig-letterhead", picture, (255, 255, 255), photos[i % len(photos)], rng)
+        page = page.resize((round(page.width * 0.7), round(page.height * 0.7)), Image.Resampling.LANCZOS)
+        angle = float(rng.uniform(8, 30)) * (1 if rng.random() < 0.5 else -1)
+        turned = page.convert("RGBA").rotate(angle, Image.Resampling.BICUBIC, expand=True)
+        desk = canvas(photos[(i + 1) % len(photos)], max(1600, turned.width + 100))
+        if desk.height < turned.height + 100:
+            desk = desk.resize((desk.width, turned.height + 100))
+        desk.paste(turned, ((desk.width - turned.width) // 2, (desk.height - turned.height) // 2), turned)
+        yield Case(f"{TURNED}-{i}", TURNED, institution.entry(first)), encode(desk, "JPEG", 88)
 
 
 def _place(klass: str, picture: Image.Image, ground: tuple, photo: Image.Image, rng) -> Image.Image:
@@ -146,16 +170,18 @@ def _negatives(ctx: Context, svg: bytes, institutions, faces, photos) -> Iterato
 
 SUITE = Suite(
     name="signatures",
-    positive={klass: 0.97 for klass in POSITIVE},
+    positive={klass: 0.97 for klass in (*POSITIVE, TURNED)},
     negative=NEGATIVE,
     make=make,
     about=("Federal Identity Program signatures made from the official flag symbol (cut from the fetched GC "
            "signature file) beside the titles of data/institutions.toml, cycling through all 72 institutions, "
            "in Liberation Sans, Nimbus Sans and DejaVu Sans (regular, bold), 1-3 lines, English or French "
            "first, colour, black or reversed: alone (120-1600 px wide), on a letterhead, on a slide over a "
-           "photo, in a web page header, small (120-250 px wide in a 1200 px photo) and tilted up to 25 "
-           "degrees. Recall is the signature named right (`fip-signature-<id>`, or `gc-signature-en`/`-fr` "
-           "by the language on the left); restricted recall any restricted finding. Negatives: the flag "
+           "photo, in a web page header, small (120-250 px wide in a 1200 px photo), tilted up to 25 "
+           "degrees about an axis in its plane (perspective), and on a letterhead photographed on a desk, "
+           "turned 8-30 degrees in its plane. Recall is the signature named right (`fip-signature-<id>`, "
+           "or `gc-signature-en`/`-fr` by the language on the left); restricted recall any restricted "
+           "finding. Negatives: the flag "
            "symbol with captions that are not titles (`canada-flag` allowed), titles typed without the "
            "symbol, the National Flag in photos (`canada-flag` allowed), other countries' flags beside "
            "government-like text."),

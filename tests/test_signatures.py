@@ -20,7 +20,7 @@ from emblemcheck.catalogue.institutions import STRUCTURE_STATE, load_institution
 from emblemcheck.cli import app
 from emblemcheck.engine import ocr
 from emblemcheck.engine.signatures import read_signatures
-from emblemcheck.engine.symbols import locate_symbols
+from emblemcheck.engine.symbols import locate_symbols, locate_tilted
 from emblemcheck.errors import ManifestError
 
 runner = CliRunner()
@@ -340,3 +340,41 @@ def test_a_reversed_signature_tilted_on_a_red_photo_is_located_through_jpeg(home
     assert [s.ink for s in symbols][:1] == ["red"]
     x, _, w, h = symbols[0].box
     assert 36 <= x <= 46 and height - 5 <= h <= height + 3 and 1.8 <= w / h <= 2.3
+
+
+def turned(picture: Image.Image, angle: float, ground=(255, 255, 255)) -> Image.Image:
+    """``picture`` turned ``angle`` degrees counter-clockwise in its plane on a ``ground`` page, as JPEG."""
+    page = Image.new("RGB", (picture.width + 240, picture.height + 240), ground)
+    page.paste(picture, (120, 120))
+    buffer = io.BytesIO()
+    page.rotate(angle, Image.BICUBIC, expand=True, fillcolor=ground).save(buffer, "JPEG", quality=88)
+    return Image.open(buffer).convert("RGB")
+
+
+@pytest.mark.parametrize(("abbr", "angle", "treatment"), [("cbsa", 15, "colour"), ("hc", -25, "black")])
+def test_a_signature_turned_in_its_plane_is_located_and_named(home, tmp_path, abbr, angle, treatment):
+    """A letterhead photographed askew: the upright finder stops at about 6 degrees (branch sigs4)."""
+    picture = turned(signed(home, abbr, height=50, treatment=treatment), angle)
+    rgb = np.asarray(picture)
+    assert not locate_symbols(rgb)
+    tilted = locate_tilted(rgb)
+    assert len(tilted) == 1 and abs(tilted[0].angle - angle) < 2, [(t.angle, t.symbol) for t in tilted]
+    x, y, w, h = tilted[0].to_picture(tilted[0].symbol.box)
+    assert 40 <= max(w, h) <= 150 and 0 <= x and x + w <= picture.width and y + h <= picture.height
+    result, report = scan(home, picture, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert [f["emblem_id"] for f in report["files"][0]["findings"]] == [f"fip-signature-{abbr}"]
+
+
+def test_a_turned_flag_beside_a_caption_stays_the_national_flag(home, tmp_path):
+    caption = signature(official_svg(home, "gc-signature-en"), "Happy Canada Day!", "", height=70, title=False,
+                        font=fonts()[1])
+    result, report = scan(home, turned(caption, 20), tmp_path)
+    assert result.exit_code == 0, result.output
+    assert [f["emblem_id"] for f in report["files"][0]["findings"]] == ["canada-flag"]
+
+
+def test_leaning_strokes_of_a_photo_are_no_tilted_symbol():
+    for seed in range(4):
+        picture = photo_like(900, 600, seed=seed).rotate(17, Image.BICUBIC)
+        assert locate_tilted(np.asarray(picture)) == []

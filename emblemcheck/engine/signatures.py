@@ -28,6 +28,10 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
 6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
    symbol is two letters' strokes of that text, and nothing is reported.
 
+A symbol tilted in the picture's plane (symbols.locate_tilted: a page photographed
+askew) is decided by the same rules in the picture turned upright about it, where
+its title lies along the symbol's rows; its boxes are turned back.
+
 A small symbol's title that named no institution is read a second time, closer
 (RETRY_SYMBOL_HEIGHT); that read decides only if it names one. A title typed
 without the symbol is not a signature: only a located symbol
@@ -46,7 +50,7 @@ import numpy as np
 
 from ..models import Box
 from .detection import Detection
-from .symbols import locate_symbols, overlap
+from .symbols import Inks, Tilted, locate_symbols, locate_tilted, overlap
 from .titles import (
     LONG_ZONE_WIDTH,
     Institution,
@@ -116,11 +120,18 @@ class Signature:
         return "" if i is None else f"{i.abbr}: {i.en} / {i.fr}"
 
 
-def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection], scale: float) -> list[Box]:
-    """Flag symbols to read, in ``rgb``'s pixels: located by structure, and where the detector saw one."""
+def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection],
+                      scale: float) -> tuple[list[Box], list[Tilted]]:
+    """Flag symbols to read, in ``rgb``'s pixels: located by structure, upright or tilted in the picture's
+    plane, and where the detector saw one; at most MAX_SYMBOLS in all."""
     # The flag over the "Canada" wordmark's last "a" (or in any other emblem found) is that emblem's.
     others = [tuple(round(v / scale) for v in d.box) for d in detections if d.emblem_id not in SYMBOL_EMBLEMS]
-    boxes = [s.box for s in locate_symbols(rgb) if not any(overlap(s.box, o) > 0.5 for o in others)]  # type: ignore[arg-type]
+    inks = Inks.of(rgb)
+    boxes = [s.box for s in locate_symbols(rgb, inks) if not any(overlap(s.box, o) > 0.5 for o in others)]  # type: ignore[arg-type]
+    tilted = [t for t in locate_tilted(rgb, boxes, inks)
+              if not any(overlap(t.to_picture(t.symbol.box), o) > 0.5 for o in others)]  # type: ignore[arg-type]
+    # A detector region on a tilted symbol is read in the symbol's upright frame, not as an upright box.
+    found = boxes + [t.to_picture(t.symbol.box) for t in tilted]
     for d in detections:
         if d.emblem_id not in SYMBOL_EMBLEMS:
             continue
@@ -128,9 +139,11 @@ def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection], scale: f
         if d.emblem_id in GC_SIGNATURES:  # the symbol is the left of the signature, its full height
             w = min(w, round(h * SYMBOL_ASPECT))
         box = (x, y, w, h)
-        if not any(overlap(box, b) > 0.4 for b in boxes):
+        if not any(overlap(box, b) > 0.4 for b in found):
             boxes.append(box)
-    return boxes[:MAX_SYMBOLS]
+            found.append(box)
+    boxes = boxes[:MAX_SYMBOLS]
+    return boxes, tilted[:MAX_SYMBOLS - len(boxes)]
 
 
 def read_signatures(rgb: np.ndarray, symbols: Sequence[Box], institutions: Sequence[Institution],
@@ -138,6 +151,18 @@ def read_signatures(rgb: np.ndarray, symbols: Sequence[Box], institutions: Seque
     """Each symbol decided by the rules above, boxes in ``rgb``'s pixels."""
     decided = (_decide(rgb, symbol, institutions, reader) for symbol in symbols)
     return [signature for signature in decided if signature is not None]
+
+
+def read_tilted(rgb: np.ndarray, symbols: Sequence[Tilted], institutions: Sequence[Institution],
+                reader: Reader) -> list[Signature]:
+    """Each tilted symbol decided as :func:`read_signatures` decides one, in the picture turned upright
+    about it (the title zones lie along the symbol's rows there); boxes turned back into ``rgb``'s pixels."""
+    out = []
+    for tilted in symbols:
+        decided = _decide(tilted.upright(rgb), tilted.symbol.box, institutions, reader)
+        if decided is not None:
+            out.append(replace(decided, box=tilted.to_picture(decided.box), symbol=tilted.to_picture(decided.symbol)))
+    return out
 
 
 def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], reader: Reader) -> Signature | None:
@@ -271,12 +296,12 @@ class SignatureReader:
         """The detections no symbol explains, and the decided symbols (boxes in ``rgb``'s pixels)."""
         if self.reader is None:
             return list(detections), []
-        symbols = candidate_symbols(rgb, detections, scale)
-        if not symbols:
+        symbols, tilted = candidate_symbols(rgb, detections, scale)
+        if not symbols and not tilted:
             return list(detections), []
-        signatures = [_sibling(s, detections, scale) for s in read_signatures(rgb, symbols, self.institutions,
-                                                                               self.reader)
-                      if not _explained(s, detections, scale)]
+        decided = (read_signatures(rgb, symbols, self.institutions, self.reader)
+                   + read_tilted(rgb, tilted, self.institutions, self.reader))
+        signatures = [_sibling(s, detections, scale) for s in decided if not _explained(s, detections, scale)]
         return [d for d in detections if not superseded(d, signatures, scale)], signatures
 
 

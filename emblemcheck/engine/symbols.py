@@ -8,10 +8,13 @@ between them reaches from 4.9 to about 70 units down (0.87 of the height).
 Those proportions, with tolerances for print, screens, JPEG and the signatures
 benchmark's perspective, are what :func:`locate_symbols` looks for in three inks:
 FIP red, black (the all-black signature) and white on a dark ground (reversed).
-Bars are taken as upright boxes: a signature rotated in its plane is located
-reliably only up to about 6 degrees (branch sigs4, a CBSA signature 30 and 60 px
-tall on white rotated 4-30 degrees: located at 4 and 6, at none of 8, 10, 15, 20,
-25, 30; a reversed one on red is still located at 8, tests/test_signatures.py).
+Bars are taken as upright boxes, which holds to about 6 degrees of rotation in
+the picture's plane (branch sigs4, a CBSA signature 30 and 60 px tall on white:
+located at 4 and 6 degrees, at none of 8-30). A signature tilted further (a
+photo of a page on a desk) is :func:`locate_tilted`'s: it finds bars that lean
+by their second moments, pairs them, turns the picture upright about the pair
+and confirms the symbol there with the upright finder; the title is then read
+in that upright frame (signatures.py).
 
 A signature set without clear space of its own (a logo file cropped to its
 ink, pasted over a photo) has its left bar and top touching whatever is
@@ -35,6 +38,7 @@ signature from the flag is the title beside it, not the symbol.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,6 +67,19 @@ LEAF_HEIGHT = (0.55, 1.05)
 SEARCH_SIDE = 2400
 
 
+#: Tilts :func:`locate_tilted` looks for, degrees either way: from where the upright finder stops
+#: (about 6, see above; it overlaps it by 2) to a page photographed well askew (a guess: beyond
+#: 35 degrees a reader turns the photo). Measured in branch tilt (benchmarks/RESULTS.md).
+TILT = (4.0, 35.0)
+#: A leaning bar fills most of the rectangle its second moments describe (1.0 for a rectangle; JPEG
+#: and antialiasing round its corners). A guess, checked on tilted signatures of 30-80 px.
+MIN_LEANING_FILL = 0.8
+#: Two bars of one symbol lean alike (degrees) and their centres line up across the bars, in bar
+#: lengths (the official file: 0, both bars 75.01 units tall and level). Guesses with room for JPEG.
+PAIR_TILT = 5.0
+PAIR_SHIFT = 0.2
+
+
 @dataclass(frozen=True)
 class Symbol:
     """A flag symbol located in a picture: its box (in the given array's pixels) and its ink."""
@@ -84,27 +101,206 @@ def ink_masks(rgb: np.ndarray) -> dict[Ink, np.ndarray]:
             "white": (grey > 185).astype(np.uint8) * 255}
 
 
-def locate_symbols(rgb: np.ndarray) -> list[Symbol]:
-    """Every flag symbol in an RGB ``uint8`` picture, largest first, boxes in its pixels."""
-    factor = 1.0
-    if max(rgb.shape[:2]) > SEARCH_SIDE:
-        factor = SEARCH_SIDE / max(rgb.shape[:2])
-        size = (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+Components = tuple[int, np.ndarray, np.ndarray]  # count, labels, stats (cv2.connectedComponentsWithStats)
+
+
+@dataclass(frozen=True)
+class Inks:
+    """A picture as both finders see it: at most SEARCH_SIDE long, each ink's mask and its components.
+
+    Made once per picture: the masks and their components are most of a search's time (cProfile of
+    the tilted finder on 54 photos, branch tilt: 2.5 of its 2.8 s), so the tilted finder reads them
+    from the upright one's.
+    """
+
+    rgb: np.ndarray
+    #: Working pixels per pixel of the picture.
+    factor: float
+    masks: dict[Ink, np.ndarray]
+    components: dict[Ink, Components]
+
+    @classmethod
+    def of(cls, rgb: np.ndarray) -> Inks:
+        """The inks of an RGB ``uint8`` picture."""
+        factor = 1.0
+        if max(rgb.shape[:2]) > SEARCH_SIDE:
+            factor = SEARCH_SIDE / max(rgb.shape[:2])
+            size = (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor))
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        masks = ink_masks(rgb)
+        return cls(rgb, factor, masks, {ink: _components(mask) for ink, mask in masks.items()})
+
+
+def _components(mask: np.ndarray) -> Components:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return count, labels, stats
+
+
+def locate_symbols(rgb: np.ndarray, inks: Inks | None = None) -> list[Symbol]:
+    """Every flag symbol in an RGB ``uint8`` picture, largest first, boxes in its pixels (``inks``: the
+    picture's, if made already)."""
+    inks = inks or Inks.of(rgb)
     found: list[Symbol] = []
-    masks = ink_masks(rgb)
-    for ink, mask in masks.items():
+    for ink, mask in inks.masks.items():
         # White ink is the reversed symbol: it stands on a dark ground (the white between a black
         # text's strokes has the same shapes, on a white page).
-        for box in _symbols_in(mask, masks["black"] if ink == "white" else None, rgb):
+        dark = inks.masks["black"] if ink == "white" else None
+        for box in _symbols_in(mask, dark, inks.rgb, inks.components[ink]):
             if not any(overlap(box, s.box) > 0.5 for s in found):
                 found.append(Symbol(box, ink))
-    scaled = [Symbol(tuple(round(v / factor) for v in s.box), s.ink) for s in found]  # type: ignore[arg-type]
+    scaled = [Symbol(tuple(round(v / inks.factor) for v in s.box), s.ink) for s in found]  # type: ignore[arg-type]
     return sorted(scaled, key=lambda s: -s.box[2] * s.box[3])
 
 
-def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarray | None = None) -> list[Box]:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+@dataclass(frozen=True)
+class Tilted:
+    """A flag symbol tilted in the picture's plane, as the upright frame it is read in sees it.
+
+    ``turn`` maps picture pixels into that frame (a 2x3 affine matrix, row by row) and ``size`` is
+    the frame's (width, height): the whole picture, turned by ``angle`` degrees counter-clockwise
+    about the symbol and enlarged to hold all of it. ``symbol`` is the symbol in the frame.
+    """
+
+    symbol: Symbol
+    angle: float
+    turn: tuple[float, float, float, float, float, float]
+    size: tuple[int, int]
+
+    def upright(self, rgb: np.ndarray) -> np.ndarray:
+        """``rgb`` turned into the upright frame (edges replicated: no new ink at the border)."""
+        matrix = np.array(self.turn, np.float64).reshape(2, 3)
+        return cv2.warpAffine(rgb, matrix, self.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    def to_picture(self, box: Box) -> Box:
+        """A box of the upright frame as the picture's box around it (its four corners turned back)."""
+        x, y, w, h = box
+        back = cv2.invertAffineTransform(np.array(self.turn, np.float64).reshape(2, 3))
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+        turned = corners @ back[:, :2].T + back[:, 2]
+        x0, y0 = np.floor(turned.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(turned.max(axis=0)).astype(int)
+        return (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+
+def locate_tilted(rgb: np.ndarray, known: Sequence[Box] = (), inks: Inks | None = None) -> list[Tilted]:
+    """Flag symbols tilted by :data:`TILT` degrees in the picture's plane, largest first; a pair of bars
+    centred in a ``known`` box (symbols found upright, in ``rgb``'s pixels) is left out.
+
+    Cheap beside the upright search (given its ``inks``): one second-moment test per component shaped
+    like a leaning bar.
+    """
+    inks = inks or Inks.of(rgb)
+    factor = inks.factor
+    found: list[Tilted] = []
+    known = list(known)
+    for ink in inks.masks:
+        for centre, angle, length in _leaning_pairs(inks.components[ink]):
+            picture_centre = (centre[0] / factor, centre[1] / factor)
+            if any(_contains(box, picture_centre) for box in known):
+                continue
+            tilted = _confirmed(rgb, picture_centre, angle, length / factor, ink)
+            if tilted is not None:
+                found.append(tilted)
+                known.append(tilted.to_picture(tilted.symbol.box))
+    return sorted(found, key=lambda t: -t.symbol.box[2] * t.symbol.box[3])
+
+
+def _leaning_pairs(components: Components) -> list[tuple[tuple[float, float], float, float]]:
+    """(centre, tilt in degrees, bar length) of every two leaning bars that stand as a symbol's do."""
+    count, labels, stats = components
+    if count <= 2:
+        return []
+    w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    # A bar at 4-35 degrees: its box at least MIN_BAR_HEIGHT tall, taller than wide, and a third full
+    # or more (an upright 2:1 bar fills its box; at 35 degrees about 0.45 of it).
+    keep = (h >= MIN_BAR_HEIGHT) & (h > 0.9 * w) & (area >= 0.35 * w * h) & (area >= 24)
+    bars = []
+    for i in np.flatnonzero(keep) + 1:
+        bar = _leaning_bar(labels, stats[i], int(i))
+        if bar is not None:
+            bars.append(bar)
+    pairs = []
+    for n, (ca, ta, la, wa) in enumerate(bars):
+        for cb, tb, lb, wb in bars[n + 1:]:
+            if abs(ta - tb) > PAIR_TILT or not 0.8 <= lb / la <= 1.25:
+                continue
+            tilt = (ta + tb) / 2
+            across, along = _in_bar_frame(cb[0] - ca[0], cb[1] - ca[1], tilt)
+            width = (wa + wb) / 2
+            if abs(across) < 0.5 * width:
+                continue
+            gap = abs(across) - width
+            if GAP_RATIO[0] * width - 1 <= gap <= GAP_RATIO[1] * width + 1 and abs(along) <= PAIR_SHIFT * la:
+                pairs.append((((ca[0] + cb[0]) / 2, (ca[1] + cb[1]) / 2), tilt, (la + lb) / 2))
+    return pairs
+
+
+def _leaning_bar(labels: np.ndarray, stat: np.ndarray, label: int) -> tuple[tuple[float, float], float, float,
+                                                                          float] | None:
+    """(centre, tilt in degrees clockwise from upright, length, width) of a component that is a leaning
+    bar: a filled rectangle (by its second moments) of BAR_ASPECT, tilted within TILT."""
+    x, y, w, h = (int(v) for v in stat[:4])
+    moments = cv2.moments((labels[y:y + h, x:x + w] == label).astype(np.uint8), binaryImage=True)
+    mass = moments["m00"]
+    if mass <= 0:
+        return None
+    a, b, c = moments["mu20"] / mass, moments["mu11"] / mass, moments["mu02"] / mass
+    spread = np.sqrt(((a - c) / 2) ** 2 + b * b)
+    major, minor = (a + c) / 2 + spread, (a + c) / 2 - spread
+    if minor <= 0:
+        return None
+    # A filled rectangle L x W has variances L^2/12 and W^2/12 along its axes.
+    length, width = np.sqrt(12 * major), np.sqrt(12 * minor)
+    if not BAR_ASPECT[0] <= length / width <= BAR_ASPECT[1] or mass < MIN_LEANING_FILL * length * width:
+        return None
+    # The major axis' angle from the x axis (y down); an upright bar's is 90 degrees.
+    axis = np.degrees(0.5 * np.arctan2(2 * b, a - c))
+    tilt = (axis - 90 + 90) % 180 - 90  # from upright, in [-90, 90): negative when the top leans left
+    if not TILT[0] <= abs(tilt) <= TILT[1]:
+        return None
+    centre = (x + moments["m10"] / mass, y + moments["m01"] / mass)
+    return centre, float(tilt), float(length), float(width)
+
+
+def _in_bar_frame(dx: float, dy: float, tilt: float) -> tuple[float, float]:
+    """A displacement (picture pixels) as (across the bars, along them) for bars tilted ``tilt`` degrees."""
+    t = np.radians(tilt)
+    return dx * np.cos(t) + dy * np.sin(t), -dx * np.sin(t) + dy * np.cos(t)
+
+
+def _contains(box: Box, point: tuple[float, float]) -> bool:
+    x, y, w, h = box
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
+
+
+def _confirmed(rgb: np.ndarray, centre: tuple[float, float], tilt: float, length: float, ink: Ink) -> Tilted | None:
+    """The symbol about ``centre`` in the picture turned upright, if the upright finder finds it there."""
+    height, width = rgb.shape[:2]
+    # Turn the bars upright. ``tilt`` is the bars' angle from upright with y down, negative for bars whose
+    # top leans left (a picture turned counter-clockwise on screen); OpenCV's angles are counter-clockwise
+    # on screen, so turning by ``tilt`` stands them up.
+    matrix = cv2.getRotationMatrix2D(centre, tilt, 1.0)
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64) @ matrix[:, :2].T + matrix[:, 2]
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    matrix[:, 2] -= low  # enlarged so the whole picture stays in the frame
+    size = (int(np.ceil(high[0] - low[0])), int(np.ceil(high[1] - low[1])))
+    # Confirm on a window about the symbol: the whole turned picture is only needed to read its title.
+    cx, cy = matrix[:, :2] @ np.array(centre) + matrix[:, 2]
+    half = int(np.ceil(2.5 * length))
+    x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
+    window = cv2.warpAffine(rgb, matrix - np.array([[0, 0, x0], [0, 0, y0]]), (2 * half, 2 * half),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    masks = ink_masks(window)
+    for box in _symbols_in(masks[ink], masks["black"] if ink == "white" else None, window):
+        if _contains(box, (cx - x0, cy - y0)):
+            symbol = Symbol((box[0] + x0, box[1] + y0, box[2], box[3]), ink)
+            return Tilted(symbol, -tilt, tuple(float(v) for v in matrix.ravel()), size)  # type: ignore[arg-type]
+    return None
+
+
+def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarray | None = None,
+                components: Components | None = None) -> list[Box]:
+    count, labels, stats = components or _components(mask)
     bars = sorted(_bars(stats, count), key=lambda i: stats[i][0])
     out: list[Box] = []
     paired: set[int] = set()
