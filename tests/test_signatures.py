@@ -378,3 +378,68 @@ def test_leaning_strokes_of_a_photo_are_no_tilted_symbol():
     for seed in range(4):
         picture = photo_like(900, 600, seed=seed).rotate(17, Image.BICUBIC)
         assert locate_tilted(np.asarray(picture)) == []
+
+
+def _speller():
+    from emblemcheck.engine.signatures import Speller
+
+    return Speller(tuple(BY_ID.values()), ocr.line_frames, ocr.alphabet)
+
+
+def _small(home, text_en: str, text_fr: str, width: int, **kwargs) -> np.ndarray:
+    mark = signature(official_svg(home, "gc-signature-en"), text_en, text_fr, height=90, lines=1, font=fonts()[0],
+                     **kwargs)
+    small = mark.resize((width, round(mark.height * width / mark.width)), Image.Resampling.LANCZOS)
+    picture = Image.new("RGB", (width + 80, small.height + 80), "white")
+    picture.paste(small, (40, 40))
+    return np.asarray(picture)
+
+
+@pytest.mark.parametrize("abbr", ["tsb", "iaac"])
+def test_a_title_too_small_for_the_free_read_is_named_against_the_listed_titles(home, abbr):
+    """4-5 px type that greedy OCR garbles ("title not readable") spells its institution's titles best."""
+    institution = BY_ID[abbr]
+    rgb = _small(home, institution.en, institution.fr, 220)
+    boxes = [s.box for s in locate_symbols(rgb)]
+    assert boxes and boxes[0][3] <= 10
+    free = read_signatures(rgb, boxes, tuple(BY_ID.values()), ocr.read_lines)
+    assert [(d.emblem_id, d.note) for d in free] == [("fip-signature", "title not readable")]
+    spelt = read_signatures(rgb, boxes, tuple(BY_ID.values()), ocr.read_lines, _speller())
+    assert [(d.emblem_id, d.note) for d in spelt] == [(f"fip-signature-{abbr}", "title read against the listed titles")]
+    assert spelt[0].institution == institution
+
+
+@pytest.mark.parametrize("caption", ["Happy Canada Day!", "Proud to be Canadian"])
+def test_a_small_caption_is_not_spelt_as_a_listed_title(home, caption):
+    """A caption beside a small symbol is never forced onto an institution by the lexicon read."""
+    rgb = _small(home, caption, "", 130, title=False)
+    boxes = [s.box for s in locate_symbols(rgb)]
+    decided = read_signatures(rgb, boxes, tuple(BY_ID.values()), ocr.read_lines, _speller())
+    assert all(d.institution is None for d in decided), [(d.emblem_id, d.title) for d in decided]
+
+
+@pytest.mark.parametrize("text", ["Happy Canada Day!", "Proud to be Canadian", "Ministry of Foreign Affairs",
+                                  "Canada Day 2025"])
+def test_a_readable_line_that_is_no_listed_title_is_not_named(text):
+    """The likeliest listed title is named only when close to the best path: text not in the list is not."""
+    from emblemcheck.engine.lexicon import build_lexicon, match_columns
+
+    picture = Image.new("RGB", (30 * len(text), 48), "white")
+    ImageDraw.Draw(picture).text((8, 6), text, font=face(fonts()[0], 32), fill="black")
+    lexicon = build_lexicon(tuple(BY_ID.values()), ocr.alphabet())
+    match = match_columns(lexicon, [[ocr.line_frames(np.asarray(picture))]])
+    assert not match.named, (match.institution, match.gap, match.margin)
+
+
+def test_a_readable_title_line_is_named_with_its_language():
+    from emblemcheck.engine.lexicon import build_lexicon, match_columns
+
+    lines = []
+    for text in ("Canada Border Services Agency", "Agence des services frontaliers du Canada"):
+        picture = Image.new("RGB", (22 * len(text), 48), "white")
+        ImageDraw.Draw(picture).text((8, 6), text, font=face(fonts()[0], 30), fill="black")
+        lines.append([ocr.line_frames(np.asarray(picture))])
+    lexicon = build_lexicon(tuple(BY_ID.values()), ocr.alphabet())
+    match = match_columns(lexicon, lines)
+    assert match.named and match.institution == BY_ID["cbsa"] and match.first == "en"
+    assert match_columns(lexicon, lines[::-1]).first == "fr"

@@ -105,3 +105,33 @@ def test_a_line_running_to_the_zones_edge_may_go_on_beyond_it():
     # A zone that ends at the picture's edge has nothing beyond it to read.
     assert not runs_off([TextLine("Agence federale", (84, 22, right - 90, 12))], beside.box, SYMBOL, right)
     assert title_zones(SYMBOL, (200, 2000, 3), 32.0)[0].box[2] > beside.box[2]
+
+
+def test_the_ctc_forward_pass_sums_every_alignment_of_each_line():
+    """lexicon.forward is CTC's likelihood (Graves et al. 2006): checked against the sum over all paths."""
+    import itertools
+
+    import numpy as np
+
+    from emblemcheck.engine.lexicon import build_lexicon, forward
+    from emblemcheck.engine.titles import Institution
+
+    alphabet = ("blank", "a", "b", " ")
+    institution = Institution(id="x", abbr="X", en="ab a", fr="b")
+    lexicon = build_lexicon([institution], alphabet)
+    rng = np.random.default_rng(1)
+    frames = rng.dirichlet(np.ones(4), size=5).astype(np.float32)
+
+    def brute(target: str, optional_space: bool) -> float:
+        total = 0.0
+        for path in itertools.product(range(4), repeat=len(frames)):
+            collapsed = [c for n, c in enumerate(path) if c != 0 and (n == 0 or c != path[n - 1])]
+            text = "".join(alphabet[c] for c in collapsed)
+            if text == target or (optional_space and text == target.replace(" ", "")):
+                total += float(np.prod([frames[t, c] for t, c in enumerate(path)]))
+        return float(np.log(total))
+
+    scores = forward(lexicon, frames)
+    row = lexicon.rows.index((0, 0))  # the English title from its first word: "ab", then "ab a"
+    assert abs(scores[row, 0] - brute("ab", False)) < 1e-4
+    assert abs(scores[row, 1] - brute("ab a", True)) < 1e-4  # the space may be read or not

@@ -110,3 +110,22 @@ def _within(call: Any, timeout: float) -> Any:
     if failure:
         raise failure[0]
     return result[0]
+
+
+def alphabet() -> tuple[str, ...]:
+    """The recognition model's characters, by the index of its output (0 is CTC's blank, the last a space)."""
+    return tuple(_load().text_rec.postprocess_op.character)
+
+
+def line_frames(rgb, timeout: float = TIMEOUT):
+    """The recognition model's per-frame character probabilities (T x C, rows summing to 1) for one text
+    line in an RGB ``uint8`` array, with RapidOCR's own resizing and normalisation (its
+    ``TextRecognizer.resize_norm_img``) and no padding to other lines' width; raises as :func:`read_lines`."""
+    import numpy as np
+
+    recogniser = _load().text_rec
+    image = rgb[..., ::-1]  # BGR, as RapidOCR's own crops are
+    height, width = image.shape[:2]
+    channels, model_height, model_width = recogniser.rec_image_shape
+    batch = recogniser.resize_norm_img(image, max(model_width / model_height, width / max(1, height)))
+    return _within(lambda: recogniser.session(batch[np.newaxis].astype(np.float32))[0][0], timeout)

@@ -25,6 +25,12 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
    when it is read; a tiny flag beside unreadable type is reported as a
    signature (that is the trade: 4-8 px type is a title far more often than a
    caption in the pictures this is for, and nothing can tell them apart).
+   Before that verdict (and before rule 2's), the title is read against the
+   listed titles (lexicon.py, with the recognition model alone: :class:`Speller`):
+   if its lines spell one institution's titles surely (LexiconMatch.named), that
+   institution's signature is reported as in rule 1, noted "title read against
+   the listed titles". Only symbols that would be ``fip-signature`` get it: a
+   picture without a flag symbol, and a caption read as one, cost nothing more.
 6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
    symbol is two letters' strokes of that text, and nothing is reported.
 
@@ -41,6 +47,7 @@ opens a title zone. Each rule's measurements are in benchmarks/RESULTS.md
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -50,6 +57,7 @@ import numpy as np
 
 from ..models import Box
 from .detection import Detection
+from .lexicon import Lexicon, LexiconMatch, build_lexicon, match_columns
 from .symbols import Inks, Tilted, locate_symbols, locate_tilted, overlap
 from .titles import (
     LONG_ZONE_WIDTH,
@@ -58,10 +66,12 @@ from .titles import (
     TitleMatch,
     Zone,
     cut_from_text,
+    line_bands,
     match_title,
     readable,
     runs_off,
     text_block,
+    text_blocks,
     title_columns,
     title_shaped,
     title_zones,
@@ -147,25 +157,27 @@ def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection],
 
 
 def read_signatures(rgb: np.ndarray, symbols: Sequence[Box], institutions: Sequence[Institution],
-                    reader: Reader) -> list[Signature]:
-    """Each symbol decided by the rules above, boxes in ``rgb``'s pixels."""
-    decided = (_decide(rgb, symbol, institutions, reader) for symbol in symbols)
+                    reader: Reader, speller: Speller | None = None) -> list[Signature]:
+    """Each symbol decided by the rules above, boxes in ``rgb``'s pixels; a title the free read could not
+    name is read against the listed titles by ``speller`` if given (rule 5)."""
+    decided = (_decide(rgb, symbol, institutions, reader, speller) for symbol in symbols)
     return [signature for signature in decided if signature is not None]
 
 
 def read_tilted(rgb: np.ndarray, symbols: Sequence[Tilted], institutions: Sequence[Institution],
-                reader: Reader) -> list[Signature]:
+                reader: Reader, speller: Speller | None = None) -> list[Signature]:
     """Each tilted symbol decided as :func:`read_signatures` decides one, in the picture turned upright
     about it (the title zones lie along the symbol's rows there); boxes turned back into ``rgb``'s pixels."""
     out = []
     for tilted in symbols:
-        decided = _decide(tilted.upright(rgb), tilted.symbol.box, institutions, reader)
+        decided = _decide(tilted.upright(rgb), tilted.symbol.box, institutions, reader, speller)
         if decided is not None:
             out.append(replace(decided, box=tilted.to_picture(decided.box), symbol=tilted.to_picture(decided.symbol)))
     return out
 
 
-def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], reader: Reader) -> Signature | None:
+def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], reader: Reader,
+            speller: Speller | None = None) -> Signature | None:
     start = time.perf_counter()
     read = TitleMatch("")
     zone_box = symbol
@@ -188,18 +200,27 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
         retried = _read_closer(rgb, symbol, institutions, reader)
         if retried is not None:
             read, zone_box = retried
-    seconds = time.perf_counter() - start
     if read.institution is not None:
         return Signature(read.institution.entry(read.first), zone_box, symbol, read.text, read.institution,
-                         seconds=seconds)
+                         seconds=time.perf_counter() - start)
     if read.title_like:
-        return Signature(GENERIC, zone_box, symbol, read.text, note="title not recognised", seconds=seconds)
-    if cut_from_text(beside, symbol):
+        note = "title not recognised"
+    elif cut_from_text(beside, symbol):
         return None
-    if not readable(beside, symbol) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
-        return Signature(GENERIC, zone_box, symbol, read.text, note="title not readable", seconds=seconds)
-    note = f"caption that is not a title: {read.text}" if read.text else "no title beside the symbol"
-    return Signature(FLAG, symbol, symbol, read.text, note=note, seconds=seconds)
+    elif not readable(beside, symbol) and (title_shaped(beside, symbol) or text_block(rgb, symbol)):
+        note = "title not readable"
+    else:
+        note = f"caption that is not a title: {read.text}" if read.text else "no title beside the symbol"
+        return Signature(FLAG, symbol, symbol, read.text, note=note, seconds=time.perf_counter() - start)
+    spelt = speller.read(rgb, symbol, beside) if speller is not None else None
+    if spelt is not None and spelt.institution is not None:
+        return Signature(spelt.institution.entry(spelt.first), zone_box, symbol, spelt.greedy, spelt.institution,
+                         note=SPELT, seconds=time.perf_counter() - start)
+    return Signature(GENERIC, zone_box, symbol, read.text, note=note, seconds=time.perf_counter() - start)
+
+
+#: The note of a signature named by its title read against the listed titles (the lexicon read).
+SPELT = "title read against the listed titles"
 
 
 def _read_closer(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution],
@@ -281,15 +302,86 @@ def _union(first: Box, others: Sequence[Box]) -> Box:
 
 
 
+class Speller:
+    """Lexicon reads (lexicon.py) of the titles the free read could not name, with the OCR engine's
+    recognition model alone: ``frames`` gives a text line image's per-frame character probabilities,
+    ``alphabet()`` the model's characters. The lexicon is built on first use, once."""
+
+    def __init__(self, institutions: Sequence[Institution], frames: Callable[[np.ndarray], np.ndarray],
+                 alphabet: Callable[[], Sequence[str]]):
+        self.institutions = tuple(institutions)
+        self.frames = frames
+        self.alphabet = alphabet
+        self._lexicon: Lexicon | None = None
+        self._lock = threading.Lock()
+
+    def lexicon(self) -> Lexicon:
+        """The listed titles in the recogniser's alphabet."""
+        with self._lock:
+            if self._lexicon is None:
+                self._lexicon = build_lexicon(self.institutions, self.alphabet())
+            return self._lexicon
+
+    def read(self, rgb: np.ndarray, symbol: Box, lines: Sequence[TextLine]) -> LexiconMatch | None:
+        """The institution the title beside ``symbol`` spells surely (LexiconMatch.named), if any: the lines
+        the free read found (``lines``, the detector's boxes), else the projection's blocks of type cut
+        into one to three lines (the likelier count first); None when none names one, or OCR fails."""
+        for columns in _line_hypotheses(rgb, symbol, lines):
+            try:
+                frames = [[self.frames(_line_image(rgb, box)) for box in column] for column in columns]
+            except Exception:  # an engine failing here: the free read's verdict stands
+                return None
+            match = match_columns(self.lexicon(), frames)
+            if match.named:
+                return match
+        return None
+
+
+#: A block of type this many symbol heights tall or more is first cut into two lines, under it into one:
+#: the benchmark's one-line titles are set at 0.55 of the symbol's height, two lines at 0.46 (their ink
+#: 0.85-0.9 of it), three at 0.33 (tests/signature_pictures.py, the FIP layouts' proportions).
+TWO_LINES = 0.65
+#: A line image is cut with this share of its height above and below (and to each side), then scaled to
+#: the recogniser's 48 px: PP-OCR reads lines with the margin its detector's boxes have (a guess).
+LINE_MARGIN = 0.4
+LINE_HEIGHT = 48
+
+
+def _line_hypotheses(rgb: np.ndarray, symbol: Box, lines: Sequence[TextLine]) -> list[list[list[Box]]]:
+    """Ways the title's lines may lie, as columns of line boxes: the free read's, then the projection's."""
+    found = [[line.box for line in column] for column in title_columns(lines, symbol)]
+    hypotheses = [found] if found else []
+    blocks = text_blocks(rgb, symbol)[:2]
+    if blocks:
+        tall = max(b[3] for b in blocks) >= TWO_LINES * symbol[3]
+        for count in (2, 3, 1) if tall else (1, 2, 3):
+            hypotheses.append([line_bands(block, count) for block in blocks])
+    return hypotheses
+
+
+def _line_image(rgb: np.ndarray, box: Box) -> np.ndarray:
+    """A text line cut from ``rgb`` with its margin (LINE_MARGIN) and scaled to LINE_HEIGHT px tall."""
+    x, y, w, h = box
+    margin = max(1, round(LINE_MARGIN * h))
+    crop = rgb[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
+    factor = LINE_HEIGHT / max(1, crop.shape[0])
+    size = (max(1, round(crop.shape[1] * factor)), LINE_HEIGHT)
+    # Linear, not cubic: cubic's overshoot rings around 2-4 px strokes blown up 12-20 times, and the model
+    # reads the smoother lines better (signatures benchmark, seeds 3 and 7, the ten titles the free read
+    # left "not readable": 8 named at a margin of 44-254 nats with linear, 5 at 8-85 with cubic).
+    return cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR if factor > 1 else cv2.INTER_AREA)
+
+
 class SignatureReader:
     """Reads the titles beside the flag symbols of a picture; built once per scanner.
 
     Without ``reader`` (no OCR engine) it changes nothing: the detector's findings stand.
     """
 
-    def __init__(self, institutions: Sequence[Institution], reader: Reader | None):
+    def __init__(self, institutions: Sequence[Institution], reader: Reader | None, speller: Speller | None = None):
         self.institutions = tuple(institutions)
         self.reader = reader
+        self.speller = speller
 
     def resolve(self, rgb: np.ndarray, detections: Sequence[Detection],
                 scale: float) -> tuple[list[Detection], list[Signature]]:
@@ -299,8 +391,8 @@ class SignatureReader:
         symbols, tilted = candidate_symbols(rgb, detections, scale)
         if not symbols and not tilted:
             return list(detections), []
-        decided = (read_signatures(rgb, symbols, self.institutions, self.reader)
-                   + read_tilted(rgb, tilted, self.institutions, self.reader))
+        decided = (read_signatures(rgb, symbols, self.institutions, self.reader, self.speller)
+                   + read_tilted(rgb, tilted, self.institutions, self.reader, self.speller))
         signatures = [_sibling(s, detections, scale) for s in decided if not _explained(s, detections, scale)]
         return [d for d in detections if not superseded(d, signatures, scale)], signatures
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..catalogue.institutions import GENERIC_ID, from_json
 from ..catalogue.store import Catalogue
-from ..engine.ocr import missing_engine, read_lines
-from ..engine.signatures import Signature, SignatureReader
+from ..engine.ocr import alphabet, line_frames, missing_engine, read_lines
+from ..engine.signatures import Signature, SignatureReader, Speller
 from ..models import Finding
 
 METHOD = "flag-symbol-title-ocr"
@@ -15,7 +15,10 @@ def signature_reader(catalogue: Catalogue) -> SignatureReader:
     """The reader for ``catalogue``'s institutions; inert for a catalogue built before signatures
     were catalogued, or without the OCR engine (the scan's start says so, see :func:`missing_engine`)."""
     ready = GENERIC_ID in catalogue.emblems and catalogue.institutions and not missing_engine()
-    return SignatureReader(from_json(catalogue.institutions) if ready else (), read_lines if ready else None)
+    if not ready:
+        return SignatureReader((), None)
+    institutions = from_json(catalogue.institutions)
+    return SignatureReader(institutions, read_lines, Speller(institutions, line_frames, alphabet))
 
 
 def signed(catalogue: Catalogue, signature: Signature, scale: float) -> Finding:
