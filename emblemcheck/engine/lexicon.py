@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .titles import Institution, Language
+from .titles import Institution, Language, as_typeset
 
 #: The alphabet's index of CTC's "blank" (RapidOCR puts it first).
 BLANK = 0
@@ -121,7 +121,7 @@ def _variants(ch: str, alphabet: dict[str, int]) -> list[int]:
 def build_lexicon(institutions: Sequence[Institution], alphabet: Sequence[str]) -> Lexicon:
     """The titles of ``institutions`` (both languages) in the recogniser's ``alphabet`` (index 0 blank)."""
     index = {c: i for i, c in enumerate(alphabet) if i != BLANK}
-    titles = tuple(_Title(n, language, tuple(_clean(getattr(institution, language)).split()))
+    titles = tuple(_Title(n, language, tuple(as_typeset(getattr(institution, language)).split()))
                    for n, institution in enumerate(institutions) for language in ("en", "fr"))
     class_of: dict[tuple[int, ...], int] = {(BLANK,): 0}
     members: dict[str, tuple[int, ...]] = {}  # a title's character -> its class's members (once each)
@@ -173,11 +173,6 @@ def build_lexicon(institutions: Sequence[Institution], alphabet: Sequence[str]) 
     heads = np.array([r for r, (_, start) in enumerate(rows) if start == 0], dtype=np.int64)
     return Lexicon(tuple(institutions), tuple(alphabet), titles, tuple(rows), classes, states, skip2, skip3,
                    skip4, end_states, lengths, heads)
-
-
-def _clean(title: str) -> str:
-    """A title as type sets it: non-breaking spaces and hyphens as their plain forms."""
-    return title.replace("\u00a0", " ").replace("\u2011", "-")
 
 
 def _append(ch: str, index: dict[str, int], members: dict[str, tuple[int, ...]],

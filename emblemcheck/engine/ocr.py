@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EmblemcheckError
 from ..models import Box
 from .titles import TextLine
+
+if TYPE_CHECKING:  # numpy is imported where a read needs it: `--help` and `catalogue list` start without it
+    import numpy as np
 
 MODULE = "rapidocr_onnxruntime"
 #: Text lines OCR is less sure of than this are dropped (RapidOCR's own default is 0.5).
@@ -73,7 +76,7 @@ class OcrTimeout(EmblemcheckError):
 TIMEOUT = 20.0
 
 
-def read_lines(rgb, timeout: float = TIMEOUT) -> list[TextLine]:
+def read_lines(rgb: np.ndarray, timeout: float = TIMEOUT) -> list[TextLine]:
     """The text lines in an RGB ``uint8`` array, boxes in its pixels; raises :class:`OcrUnavailable`,
     or :class:`OcrTimeout` after ``timeout`` seconds (the read goes on in a daemon thread, unused)."""
     engine = _load()
@@ -117,7 +120,7 @@ def alphabet() -> tuple[str, ...]:
     return tuple(_load().text_rec.postprocess_op.character)
 
 
-def line_frames(rgb, timeout: float = TIMEOUT):
+def line_frames(rgb: np.ndarray, timeout: float = TIMEOUT) -> np.ndarray:
     """The recognition model's per-frame character probabilities (T x C, rows summing to 1) for one text
     line in an RGB ``uint8`` array, with RapidOCR's own resizing and normalisation (its
     ``TextRecognizer.resize_norm_img``) and no padding to other lines' width; raises as :func:`read_lines`."""

@@ -29,8 +29,12 @@ picture (by its structure, symbols.py, or as the detector's ``canada-flag``,
    listed titles (lexicon.py, with the recognition model alone: :class:`Speller`):
    if its lines spell one institution's titles surely (LexiconMatch.named), that
    institution's signature is reported as in rule 1, noted "title read against
-   the listed titles". Only symbols that would be ``fip-signature`` get it: a
-   picture without a flag symbol, and a caption read as one, cost nothing more.
+   the listed titles". Then, beside a symbol under 20 px, the blocks of type are
+   compared with every listed title typeset (silhouettes.py: at 1-3 px type no
+   letter is left, but the words' silhouette is); one clearly alike is named,
+   noted "title too small to read, named by its shape against the listed
+   titles". Only symbols that would be ``fip-signature`` get these: a picture
+   without a flag symbol, and a caption read as one, cost nothing more.
 6. Text beside the "symbol" much taller than it (titles.cut_from_text): the
    symbol is two letters' strokes of that text, and nothing is reported.
 
@@ -58,14 +62,17 @@ import numpy as np
 from ..models import Box
 from .detection import Detection
 from .lexicon import Lexicon, LexiconMatch, build_lexicon, match_columns
+from .silhouettes import match_blocks
 from .symbols import Inks, Tilted, locate_symbols, locate_tilted, overlap
 from .titles import (
     LONG_ZONE_WIDTH,
     Institution,
+    Language,
     TextLine,
     TitleMatch,
     Zone,
     cut_from_text,
+    ink_blocks,
     line_bands,
     match_title,
     readable,
@@ -139,9 +146,9 @@ def candidate_symbols(rgb: np.ndarray, detections: Sequence[Detection],
     inks = Inks.of(rgb)
     boxes = [s.box for s in locate_symbols(rgb, inks) if not any(overlap(s.box, o) > 0.5 for o in others)]  # type: ignore[arg-type]
     tilted = [t for t in locate_tilted(rgb, boxes, inks)
-              if not any(overlap(t.to_picture(t.symbol.box), o) > 0.5 for o in others)]  # type: ignore[arg-type]
+              if not any(overlap(t.box, o) > 0.5 for o in others)]  # type: ignore[arg-type]
     # A detector region on a tilted symbol is read in the symbol's upright frame, not as an upright box.
-    found = boxes + [t.to_picture(t.symbol.box) for t in tilted]
+    found = boxes + [t.box for t in tilted]
     for d in detections:
         if d.emblem_id not in SYMBOL_EMBLEMS:
             continue
@@ -216,7 +223,35 @@ def _decide(rgb: np.ndarray, symbol: Box, institutions: Sequence[Institution], r
     if spelt is not None and spelt.institution is not None:
         return Signature(spelt.institution.entry(spelt.first), zone_box, symbol, spelt.greedy, spelt.institution,
                          note=SPELT, seconds=time.perf_counter() - start)
+    shaped = _shaped(rgb, symbol, institutions)
+    if shaped is not None:
+        institution, first, box = shaped
+        return Signature(institution.entry(first), _union(symbol, [box]), symbol, read.text, institution,
+                         note=SHAPED, seconds=time.perf_counter() - start)
     return Signature(GENERIC, zone_box, symbol, read.text, note=note, seconds=time.perf_counter() - start)
+
+
+#: The note of a signature named by its title's silhouette (silhouettes.py).
+SHAPED = "title too small to read, named by its shape against the listed titles"
+#: Titles are named by their silhouette beside symbols under this height (px) only: the symbols its
+#: thresholds were measured on (silhouettes.MIN_MARGIN). Larger symbols' titles are read, and a title
+#: read clearly that is not listed must stay unnamed.
+SILHOUETTE_SYMBOL = 20
+
+
+def _shaped(rgb: np.ndarray, symbol: Box,
+            institutions: Sequence[Institution]) -> tuple[Institution, Language | None, Box] | None:
+    """The institution the blocks of type beside a small symbol name surely by their silhouette, the
+    language on the left, and the blocks' box."""
+    if symbol[3] >= SILHOUETTE_SYMBOL:
+        return None
+    blocks = ink_blocks(rgb, symbol)[:2]
+    if not blocks:
+        return None
+    match = match_blocks(institutions, [ink for _, ink in blocks])
+    if not match.named or match.institution is None:
+        return None
+    return match.institution, match.first, _union(blocks[0][0], [box for box, _ in blocks[1:]])
 
 
 #: The note of a signature named by its title read against the listed titles (the lexicon read).
@@ -391,10 +426,24 @@ class SignatureReader:
         symbols, tilted = candidate_symbols(rgb, detections, scale)
         if not symbols and not tilted:
             return list(detections), []
-        decided = (read_signatures(rgb, symbols, self.institutions, self.reader, self.speller)
-                   + read_tilted(rgb, tilted, self.institutions, self.reader, self.speller))
+        decided = _outside_titles(read_signatures(rgb, symbols, self.institutions, self.reader, self.speller)
+                                  + read_tilted(rgb, tilted, self.institutions, self.reader, self.speller))
         signatures = [_sibling(s, detections, scale) for s in decided if not _explained(s, detections, scale)]
         return [d for d in detections if not superseded(d, signatures, scale)], signatures
+
+
+def _outside_titles(signatures: Sequence[Signature]) -> list[Signature]:
+    """The decided symbols less those inside another's title: two of its letters' strokes taken for a
+    symbol (signatures benchmark, seed 7: a bold "ll" in sig-slide-5's and sig-angle-9's titles, reported
+    `canada-flag` beside the signatures named right). Larger signatures are kept first."""
+    inside: set[int] = set()
+    kept: list[Signature] = []
+    for n, signature in sorted(enumerate(signatures), key=lambda item: -item[1].box[2] * item[1].box[3]):
+        if any(overlap(signature.symbol, k.box) > 0.5 and overlap(signature.symbol, k.symbol) < 0.5 for k in kept):
+            inside.add(n)
+        else:
+            kept.append(signature)
+    return [s for n, s in enumerate(signatures) if n not in inside]
 
 
 def _sibling(signature: Signature, detections: Sequence[Detection], scale: float) -> Signature:

@@ -14,7 +14,9 @@ located at 4 and 6 degrees, at none of 8-30). A signature tilted further (a
 photo of a page on a desk) is :func:`locate_tilted`'s: it finds bars that lean
 by their second moments, pairs them, turns the picture upright about the pair
 and confirms the symbol there with the upright finder; the title is then read
-in that upright frame (signatures.py).
+in that upright frame (signatures.py). A signature photographed at an angle
+(a poster seen from one side) is sheared rather than turned: its bars lean but
+stand level with each other, and it is stood upright by undoing the shear.
 
 A signature set without clear space of its own (a logo file cropped to its
 ink, pasted over a photo) has its left bar and top touching whatever is
@@ -26,8 +28,9 @@ its column profile and the leaf's shape.
 Where both bars join the ink around them (a red photo above and left of a
 red symbol), the leaf is still a component of its own, and the bars are looked
 for as full columns beside it. Symbols 4-8 px tall (a signature 120-250 px
-wide in a larger picture) are found with looser bar proportions, and kept only
-with type-like ink beside them: shapes that small are common in a photo.
+wide in a larger picture) are found with looser bar proportions (or as one
+"H" where JPEG has joined the leaf to both bars), and kept only with type-like
+ink beside them: shapes that small are common in a photo.
 
 It is cheap (one threshold and one connected-component pass per ink, a few
 milliseconds at the working size), so every picture gets it; only a located
@@ -40,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import cv2
 import numpy as np
@@ -78,6 +81,9 @@ MIN_LEANING_FILL = 0.8
 #: lengths (the official file: 0, both bars 75.01 units tall and level). Guesses with room for JPEG.
 PAIR_TILT = 5.0
 PAIR_SHIFT = 0.2
+#: Two sheared bars of one symbol shift alike, in pixels across per pixel down (the regression of a
+#: bar's columns on its rows; 0.1 is about 6 degrees of lean, a guess with room for JPEG).
+PAIR_SHEAR = 0.1
 
 
 @dataclass(frozen=True)
@@ -158,13 +164,22 @@ class Tilted:
 
     ``turn`` maps picture pixels into that frame (a 2x3 affine matrix, row by row) and ``size`` is
     the frame's (width, height): the whole picture, turned by ``angle`` degrees counter-clockwise
-    about the symbol and enlarged to hold all of it. ``symbol`` is the symbol in the frame.
+    about the symbol (or its rows shifted back by ``shear``) and enlarged to hold all of it. ``symbol``
+    is the symbol in the frame.
     """
 
     symbol: Symbol
     angle: float
     turn: tuple[float, float, float, float, float, float]
     size: tuple[int, int]
+    #: Columns per row the frame undoes instead of turning (a symbol photographed at an angle, its bars
+    #: leaning but level with each other); 0 for a frame turned by ``angle``.
+    shear: float = 0.0
+
+    @property
+    def box(self) -> Box:
+        """The symbol's box in the picture's pixels (around its turned corners)."""
+        return self.to_picture(self.symbol.box)
 
     def upright(self, rgb: np.ndarray) -> np.ndarray:
         """``rgb`` turned into the upright frame (edges replicated: no new ink at the border)."""
@@ -183,8 +198,9 @@ class Tilted:
 
 
 def locate_tilted(rgb: np.ndarray, known: Sequence[Box] = (), inks: Inks | None = None) -> list[Tilted]:
-    """Flag symbols tilted by :data:`TILT` degrees in the picture's plane, largest first; a pair of bars
-    centred in a ``known`` box (symbols found upright, in ``rgb``'s pixels) is left out.
+    """Flag symbols tilted by :data:`TILT` degrees in the picture's plane, or leaning as much under a shear,
+    largest first; a pair of bars centred in a ``known`` box (symbols found upright, in ``rgb``'s pixels)
+    is left out.
 
     Cheap beside the upright search (given its ``inks``): one second-moment test per component shaped
     like a leaning bar.
@@ -194,19 +210,43 @@ def locate_tilted(rgb: np.ndarray, known: Sequence[Box] = (), inks: Inks | None 
     found: list[Tilted] = []
     known = list(known)
     for ink in inks.masks:
-        for centre, angle, length in _leaning_pairs(inks.components[ink]):
-            picture_centre = (centre[0] / factor, centre[1] / factor)
+        for pair in _leaning_pairs(inks.components[ink]):
+            picture_centre = (pair.centre[0] / factor, pair.centre[1] / factor)
             if any(_contains(box, picture_centre) for box in known):
                 continue
-            tilted = _confirmed(rgb, picture_centre, angle, length / factor, ink)
+            tilted = _confirmed(rgb, picture_centre, pair.tilt, pair.length / factor, ink, pair.shear)
             if tilted is not None:
                 found.append(tilted)
-                known.append(tilted.to_picture(tilted.symbol.box))
+                known.append(tilted.box)
     return sorted(found, key=lambda t: -t.symbol.box[2] * t.symbol.box[3])
 
 
-def _leaning_pairs(components: Components) -> list[tuple[tuple[float, float], float, float]]:
-    """(centre, tilt in degrees, bar length) of every two leaning bars that stand as a symbol's do."""
+class _Leaning(NamedTuple):
+    """A component that is a leaning bar, by its second moments (picture pixels, degrees)."""
+
+    centre: tuple[float, float]
+    #: From upright, clockwise, in [-90, 90): negative when the top leans left.
+    tilt: float
+    length: float
+    width: float
+    #: Columns across per row down (the regression of x on y): a sheared bar's shift.
+    slope: float
+    #: Its rows (the component's box height) and pixels: a sheared bar is mass / rows wide along a row.
+    rows: int
+    mass: float
+
+
+class _Pair(NamedTuple):
+    """Two leaning bars that stand as a symbol's do: turned (``shear`` 0) or sheared by ``shear``."""
+
+    centre: tuple[float, float]
+    tilt: float
+    length: float
+    shear: float
+
+
+def _leaning_pairs(components: Components) -> list[_Pair]:
+    """Every two leaning bars that stand as a symbol's do, turned or sheared."""
     count, labels, stats = components
     if count <= 2:
         return []
@@ -214,31 +254,51 @@ def _leaning_pairs(components: Components) -> list[tuple[tuple[float, float], fl
     # A bar at 4-35 degrees: its box at least MIN_BAR_HEIGHT tall, taller than wide, and a third full
     # or more (an upright 2:1 bar fills its box; at 35 degrees about 0.45 of it).
     keep = (h >= MIN_BAR_HEIGHT) & (h > 0.9 * w) & (area >= 0.35 * w * h) & (area >= 24)
-    bars = []
-    for i in np.flatnonzero(keep) + 1:
-        bar = _leaning_bar(labels, stats[i], int(i))
-        if bar is not None:
-            bars.append(bar)
+    bars = [bar for i in np.flatnonzero(keep) + 1 if (bar := _leaning_bar(labels, stats[i], int(i))) is not None]
     pairs = []
-    for n, (ca, ta, la, wa) in enumerate(bars):
-        for cb, tb, lb, wb in bars[n + 1:]:
-            if abs(ta - tb) > PAIR_TILT or not 0.8 <= lb / la <= 1.25:
+    for n, a in enumerate(bars):
+        for b in bars[n + 1:]:
+            if abs(a.tilt - b.tilt) > PAIR_TILT or not 0.8 <= b.length / a.length <= 1.25:
                 continue
-            tilt = (ta + tb) / 2
-            across, along = _in_bar_frame(cb[0] - ca[0], cb[1] - ca[1], tilt)
-            width = (wa + wb) / 2
-            if abs(across) < 0.5 * width:
-                continue
-            gap = abs(across) - width
-            if GAP_RATIO[0] * width - 1 <= gap <= GAP_RATIO[1] * width + 1 and abs(along) <= PAIR_SHIFT * la:
-                pairs.append((((ca[0] + cb[0]) / 2, (ca[1] + cb[1]) / 2), tilt, (la + lb) / 2))
+            pair = _turned_pair(a, b) or _sheared_pair(a, b)
+            if pair is not None:
+                pairs.append(pair)
     return pairs
 
 
-def _leaning_bar(labels: np.ndarray, stat: np.ndarray, label: int) -> tuple[tuple[float, float], float, float,
-                                                                          float] | None:
-    """(centre, tilt in degrees clockwise from upright, length, width) of a component that is a leaning
-    bar: a filled rectangle (by its second moments) of BAR_ASPECT, tilted within TILT."""
+def _turned_pair(a: _Leaning, b: _Leaning) -> _Pair | None:
+    """The pair as a turned symbol's bars: side by side across their common tilt, level along it."""
+    tilt = (a.tilt + b.tilt) / 2
+    across, along = _in_bar_frame(b.centre[0] - a.centre[0], b.centre[1] - a.centre[1], tilt)
+    width = (a.width + b.width) / 2
+    if abs(across) < 0.5 * width:
+        return None
+    gap = abs(across) - width
+    if GAP_RATIO[0] * width - 1 <= gap <= GAP_RATIO[1] * width + 1 and abs(along) <= PAIR_SHIFT * a.length:
+        return _Pair(_midpoint(a, b), tilt, (a.length + b.length) / 2, 0.0)
+    return None
+
+
+def _sheared_pair(a: _Leaning, b: _Leaning) -> _Pair | None:
+    """The pair as a sheared symbol's bars: level in the picture's rows, their gap measured along a row."""
+    if abs(a.slope - b.slope) > PAIR_SHEAR:
+        return None
+    rows = (a.rows + b.rows) / 2
+    width = (a.mass / a.rows + b.mass / b.rows) / 2
+    dx, dy = b.centre[0] - a.centre[0], b.centre[1] - a.centre[1]
+    gap = abs(dx) - width
+    if abs(dy) <= PAIR_SHIFT * rows and GAP_RATIO[0] * width - 1 <= gap <= GAP_RATIO[1] * width + 1:
+        return _Pair(_midpoint(a, b), (a.tilt + b.tilt) / 2, rows, (a.slope + b.slope) / 2)
+    return None
+
+
+def _midpoint(a: _Leaning, b: _Leaning) -> tuple[float, float]:
+    return (a.centre[0] + b.centre[0]) / 2, (a.centre[1] + b.centre[1]) / 2
+
+
+def _leaning_bar(labels: np.ndarray, stat: np.ndarray, label: int) -> _Leaning | None:
+    """The component as a leaning bar: a filled rectangle or parallelogram (by its second moments) of
+    BAR_ASPECT, leaning within TILT; None if it is none."""
     x, y, w, h = (int(v) for v in stat[:4])
     moments = cv2.moments((labels[y:y + h, x:x + w] == label).astype(np.uint8), binaryImage=True)
     mass = moments["m00"]
@@ -249,7 +309,8 @@ def _leaning_bar(labels: np.ndarray, stat: np.ndarray, label: int) -> tuple[tupl
     major, minor = (a + c) / 2 + spread, (a + c) / 2 - spread
     if minor <= 0:
         return None
-    # A filled rectangle L x W has variances L^2/12 and W^2/12 along its axes.
+    # A filled rectangle L x W has variances L^2/12 and W^2/12 along its axes; so has the rectangle of a
+    # parallelogram's area (a shear keeps the determinant), which then fills it as well.
     length, width = np.sqrt(12 * major), np.sqrt(12 * minor)
     if not BAR_ASPECT[0] <= length / width <= BAR_ASPECT[1] or mass < MIN_LEANING_FILL * length * width:
         return None
@@ -259,7 +320,7 @@ def _leaning_bar(labels: np.ndarray, stat: np.ndarray, label: int) -> tuple[tupl
     if not TILT[0] <= abs(tilt) <= TILT[1]:
         return None
     centre = (x + moments["m10"] / mass, y + moments["m01"] / mass)
-    return centre, float(tilt), float(length), float(width)
+    return _Leaning(centre, float(tilt), float(length), float(width), float(b / c), h, float(mass))
 
 
 def _in_bar_frame(dx: float, dy: float, tilt: float) -> tuple[float, float]:
@@ -273,18 +334,25 @@ def _contains(box: Box, point: tuple[float, float]) -> bool:
     return x <= point[0] <= x + w and y <= point[1] <= y + h
 
 
-def _confirmed(rgb: np.ndarray, centre: tuple[float, float], tilt: float, length: float, ink: Ink) -> Tilted | None:
-    """The symbol about ``centre`` in the picture turned upright, if the upright finder finds it there."""
+def _confirmed(rgb: np.ndarray, centre: tuple[float, float], tilt: float, length: float, ink: Ink,
+               shear: float = 0.0) -> Tilted | None:
+    """The symbol about ``centre`` in the picture stood upright (turned by ``tilt``, or its ``shear``
+    undone), if the upright finder finds it there."""
     height, width = rgb.shape[:2]
-    # Turn the bars upright. ``tilt`` is the bars' angle from upright with y down, negative for bars whose
-    # top leans left (a picture turned counter-clockwise on screen); OpenCV's angles are counter-clockwise
-    # on screen, so turning by ``tilt`` stands them up.
-    matrix = cv2.getRotationMatrix2D(centre, tilt, 1.0)
+    if shear:
+        # Each row shifted back by its shear about the centre's row: the bars stand upright and the rows
+        # (the title's lines) stay rows.
+        matrix = np.array([[1.0, -shear, shear * centre[1]], [0.0, 1.0, 0.0]])
+    else:
+        # Turn the bars upright. ``tilt`` is the bars' angle from upright with y down, negative for bars
+        # whose top leans left (a picture turned counter-clockwise on screen); OpenCV's angles are
+        # counter-clockwise on screen, so turning by ``tilt`` stands them up.
+        matrix = cv2.getRotationMatrix2D(centre, tilt, 1.0)
     corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64) @ matrix[:, :2].T + matrix[:, 2]
     low, high = corners.min(axis=0), corners.max(axis=0)
     matrix[:, 2] -= low  # enlarged so the whole picture stays in the frame
     size = (int(np.ceil(high[0] - low[0])), int(np.ceil(high[1] - low[1])))
-    # Confirm on a window about the symbol: the whole turned picture is only needed to read its title.
+    # Confirm on a window about the symbol: the whole frame is only needed to read its title.
     cx, cy = matrix[:, :2] @ np.array(centre) + matrix[:, 2]
     half = int(np.ceil(2.5 * length))
     x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
@@ -294,7 +362,8 @@ def _confirmed(rgb: np.ndarray, centre: tuple[float, float], tilt: float, length
     for box in _symbols_in(masks[ink], masks["black"] if ink == "white" else None, window):
         if _contains(box, (cx - x0, cy - y0)):
             symbol = Symbol((box[0] + x0, box[1] + y0, box[2], box[3]), ink)
-            return Tilted(symbol, -tilt, tuple(float(v) for v in matrix.ravel()), size)  # type: ignore[arg-type]
+            turn = tuple(float(v) for v in matrix.ravel())
+            return Tilted(symbol, 0.0 if shear else -tilt, turn, size, shear)  # type: ignore[arg-type]
     return None
 
 
@@ -348,12 +417,23 @@ def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarra
 TINY_BAR_HEIGHT = 4
 TINY_ASPECT = (1.2, 3.2)
 TINY_FILL = 0.6
+#: ... and it stands in clear space: at most this share of its ring (see :func:`_ring_share`) is of its
+#: ink. Measured (2026-12-03, signatures benchmark, seeds 3 and 7 at 10 a class, seed 11 at 30, every
+#: symbol under 8 px located): the 8 symbols of signatures had 0.00; of the 14 letter pairs of type taken
+#: for symbols, 12 had 0.024-0.24 (in titles, and in the body text of a turned letterhead, seed 11's
+#: sig-turned-27, reported `fip-signature` for it) and 2 had 0.00 (in titles the OCR had read).
+TINY_RING_INK = 0.02
+#: ... and nothing of its ink stands within one symbol height to its left (at most this share of that
+#: strip, for a JPEG speck): a symbol begins its signature, a letter follows others on its line.
+#: Measured (2026-12-03): the 7 symbols under 8 px located in signatures (seeds 3, 7 and 11, as above)
+#: had 0.00 there; of the 46 letter groups of photographed pages of type taken for symbols (signatures
+#: benchmark's text-photographed class, 40 pages at seeds 5 and 11), 44 had 0.04-0.31, among them all 5
+#: that the scan reported `fip-signature` before this test.
+TINY_LEFT_INK = 0.02
 
 
 def _tiny(mask: np.ndarray, dark: np.ndarray | None, rgb: np.ndarray, stats: np.ndarray, count: int) -> list[Box]:
-    """Symbols under :data:`MIN_BAR_HEIGHT` px with type-like ink beside them."""
-    from .titles import text_block
-
+    """Symbols under :data:`MIN_BAR_HEIGHT` px, in clear space with type-like ink beside them."""
     if count <= 1:
         return []
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
@@ -366,13 +446,58 @@ def _tiny(mask: np.ndarray, dark: np.ndarray | None, rgb: np.ndarray, stats: np.
             if stats[right][0] > stats[left][0] + stats[left][2] * (1 + GAP_RATIO[1]) + 2:
                 break
             box = _pair(stats[left], stats[right], slack=1)
-            if box is None or not _on_ground(mask, box) or not _leaf_ink(mask, box, int(stats[left][2])):
-                continue
-            if dark is not None and _ring_share(dark, box) < MIN_DARK_RING:
-                continue
-            if text_block(rgb, box):
+            if box is not None and _leaf_ink(mask, box, int(stats[left][2])) and _tiny_kept(mask, dark, rgb, box):
                 out.append(box)
                 break
+    for label in _tiny_joined(stats, count, mask):
+        box = _box(stats[label])
+        if not any(overlap(box, b) > 0.5 for b in out) and _tiny_kept(mask, dark, rgb, box):
+            out.append(box)
+    return out
+
+
+def _tiny_kept(mask: np.ndarray, dark: np.ndarray | None, rgb: np.ndarray, box: Box) -> bool:
+    """Whether a tiny symbol's box stands in clear space (TINY_RING_INK, TINY_LEFT_INK; a white one on a
+    dark ground) with type-like ink beside it."""
+    from .titles import text_block
+
+    if _ring_share(mask, box) > TINY_RING_INK or (dark is not None and _ring_share(dark, box) < MIN_DARK_RING):
+        return False
+    return _left_share(mask, box) <= TINY_LEFT_INK and text_block(rgb, box)
+
+
+def _left_share(mask: np.ndarray, box: Box) -> float:
+    """The share of ``mask`` in a strip one box height wide on the box's left (0 at the picture's edge)."""
+    x, y, w, h = box
+    strip = mask[y:y + h, max(0, x - h):x]
+    return float(np.count_nonzero(strip)) / strip.size if strip.size else 0.0
+
+
+#: A symbol 4-7 px tall whose leaf joins both bars is one component, an "H": as wide as the official
+#: symbol's 2.07 heights give or take a pixel a side (1.3-2.4), full columns at both ends (the bars, a
+#: fifth of its width each), and between them the leaf's part-full columns (the official file fills
+#: 0.45 of the gap; JPEG'd at 5 px, 0.3: seed 7's sig-small-1, bars 2 px, the leaf's arms a row across).
+#: The ranges are guesses about those values.
+TINY_JOINED_ASPECT = (1.3, 2.4)
+TINY_JOINED_MIDDLE = (0.15, 0.65)
+
+
+def _tiny_joined(stats: np.ndarray, count: int, mask: np.ndarray) -> list[int]:
+    """Components of tiny-symbol size shaped as bars joined by their leaf."""
+    if count <= 1:
+        return []
+    w, h = stats[1:count, 2], stats[1:count, 3]
+    keep = ((h >= TINY_BAR_HEIGHT) & (h < MIN_BAR_HEIGHT) & (w >= TINY_JOINED_ASPECT[0] * h)
+            & (w <= TINY_JOINED_ASPECT[1] * h))
+    out = []
+    for label in np.flatnonzero(keep) + 1:
+        x, y, bw, bh = _box(stats[label])
+        columns = np.count_nonzero(mask[y:y + bh, x:x + bw], axis=0) / bh
+        side = max(1, round(0.2 * bw))
+        middle = columns[side + 1:bw - side - 1]  # a column each side of the bars may be their JPEG'd edge
+        if (columns[:side].min() >= FULL_COLUMN and columns[bw - side:].min() >= FULL_COLUMN and middle.size
+                and TINY_JOINED_MIDDLE[0] <= middle.mean() <= TINY_JOINED_MIDDLE[1] and middle.max() < FULL_COLUMN):
+            out.append(int(label))
     return out
 
 
@@ -418,6 +543,8 @@ CLEAR_COLUMN = 0.25
 #: The columns of a bar's edge left out of that strip, as a share of the gap (a tilt of 10-25 degrees
 #: ramps a bar's edge over 1-3 columns of a 50 px gap; a guess from the sig-angle class).
 RAMP = 0.05
+#: Under this gap (px) the clear space beside each bar is less than a column and a half wide.
+SMALL_GAP = 10
 
 
 def _anchored(mask: np.ndarray, stat: np.ndarray) -> Box | None:
@@ -432,13 +559,17 @@ def _anchored(mask: np.ndarray, stat: np.ndarray) -> Box | None:
     ahead = (np.count_nonzero(rows, axis=0) / max(1, rows.shape[0]))[::-1]
     full = ahead >= FULL_COLUMN
     for gap in range(int(GAP_RATIO[0] * w), min(int(np.ceil(GAP_RATIO[1] * w)), len(ahead) - w) + 1):
-        if not full[gap] or full[gap - 1] or np.count_nonzero(full[gap:gap + w]) < 0.8 * w:
+        # round: a JPEG bar of a 7-8 px symbol may be a column narrower than its pair (3 against 4).
+        if not full[gap] or full[gap - 1] or np.count_nonzero(full[gap:gap + w]) < round(0.8 * w):
             continue
         strip = max(1, round(CLEAR_STRIP * gap))
         # A tilted bar's edge is a ramp of part-full columns (sig-angle: 0.38, 0.62 beside a 48 px bar).
         ramp = round(RAMP * gap)
-        if (ahead[1:1 + strip].max() >= CLEAR_COLUMN
-                or ahead[gap - 1 - strip - ramp:gap - 1 - ramp].max() >= CLEAR_COLUMN):
+        # The column beside each bar holds its antialiased edge and is left out, but in a gap of 10 px or
+        # less the clear space (0.14 of it) is that one column.
+        edge = 1 if gap > SMALL_GAP else 0
+        if (ahead[edge:edge + strip].max() >= CLEAR_COLUMN
+                or ahead[gap - edge - strip - ramp:gap - edge - ramp].max() >= CLEAR_COLUMN):
             continue
         if _leaf_shaped(mask[y:y + h, x - gap:x]):
             return (x - gap - w, y, 2 * w + gap, h)
