@@ -6,7 +6,11 @@ this process (one OpenCV thread, as a pool worker) and sums the CPU time by
 kind of file. The scan with reuse must still scan every original and every
 edited copy in full, so the full scan's time over theirs bounds the ratio
 `bulk.py --wordpress` reports: verifying a copy for nothing would reach it.
-Prints a table; the figures are copied into RESULTS.md's reuse section by hand.
+It also gives the bound for a detector whose time grows with the pixels it works on
+(a picture's own, up to decode.WORK_PIXELS: a phone original is worked at its
+2560 px copy's size): the tree's worked pixels over those of its originals and
+edited copies. Prints a table; the figures are copied into RESULTS.md's reuse
+section by hand.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bulk_tree import imagick_resize, imagick_works, make_home, pillow_resize  #
 from PIL import Image  # noqa: E402
 
 from emblemcheck.media.content import MAX_PIXELS  # noqa: E402
+from emblemcheck.media.decode import WORK_PIXELS  # noqa: E402
 from emblemcheck.scan.scanner import open_scanner  # noqa: E402
 from emblemcheck.scan.wordpress import split_name  # noqa: E402
 
@@ -47,10 +52,13 @@ def main() -> None:
     _files, _flagged, edited = make_wordpress_tree(args.out / "wp", args.uploads, resize)
     scanner = open_scanner(home)
     seconds: dict[tuple[str, int], list[float]] = collections.defaultdict(list)
+    worked = collections.Counter[bool]()
     for path in sorted(p for p in (args.out / "wp").rglob("*") if p.is_file()):
         started = time.process_time()
         scanner.scan_with_copies(str(path), [], max_pixels=MAX_PIXELS)
-        seconds[(kind_of(path, edited), Image.open(path).size[0])].append(time.process_time() - started)
+        width, height = Image.open(path).size
+        seconds[(kind_of(path, edited), width)].append(time.process_time() - started)
+        worked[kind_of(path, edited) == "copy"] += min(width * height, WORK_PIXELS)
     print("| file | count | CPU s each | CPU s in all |\n| --- | --- | --- | --- |")
     for (kind, width), times in sorted(seconds.items(), key=lambda item: (-item[0][1], item[0][0])):
         print(f"| {kind}, {width} px wide | {len(times)} | {sum(times) / len(times):.3f} | {sum(times):.1f} |")
@@ -58,6 +66,9 @@ def main() -> None:
     floor = sum(sum(t) for (kind, _w), t in seconds.items() if kind != "copy")
     print(f"\nfull scan {total:.1f} s; originals and edited copies {floor:.1f} s; "
           f"best ratio with reuse {total / floor:.2f}x")
+    print(f"worked pixels: all files {sum(worked.values()) / 1e6:.1f} M, originals and edited copies "
+          f"{worked[False] / 1e6:.1f} M; best ratio with reuse for a detector whose time is its worked pixels' "
+          f"{sum(worked.values()) / worked[False]:.2f}x")
 
 
 if __name__ == "__main__":

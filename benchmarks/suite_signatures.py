@@ -42,7 +42,11 @@ POSITIVE = ("sig-alone", "sig-letterhead", "sig-slide", "sig-web-header", "sig-s
 #: A letterhead photographed on a desk, turned 8-30 degrees in its own plane (sig-angle tilts the plane
 #: about an axis in it, which keeps the symbol's bars upright); made last, from a stream of its own.
 TURNED = "sig-turned"
-NEGATIVE = ("flag-with-caption", "title-without-symbol", "flag-in-photo", "foreign-flag-with-text")
+#: Pages of type without a symbol photographed on a desk, turned up to 25 degrees: letters' strokes at
+#: 4-12 px are what the small and tilted symbol searches must not take for a symbol; made last, from a
+#: stream of its own.
+TEXT_PHOTO = "text-photographed"
+NEGATIVE = ("flag-with-caption", "title-without-symbol", "flag-in-photo", "foreign-flag-with-text", TEXT_PHOTO)
 CAPTIONS = ("Happy Canada Day!", "Proud to be Canadian", "Bonne fête du Canada !", "Canada Day 2025",
             "Our trip to Ottawa", "Go Canada Go!", "Made in Canada")
 FOREIGN_TEXTS = ("Ministry of Foreign Affairs", "Department of State", "Ministère de l'Intérieur",
@@ -83,6 +87,7 @@ def make(ctx: Context) -> Iterator[tuple[Case, bytes]]:
     yield from _negatives(ctx, svg, institutions, faces, photos)
     # Its own stream (spawning draws nothing from ``rng``): every other class's pictures stay as they were.
     yield from _turned(ctx, svg, institutions, faces, photos, rng.spawn(1)[0])
+    yield from _text_photos(ctx, faces, photos, rng.spawn(1)[0])
 
 
 def _turned(ctx: Context, svg: bytes, institutions, faces, photos, rng) -> Iterator[tuple[Case, bytes]]:
@@ -96,12 +101,48 @@ def _turned(ctx: Context, svg: bytes, institutions, faces, photos, rng) -> Itera
         page = _place("sig-letterhead", picture, (255, 255, 255), photos[i % len(photos)], rng)
         page = page.resize((round(page.width * 0.7), round(page.height * 0.7)), Image.Resampling.LANCZOS)
         angle = float(rng.uniform(8, 30)) * (1 if rng.random() < 0.5 else -1)
-        turned = page.convert("RGBA").rotate(angle, Image.Resampling.BICUBIC, expand=True)
-        desk = canvas(photos[(i + 1) % len(photos)], max(1600, turned.width + 100))
-        if desk.height < turned.height + 100:
-            desk = desk.resize((desk.width, turned.height + 100))
-        desk.paste(turned, ((desk.width - turned.width) // 2, (desk.height - turned.height) // 2), turned)
+        desk = _on_desk(page, angle, photos[(i + 1) % len(photos)], 1600)
         yield Case(f"{TURNED}-{i}", TURNED, institution.entry(first)), encode(desk, "JPEG", 88)
+
+
+def _on_desk(page: Image.Image, angle: float, photo: Image.Image, least: int) -> Image.Image:
+    """``page`` turned ``angle`` degrees and laid in the middle of ``photo``, at least ``least`` px wide."""
+    turned = page.convert("RGBA").rotate(angle, Image.Resampling.BICUBIC, expand=True)
+    desk = canvas(photo, max(least, turned.width + 100))
+    if desk.height < turned.height + 100:
+        desk = desk.resize((desk.width, turned.height + 100))
+    desk.paste(turned, ((desk.width - turned.width) // 2, (desk.height - turned.height) // 2), turned)
+    return desk
+
+
+#: What the photographed pages say: a letter's body in both languages, with headings.
+PAGE_TEXT = ("Dear client, we have received your request and will reply within thirty days.",
+             "Nous avons bien reçu votre demande et nous vous répondrons dans les trente jours.",
+             "Please bring two pieces of identification and the completed form to the office.",
+             "Veuillez apporter deux pièces d'identité et le formulaire rempli au bureau.",
+             "Hours: Monday to Friday, 8:30 to 16:30. Closed on statutory holidays.")
+HEADINGS = ("Notice to travellers", "Avis aux voyageurs", "Important", "Next steps", "Prochaines étapes")
+
+
+def _text_photos(ctx: Context, faces, photos, rng) -> Iterator[tuple[Case, bytes]]:
+    for i in range(ctx.per_class):
+        page = Image.new("RGB", (1275, 1650), "white")
+        draw = ImageDraw.Draw(page)
+        y = 80
+        while y < 1500:
+            if rng.random() < 0.25:  # a heading, in FIP red half the time: red strokes beside type
+                size = int(rng.integers(30, 56))
+                ink = (235, 45, 55) if rng.random() < 0.5 else (0, 0, 0)
+                draw.text((90, y), str(rng.choice(HEADINGS)), font=face(faces[(i + 1) % len(faces)], size), fill=ink)
+            else:
+                size = int(rng.integers(18, 34))
+                draw.text((90, y), str(rng.choice(PAGE_TEXT)), font=face(faces[i % len(faces)], size),
+                          fill=(30, 30, 30))
+            y += round(size * 1.6)
+        page = page.resize((round(page.width * rng.uniform(0.35, 0.7)), round(page.height * rng.uniform(0.35, 0.7))),
+                           Image.Resampling.LANCZOS)
+        desk = _on_desk(page, float(rng.uniform(-25, 25)), photos[i % len(photos)], 1400)
+        yield Case(f"{TEXT_PHOTO}-{i}", TEXT_PHOTO, None), encode(desk, "JPEG", 85)
 
 
 def _place(klass: str, picture: Image.Image, ground: tuple, photo: Image.Image, rng) -> Image.Image:
@@ -184,44 +225,58 @@ SUITE = Suite(
            "finding. Negatives: the flag "
            "symbol with captions that are not titles (`canada-flag` allowed), titles typed without the "
            "symbol, the National Flag in photos (`canada-flag` allowed), other countries' flags beside "
-           "government-like text."),
+           "government-like text, pages of type (some headings in FIP red) photographed on a desk, turned "
+           "up to 25 degrees."),
 )
 
 
 def ocr_timing(corpus: Path) -> str:
-    """Median seconds of the symbol search on every corpus picture, and of OCR per located symbol."""
+    """Median seconds of the symbol search (upright and tilted) on every corpus picture, and of reading
+    each located symbol's title (OCR, matching and, where they name no one, the lexicon read and the
+    silhouette), and of those the silhouette named."""
     import time
 
-    from emblemcheck.engine.ocr import read_lines
-    from emblemcheck.engine.signatures import read_signatures
-    from emblemcheck.engine.symbols import locate_symbols
+    from emblemcheck.engine.ocr import alphabet, line_frames, read_lines
+    from emblemcheck.engine.signatures import SHAPED, Speller, read_signatures, read_tilted
+    from emblemcheck.engine.silhouettes import match_blocks
+    from emblemcheck.engine.symbols import Inks, locate_symbols, locate_tilted
     from emblemcheck.media.decode import read_file
     from emblemcheck.media.frames import iter_frames
 
     institutions = load_institutions()
+    speller = Speller(institutions, line_frames, alphabet)
     search: dict[str, list[float]] = {"with a symbol": [], "without": []}
     per_symbol: list[float] = []
-    read_lines(np.zeros((32, 32, 3), np.uint8))  # the model loads once per process, outside the timings
+    shaped: list[float] = []  # of those, the symbols whose title was named by its silhouette
+    read_lines(np.zeros((32, 32, 3), np.uint8))  # the models load once per process, outside the timings
+    speller.lexicon()
+    match_blocks(institutions, [np.eye(4, 40, dtype=np.float32)])  # the titles are set once per process too
     for path in sorted(corpus.glob("*")):
         if path.suffix not in (".png", ".jpg", ".webp"):
             continue
         rgb = next(iter_frames(read_file(path), path.name)).image.rgb
         start = time.perf_counter()
-        symbols = locate_symbols(rgb)
-        search["with a symbol" if symbols else "without"].append(time.perf_counter() - start)
-        if symbols:
-            decided = read_signatures(rgb, [s.box for s in symbols[:4]], institutions, read_lines)
-            per_symbol += [s.seconds for s in decided]
+        inks = Inks.of(rgb)
+        boxes = [s.box for s in locate_symbols(rgb, inks)][:4]
+        tilted = locate_tilted(rgb, boxes, inks)[:4 - len(boxes)]
+        search["with a symbol" if boxes or tilted else "without"].append(time.perf_counter() - start)
+        decided = (read_signatures(rgb, boxes, institutions, read_lines, speller)
+                   + read_tilted(rgb, tilted, institutions, read_lines, speller))
+        per_symbol += [s.seconds for s in decided]
+        shaped += [s.seconds for s in decided if s.note == SHAPED]
     lines = ["| measure | pictures or symbols | median seconds |", "|---|---|---|"]
     for name, values in search.items():
         lines.append(f"| symbol search, pictures {name} | {len(values)} | {np.median(values) if values else 0:.4f} |")
-    lines.append(f"| OCR and matching per located symbol | {len(per_symbol)} | "
+    lines.append(f"| title read per located symbol | {len(per_symbol)} | "
                  f"{np.median(per_symbol) if per_symbol else 0:.3f} |")
+    lines.append(f"| of which named by the title's silhouette | {len(shaped)} | "
+                 f"{np.median(shaped) if shaped else 0:.3f} |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     import argparse
+    import time
 
     from corpus import machine
     from results import replace_section
@@ -234,5 +289,7 @@ if __name__ == "__main__":
     print(table)
     replace_section("signatures-ocr", "\n".join([
         "## Signatures: symbol search and OCR time (`python benchmarks/suite_signatures.py CORPUS`)", "",
-        f"{machine()}; the machine was shared and busy with other engineers' work, so compare within a run.",
-        "The symbol search runs on every picture; OCR only on the title zones of located symbols.", "", table]))
+        f"Run on {time.strftime('%Y-%m-%d')}, corpus {args.corpus}; {machine()}. Timings on a shared machine "
+        "are noisy: compare within a run.",
+        "The symbol search (upright and tilted) runs on every picture; OCR only on the title zones of located "
+        "symbols, and the lexicon read and the silhouette only where the free read names no one.", "", table]))
