@@ -491,14 +491,19 @@ def _stamp_joined(picture: Image.Image, x: int, y: int) -> None:
             picture.putpixel((x + column, y + row), (235, 45, 55) if cell == "1" else (255, 255, 255))
 
 
-def test_a_tiny_symbol_whose_leaf_joins_its_bars_is_found_beside_type(home):
+def _joined_beside_type(home) -> Image.Image:
+    """A 122 px wide PSPC signature whose 5 px symbol is stamped as an "H" (:data:`JOINED`) at x 41."""
     mark = signed(home, "pspc", height=90, lines=1)
     small = mark.resize((122, round(mark.height * 122 / mark.width)), Image.Resampling.LANCZOS)
     picture = Image.new("RGB", (220, 60), "white")
     picture.paste(small, (40, 20))
     ImageDraw.Draw(picture).rectangle([40, 18, 40 + 2 * small.height, 22 + small.height], fill="white")
     _stamp_joined(picture, 41, 20 + (small.height - 5) // 2)
-    rgb = np.asarray(picture)
+    return picture
+
+
+def test_a_tiny_symbol_whose_leaf_joins_its_bars_is_found_beside_type(home):
+    rgb = np.asarray(_joined_beside_type(home))
     symbols = locate_symbols(rgb)
     assert [s.box[2:] for s in symbols] == [(8, 5)], symbols
     decided = read_signatures(rgb, [s.box for s in symbols], tuple(BY_ID.values()), ocr.read_lines)
@@ -507,6 +512,16 @@ def test_a_tiny_symbol_whose_leaf_joins_its_bars_is_found_beside_type(home):
     alone = photo_like(200, 60, seed=5)
     _stamp_joined(alone, 41, 25)
     assert all(s.height >= 8 for s in locate_symbols(np.asarray(alone)))
+
+
+def test_a_tiny_symbol_with_grey_strokes_on_its_left_is_letters_in_a_line(home):
+    """Small type photographed turns grey: its thin strokes are in no ink's mask, but a symbol begins
+    its signature and a letter group follows others on its line (TINY_LEFT_CONTRAST; seed 11's
+    text-photographed-9, a group inside "identité", was reported `fip-signature`)."""
+    picture = _joined_beside_type(home)
+    ImageDraw.Draw(picture).text((31, 18), "ld", font=face(fonts()[0], 11), fill=(150, 150, 150))
+    rgb = np.asarray(picture)
+    assert all(s.height >= 8 for s in locate_symbols(rgb)), locate_symbols(rgb)
 
 
 #: Seed 3's sig-small-2 as the red mask saw it: an 8 px symbol whose left bar (a column narrower than the
