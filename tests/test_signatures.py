@@ -368,6 +368,21 @@ def test_a_signature_turned_in_its_plane_is_located_and_named(home, tmp_path, ab
     assert [f["emblem_id"] for f in report["files"][0]["findings"]] == [f"fip-signature-{abbr}"]
 
 
+def test_a_turned_signature_whose_left_bar_joins_its_leaf_is_located_by_its_free_bar(home, tmp_path):
+    """As seed 7's sig-turned-26: JPEG joined an 8 px symbol's left bar to its leaf, so no two leaning
+    bars pair; the free right bar and the heavier ink across from it stand for the symbol."""
+    picture = signed(home, "fcac", height=50)
+    (x, y, w, h), = [s.box for s in locate_symbols(np.asarray(picture))]
+    bar = round(w / 4.22)  # two bars and the 2.22 bar widths between them
+    ImageDraw.Draw(picture).rectangle([x + bar - 1, y + h // 2 - 1, x + w // 2, y + h // 2 + 1], fill=(235, 45, 55))
+    rgb = np.asarray(turned(picture, 25))
+    tilted = locate_tilted(rgb)
+    assert len(tilted) == 1 and abs(tilted[0].angle - 25) < 3, [(t.angle, t.symbol) for t in tilted]
+    result, report = scan(home, Image.fromarray(rgb), tmp_path)
+    assert result.exit_code == 1, result.output
+    assert [f["emblem_id"] for f in report["files"][0]["findings"]] == ["fip-signature-fcac"]
+
+
 def test_a_turned_flag_beside_a_caption_stays_the_national_flag(home, tmp_path):
     caption = signature(official_svg(home, "gc-signature-en"), "Happy Canada Day!", "", height=70, title=False,
                         font=fonts()[1])

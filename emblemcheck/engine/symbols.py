@@ -84,6 +84,15 @@ PAIR_SHIFT = 0.2
 #: Two sheared bars of one symbol shift alike, in pixels across per pixel down (the regression of a
 #: bar's columns on its rows; 0.1 is about 6 degrees of lean, a guess with room for JPEG).
 PAIR_SHEAR = 0.1
+#: A leaning bar no other pairs with (the other bar joined to the leaf, as the upright finder's one
+#: free bar) stands for a symbol when the place of the other bar's centre, across from it by the
+#: official file's 1 + 2.22 bar widths, is in another component of its ink as heavy as the bar and
+#: leaf together could be (1-LONE_BAR_MASS times the bar) and about as tall (LONE_BAR_ROWS). Seed 7's
+#: sig-turned-26 (30 a class): an 8 px symbol turned 28 degrees whose left bar JPEG joined to the
+#: leaf, never located before. The bounds are guesses: the official bar and leaf weigh 1.9 bars.
+BAR_CENTRES = 1 + 2.22
+LONE_BAR_MASS = 2.5
+LONE_BAR_ROWS = 1.4
 
 
 @dataclass(frozen=True)
@@ -256,14 +265,33 @@ def _leaning_pairs(components: Components) -> list[_Pair]:
     keep = (h >= MIN_BAR_HEIGHT) & (h > 0.9 * w) & (area >= 0.35 * w * h) & (area >= 24)
     bars = [bar for i in np.flatnonzero(keep) + 1 if (bar := _leaning_bar(labels, stats[i], int(i))) is not None]
     pairs = []
+    paired: set[int] = set()
     for n, a in enumerate(bars):
-        for b in bars[n + 1:]:
+        for m, b in enumerate(bars[n + 1:], n + 1):
             if abs(a.tilt - b.tilt) > PAIR_TILT or not 0.8 <= b.length / a.length <= 1.25:
                 continue
             pair = _turned_pair(a, b) or _sheared_pair(a, b)
             if pair is not None:
                 pairs.append(pair)
-    return pairs
+                paired.update((n, m))
+    return pairs + [pair for n, bar in enumerate(bars) if n not in paired for pair in _lone_bar(bar, labels, stats)]
+
+
+def _lone_bar(bar: _Leaning, labels: np.ndarray, stats: np.ndarray) -> list[_Pair]:
+    """The symbols a leaning bar may be one bar of, its other bar joined to other ink (BAR_CENTRES)."""
+    own = labels[int(bar.centre[1]), int(bar.centre[0])]
+    t = np.radians(bar.tilt)
+    out = []
+    for side in (-1, 1):
+        x = bar.centre[0] + side * BAR_CENTRES * bar.width * np.cos(t)
+        y = bar.centre[1] + side * BAR_CENTRES * bar.width * np.sin(t)
+        if not (0 <= int(y) < labels.shape[0] and 0 <= int(x) < labels.shape[1]):
+            continue
+        other = labels[int(y), int(x)]
+        if (other and other != own and bar.mass <= stats[other][4] <= LONE_BAR_MASS * bar.mass
+                and stats[other][3] <= LONE_BAR_ROWS * bar.rows):
+            out.append(_Pair(((bar.centre[0] + x) / 2, (bar.centre[1] + y) / 2), bar.tilt, bar.length, 0.0))
+    return out
 
 
 def _turned_pair(a: _Leaning, b: _Leaning) -> _Pair | None:
