@@ -67,3 +67,30 @@ def test_blocks_without_ink_name_nothing():
     assert match_blocks(INSTITUTIONS, []).institution is None
     assert match_blocks(INSTITUTIONS, [np.zeros((4, 60), np.float32)]).institution is None
     assert match_blocks((), [np.eye(4, 60, dtype=np.float32)]).institution is None
+
+
+def test_a_title_read_as_an_unlisted_one_is_not_renamed_by_its_silhouette(home):
+    """The shape names only a title too small to read: when OCR reads the type beside the symbol as a
+    title of no listed institution, the signature stays `fip-signature`, "title not recognised", even
+    where the silhouette alone would name one (here the CRA's, as the test above)."""
+    from emblemcheck.engine.titles import TextLine
+
+    institution = BY_ID["cra"]
+    rgb = tiny(home, institution.en, institution.fr, 120)
+    symbol = locate_symbols(rgb)[0].box
+    assert match_blocks(INSTITUTIONS, [ink for _, ink in ink_blocks(rgb, symbol)]).institution == institution
+
+    def reads_an_unlisted_title(crop: np.ndarray) -> list[TextLine]:
+        # An OCR engine's read of the two blocks of type in the zone (grey type, not the red symbol).
+        grey = crop.min(axis=2)
+        columns = np.flatnonzero(((grey < 160) & (crop[..., 0] < 160)).any(axis=0))
+        rows = np.flatnonzero(((grey < 160) & (crop[..., 0] < 160)).any(axis=1))
+        if columns.size == 0:
+            return []
+        middle = (columns[0] + columns[-1]) // 2
+        top, height = int(rows[0]), int(rows[-1] - rows[0] + 1)
+        return [TextLine(UNLISTED[0][0], (int(columns[0]), top, int(middle - columns[0]), height), 0.9),
+                TextLine(UNLISTED[0][1], (int(middle) + 2, top, int(columns[-1] - middle - 2), height), 0.9)]
+
+    decided = read_signatures(rgb, [symbol], INSTITUTIONS, reads_an_unlisted_title)
+    assert [(d.emblem_id, d.note) for d in decided] == [("fip-signature", "title not recognised")]

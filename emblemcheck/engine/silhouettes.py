@@ -48,7 +48,12 @@ MOST_LINES = 3
 #: the second by 0.072 at most; 33 of the 53 right ones led by 0.08 or more, among them 9 of the 15 titles
 #: beside 5-10 px symbols that no read named. Three unlisted titles (a ministry, a provincial ministry, a
 #: city), set as one- and two-line signatures shrunk to 120-240 px (30 pictures), let the first lead by
-#: 0.032 at most; tests/test_silhouettes.py keeps six of them.
+#: 0.032 at most; tests/test_silhouettes.py keeps six of them. Measured again (2026-12-04, the same
+#: benchmark at 30 a class, seeds 3, 7 and 11: 152 symbols): wrong institutions ranked first led by
+#: 0.054 at most; titles taken out of the list led by 0.054 at most beside symbols of 12 px or less, by
+#: up to 0.144 beside larger ones (so signatures.SILHOUETTE_SYMBOL is 14). Blurring the settings by
+#: 0.7 px ranked the right title first more often (115 of 152 against 104) but let left-out titles
+#: lead by 0.099 beside 4-7 px symbols; at a margin that keeps those out it names no more. Not kept.
 MIN_MARGIN = 0.08
 #: ... and at a score of MIN_SCORE or more: below it the ink is not much like type set from any title
 #: (a guess; the right ones named above scored 0.30-0.86).
