@@ -383,6 +383,24 @@ def test_a_turned_signature_whose_left_bar_joins_its_leaf_is_located_by_its_free
     assert [f["emblem_id"] for f in report["files"][0]["findings"]] == ["fip-signature-fcac"]
 
 
+@pytest.mark.parametrize(("angle", "treatment"), [(19, "black"), (15, "colour")])
+def test_a_turned_signature_with_a_7_px_symbol_is_located(home, angle, treatment):
+    """As seed 7's sig-turned-27: bars of 7 rows leaning, a symbol the upright finder confirms only as a
+    tiny one, with the type beside it in its window (MIN_LEANING_BAR, TINY_TYPE_REACH)."""
+    institution = BY_ID["nserc"]
+    mark = signature(official_svg(home, "gc-signature-en"), institution.en, institution.fr, height=90, lines=2,
+                     font=fonts()[0], treatment=treatment)
+    small = mark.resize((140, round(mark.height * 140 / mark.width)), Image.Resampling.LANCZOS)
+    page = Image.new("RGB", (260, small.height + 120), "white")
+    page.paste(small, (60, 60))
+    buffer = io.BytesIO()
+    page.rotate(angle, Image.BICUBIC, expand=True, fillcolor="white").save(buffer, "JPEG", quality=88)
+    rgb = np.asarray(Image.open(buffer).convert("RGB"))
+    assert not locate_symbols(rgb)
+    tilted = locate_tilted(rgb)
+    assert len(tilted) == 1 and abs(tilted[0].angle - angle) < 10, [(t.angle, t.symbol) for t in tilted]
+
+
 def test_a_turned_flag_beside_a_caption_stays_the_national_flag(home, tmp_path):
     caption = signature(official_svg(home, "gc-signature-en"), "Happy Canada Day!", "", height=70, title=False,
                         font=fonts()[1])
@@ -537,6 +555,32 @@ def test_a_tiny_symbol_with_grey_strokes_on_its_left_is_letters_in_a_line(home):
     ImageDraw.Draw(picture).text((31, 18), "ld", font=face(fonts()[0], 11), fill=(150, 150, 150))
     rgb = np.asarray(picture)
     assert all(s.height >= 8 for s in locate_symbols(rgb)), locate_symbols(rgb)
+
+
+#: Seed 7's sig-turned-27 as the black mask saw it once stood upright: a 7 px symbol whose bars JPEG
+#: left 7 and 8 rows tall, one either side of the regular bars' least height.
+STRADDLING = ["0000000000001110",
+              "0111000000001110",
+              "1111000110001110",
+              "1111001111001110",
+              "0111001111001110",
+              "0111000110001110",
+              "1111000000001110",
+              "0110000000000100"]
+
+
+def test_a_tiny_symbol_whose_bars_straddle_the_least_bar_height_is_located():
+    """Bars of 7 and 8 rows: the 8-row bar is too short to pair as a regular symbol's with the other,
+    so both are taken as a tiny symbol's."""
+    picture = Image.new("RGB", (260, 50), "white")
+    for row, line in enumerate(STRADDLING):
+        for column, cell in enumerate(line):
+            if cell == "1":
+                picture.putpixel((41 + column, 18 + row), (0, 0, 0))
+    draw = ImageDraw.Draw(picture)
+    for n, line in enumerate(("Natural Sciences and Engineering", "Research Council of Canada")):
+        draw.text((62, 17 + 4 * n), line, font=face(fonts()[0], 5), fill=(30, 30, 30))
+    assert [s.box for s in locate_symbols(np.asarray(picture))] == [(41, 18, 15, 8)]
 
 
 #: Seed 3's sig-small-2 as the red mask saw it: an 8 px symbol whose left bar (a column narrower than the

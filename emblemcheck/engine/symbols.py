@@ -91,6 +91,12 @@ PAIR_SHEAR = 0.1
 #: sig-turned-26 (30 a class): an 8 px symbol turned 28 degrees whose left bar JPEG joined to the
 #: leaf, never located before. The bounds are guesses: the official bar and leaf weigh 1.9 bars.
 BAR_CENTRES = 1 + 2.22
+#: The smallest leaning bar's box (rows): a bar of 7 rows leaning 15-25 degrees is a symbol of about 7
+#: px, which the upright finder confirms only as a tiny one, with type beside it, so its window reaches
+#: TINY_TYPE_REACH symbol heights further right (titles.TEXT_LENGTH and the symbol's own width). Seed
+#: 7's sig-turned-27 (30 a class): a black 7 px symbol turned 19 degrees, never located before.
+MIN_LEANING_BAR = MIN_BAR_HEIGHT - 1
+TINY_TYPE_REACH = 7.0
 LONE_BAR_MASS = 2.5
 LONE_BAR_ROWS = 1.4
 
@@ -260,9 +266,9 @@ def _leaning_pairs(components: Components) -> list[_Pair]:
     if count <= 2:
         return []
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
-    # A bar at 4-35 degrees: its box at least MIN_BAR_HEIGHT tall, taller than wide, and a third full
+    # A bar at 4-35 degrees: its box at least MIN_LEANING_BAR tall, taller than wide, and a third full
     # or more (an upright 2:1 bar fills its box; at 35 degrees about 0.45 of it).
-    keep = (h >= MIN_BAR_HEIGHT) & (h > 0.9 * w) & (area >= 0.35 * w * h) & (area >= 24)
+    keep = (h >= MIN_LEANING_BAR) & (h > 0.9 * w) & (area >= 0.35 * w * h) & (area >= 24)
     bars = [bar for i in np.flatnonzero(keep) + 1 if (bar := _leaning_bar(labels, stats[i], int(i))) is not None]
     pairs = []
     paired: set[int] = set()
@@ -383,8 +389,11 @@ def _confirmed(rgb: np.ndarray, centre: tuple[float, float], tilt: float, length
     # Confirm on a window about the symbol: the whole frame is only needed to read its title.
     cx, cy = matrix[:, :2] @ np.array(centre) + matrix[:, 2]
     half = int(np.ceil(2.5 * length))
+    # A symbol under MIN_BAR_HEIGHT + 1 px is kept only with type beside it (titles.text_block looks
+    # TEXT_LENGTH of its heights right): its window reaches that far.
+    right = half + (int(np.ceil(TINY_TYPE_REACH * length)) if length < MIN_BAR_HEIGHT + 1 else 0)
     x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
-    window = cv2.warpAffine(rgb, matrix - np.array([[0, 0, x0], [0, 0, y0]]), (2 * half, 2 * half),
+    window = cv2.warpAffine(rgb, matrix - np.array([[0, 0, x0], [0, 0, y0]]), (half + right, 2 * half),
                             flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     masks = ink_masks(window)
     for box in _symbols_in(masks[ink], masks["black"] if ink == "white" else None, window):
@@ -476,7 +485,7 @@ def _tiny(mask: np.ndarray, dark: np.ndarray | None, rgb: np.ndarray, stats: np.
     if count <= 1:
         return []
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
-    keep = ((h >= TINY_BAR_HEIGHT) & (h < MIN_BAR_HEIGHT) & (w >= 2) & (h >= TINY_ASPECT[0] * w)
+    keep = ((h >= TINY_BAR_HEIGHT) & (h <= MIN_BAR_HEIGHT) & (w >= 2) & (h >= TINY_ASPECT[0] * w)
             & (h <= TINY_ASPECT[1] * w) & (area >= TINY_FILL * w * h))
     bars = sorted((int(i) + 1 for i in np.flatnonzero(keep)), key=lambda i: stats[i][0])
     out: list[Box] = []
