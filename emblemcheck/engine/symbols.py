@@ -91,14 +91,14 @@ PAIR_SHEAR = 0.1
 #: sig-turned-26 (30 a class): an 8 px symbol turned 28 degrees whose left bar JPEG joined to the
 #: leaf, never located before. The bounds are guesses: the official bar and leaf weigh 1.9 bars.
 BAR_CENTRES = 1 + 2.22
+LONE_BAR_MASS = 2.5
+LONE_BAR_ROWS = 1.4
 #: The smallest leaning bar's box (rows): a bar of 7 rows leaning 15-25 degrees is a symbol of about 7
 #: px, which the upright finder confirms only as a tiny one, with type beside it, so its window reaches
 #: TINY_TYPE_REACH symbol heights further right (titles.TEXT_LENGTH and the symbol's own width). Seed
 #: 7's sig-turned-27 (30 a class): a black 7 px symbol turned 19 degrees, never located before.
 MIN_LEANING_BAR = MIN_BAR_HEIGHT - 1
 TINY_TYPE_REACH = 7.0
-LONE_BAR_MASS = 2.5
-LONE_BAR_ROWS = 1.4
 
 
 @dataclass(frozen=True)
@@ -450,7 +450,9 @@ def _symbols_in(mask: np.ndarray, dark: np.ndarray | None = None, rgb: np.ndarra
 #: width). Too small for their title to be read (type 1-4 px), and shapes that small are common in a
 #: photo, so such a symbol is kept only with type-like ink beside it (titles.text_block): then it is
 #: reported as a signature whose title cannot be read. Signatures benchmark (--per-class 30, seed 7):
-#: the bars of its 4-7 px symbols measured 4-7 x 2-4 px.
+#: the bars of its 4-7 px symbols measured 4-7 x 2-4 px. A bar of MIN_BAR_HEIGHT rows is taken too: JPEG
+#: leaves a 7 px symbol's bars 7 and 8 rows tall (seed 7's sig-turned-27 stood upright, 30 a class), and
+#: the regular finder pairs only bars of MIN_BAR_HEIGHT or more.
 TINY_BAR_HEIGHT = 4
 TINY_ASPECT = (1.2, 3.2)
 TINY_FILL = 0.6
@@ -481,7 +483,7 @@ LEFT_CONTRAST = 60
 
 
 def _tiny(mask: np.ndarray, dark: np.ndarray | None, rgb: np.ndarray, stats: np.ndarray, count: int) -> list[Box]:
-    """Symbols under :data:`MIN_BAR_HEIGHT` px, in clear space with type-like ink beside them."""
+    """Symbols of bars up to :data:`MIN_BAR_HEIGHT` rows, in clear space with type-like ink beside them."""
     if count <= 1:
         return []
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
